@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    return_line_id = fields.Many2one(
+        "return.order.line", string="Return Line", index="btree_not_null", copy=False, readonly=True,
+    )
+    is_restocking_fee = fields.Boolean(copy=False, readonly=True)

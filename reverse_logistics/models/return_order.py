@@ -1,0 +1,630 @@
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare
+
+
+class ReturnOrder(models.Model):
+    _name = "return.order"
+    _description = "Return Order"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_request desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, index="trigram", default="New",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("receiving", "Receiving"),
+            ("received", "Received"),
+            ("done", "Done"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft", required=True, copy=False, tracking=True, index=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, tracking=True, index=True, check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id", store=True)
+    return_type = fields.Selection(
+        [("customer", "Customer Return"), ("distributor", "Distributor Return"), ("warranty", "Warranty")],
+        default="customer", required=True, tracking=True,
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sale Order", check_company=True, index="btree_not_null", tracking=True,
+        domain="[('partner_id.commercial_partner_id', '=', commercial_partner_id), "
+        "('state', '=', 'sale')]",
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Delivery", check_company=True, index="btree_not_null",
+        domain="[('picking_type_code', '=', 'outgoing'), ('state', '=', 'done')]",
+    )
+    invoice_id = fields.Many2one(
+        "account.move", string="Invoice", check_company=True, index="btree_not_null",
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', commercial_partner_id)]",
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, check_company=True,
+        default=lambda self: self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1),
+    )
+    policy_id = fields.Many2one(
+        "return.policy", string="Return Policy", check_company=True,
+        compute="_compute_policy_id", store=True, readonly=False, precompute=True,
+    )
+    resolution = fields.Selection(
+        [
+            ("refund", "Refund"),
+            ("exchange", "Exchange"),
+            ("store_credit", "Store Credit"),
+            ("none", "No Resolution"),
+        ],
+        default="refund", required=True, tracking=True,
+    )
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", store=True, readonly=False, precompute=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    line_ids = fields.One2many("return.order.line", "order_id", string="Lines", copy=True)
+    note = fields.Html()
+    reject_reason = fields.Text(readonly=True, copy=False)
+    policy_override = fields.Boolean(
+        string="Window Overridden", readonly=True, copy=False, tracking=True,
+        help="A manager accepted this return outside the return window.",
+    )
+
+    receipt_ids = fields.One2many("stock.picking", "return_order_id", string="Receipts")
+    credit_note_ids = fields.One2many("account.move", "return_order_id", string="Credit Notes")
+    exchange_order_ids = fields.One2many("sale.order", "return_order_id", string="Replacement Orders")
+    receipt_count = fields.Integer(compute="_compute_counts")
+    credit_note_count = fields.Integer(compute="_compute_counts")
+    exchange_order_count = fields.Integer(compute="_compute_counts")
+
+    date_request = fields.Datetime(
+        string="Requested On", default=fields.Datetime.now, required=True, copy=False, tracking=True,
+    )
+    date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    date_first_receipt = fields.Datetime(string="First Receipt On", readonly=True, copy=False)
+    date_received = fields.Datetime(string="Received On", readonly=True, copy=False)
+    date_resolved = fields.Datetime(
+        string="Resolved On", readonly=True, copy=False,
+        help="When the customer was last credited or sent a replacement.",
+    )
+    date_done = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    date_cancel = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
+
+    amount_untaxed = fields.Monetary(compute="_compute_amounts", store=True, string="Requested Value")
+    amount_restocking_fee = fields.Monetary(compute="_compute_amounts", store=True, string="Restocking Fees")
+    amount_refunded = fields.Monetary(
+        compute="_compute_amount_refunded", store=True, string="Credited",
+        help="Total of the posted credit notes of this return, taxes included.",
+    )
+    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
+
+    @api.depends("company_id")
+    def _compute_policy_id(self):
+        for order in self:
+            if not order.policy_id or order.policy_id.company_id != order.company_id:
+                order.policy_id = self.env["return.policy"]._get_default_policy(order.company_id)
+
+    @api.depends("sale_order_id", "invoice_id", "company_id")
+    def _compute_currency_id(self):
+        for order in self:
+            order.currency_id = (
+                order.invoice_id.currency_id or order.sale_order_id.currency_id or order.company_id.currency_id
+            )
+
+    @api.depends("receipt_ids", "credit_note_ids", "exchange_order_ids")
+    def _compute_counts(self):
+        for order in self:
+            order.receipt_count = len(order.receipt_ids)
+            order.credit_note_count = len(order.credit_note_ids)
+            order.exchange_order_count = len(order.exchange_order_ids)
+
+    @api.depends("line_ids.price_subtotal", "line_ids.restocking_fee_amount")
+    def _compute_amounts(self):
+        for order in self:
+            order.amount_untaxed = sum(order.line_ids.mapped("price_subtotal"))
+            order.amount_restocking_fee = sum(order.line_ids.mapped("restocking_fee_amount"))
+
+    @api.depends("credit_note_ids.state", "credit_note_ids.amount_total_signed")
+    def _compute_amount_refunded(self):
+        for order in self:
+            posted = order.credit_note_ids.filtered(lambda m: m.state == "posted")
+            order.amount_refunded = -sum(posted.mapped("amount_total_in_currency_signed"))
+
+    @api.depends("line_ids.policy_problems")
+    def _compute_policy_problems(self):
+        for order in self:
+            order.policy_problems = "\n".join(filter(None, order.line_ids.mapped("policy_problems")))
+
+    @api.onchange("sale_order_id")
+    def _onchange_sale_order_id(self):
+        if self.sale_order_id:
+            self.partner_id = self.sale_order_id.partner_id
+            self.warehouse_id = self.sale_order_id.warehouse_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "New") == "New":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code("return.order") or "New"
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        for order in self:
+            if order.state not in ("draft", "cancel") or order.receipt_ids.filtered(lambda p: p.state == "done"):
+                raise UserError(self.env._(
+                    "%(name)s is %(state)s: only draft or cancelled returns can be deleted.",
+                    name=order.name, state=dict(order._fields["state"]._description_selection(self.env))[order.state],
+                ))
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for order in self:
+            order.access_url = f"/my/returns/{order.id}"
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_windowed_return_types(self):
+        """Return types to which the policy window applies (distributor terms are negotiated)."""
+        return ["customer"]
+
+    def _is_restocking_fee_charged(self):
+        """Hook: recalls and warranty claims never pay a restocking fee."""
+        self.ensure_one()
+        return self.return_type in ("customer", "distributor")
+
+    def _get_resolution_base_field(self):
+        """The line quantity the resolution pays for at this order's policy step."""
+        self.ensure_one()
+        return "product_uom_qty" if self.policy_id.refund_step == "approval" else "qty_received"
+
+    def _is_auto_approvable(self):
+        self.ensure_one()
+        policy = self.policy_id
+        return bool(
+            policy.auto_approve
+            and not self.line_ids._get_policy_problems()
+            and float_compare(self.amount_untaxed, policy.auto_approve_max_amount,
+                              precision_rounding=self.currency_id.rounding) <= 0
+        )
+
+    # ------------------------------------------------------------------
+    # Checks
+    # ------------------------------------------------------------------
+    def _check_lines_before_approval(self):
+        for order in self:
+            if not order.line_ids:
+                raise UserError(self.env._("%(name)s has no lines to return.", name=order.name))
+            if not order.policy_id:
+                raise UserError(self.env._(
+                    "No return policy applies to %(name)s: set a default policy for %(company)s.",
+                    name=order.name, company=order.company_id.name,
+                ))
+            if not order.warehouse_id.return_type_id:
+                order.warehouse_id._ensure_return_setup()
+            order.line_ids._check_returnable_quantity()
+            problems = order.line_ids._get_policy_problems()
+            if order.policy_override:
+                problems = [p for p in problems if p[0] != "window"]
+            if problems:
+                raise UserError(self.env._(
+                    "The return policy refuses %(name)s:\n%(problems)s",
+                    name=order.name, problems="\n".join(f"- {msg}" for _code, msg in problems),
+                ))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_submit(self):
+        """Submit a draft return: approve it at once when the policy allows, else ask a manager."""
+        to_approve = self.browse()
+        activity_type = self.env.ref("reverse_logistics.mail_activity_return_approval", raise_if_not_found=False)
+        managers = self.env.ref("reverse_logistics.group_return_manager").users
+        for order in self.filtered(lambda o: o.state == "draft"):
+            if not order.line_ids:
+                raise UserError(self.env._("%(name)s has no lines to return.", name=order.name))
+            order.line_ids._check_returnable_quantity()
+            if order._is_auto_approvable():
+                to_approve |= order
+            elif activity_type:
+                user = (managers & order.company_id.user_ids)[:1] or self.env.user
+                order.activity_schedule(
+                    activity_type_id=activity_type.id, user_id=user.id,
+                    note=order.policy_problems or self.env._("Above the auto-approval limit."),
+                )
+        if to_approve:
+            to_approve.sudo()._action_approve()
+        return True
+
+    def action_approve(self):
+        if not self.env.user.has_group("reverse_logistics.group_return_manager") and any(
+            not order._is_auto_approvable() for order in self
+        ):
+            raise AccessError(self.env._(
+                "Only a Returns Manager may approve a return that the policy does not approve by itself."
+            ))
+        return self._action_approve()
+
+    def _action_approve(self):
+        orders = self.filtered(lambda o: o.state == "draft")
+        if not orders:
+            raise UserError(self.env._("Only draft returns can be approved."))
+        orders._check_lines_before_approval()
+        orders.write({"state": "approved", "date_approved": fields.Datetime.now()})
+        orders.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
+        orders._create_receipts()
+        for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
+            order._resolve()
+        return True
+
+    def action_reject(self):
+        return {
+            "name": self.env._("Reject Return"),
+            "type": "ir.actions.act_window",
+            "res_model": "return.order.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_return_order_ids": self.ids},
+        }
+
+    def _action_reject(self, reason):
+        if any(order.state != "draft" for order in self):
+            raise UserError(self.env._("Only draft returns can be rejected."))
+        self.write({"state": "rejected", "reject_reason": reason})
+        self.activity_unlink(["reverse_logistics.mail_activity_return_approval"])
+        for order in self:
+            order.message_post(body=self.env._("Return rejected: %(reason)s", reason=reason))
+
+    def action_cancel(self):
+        for order in self:
+            if order.receipt_ids.filtered(lambda p: p.state == "done"):
+                raise UserError(self.env._(
+                    "%(name)s has received goods and can no longer be cancelled.", name=order.name,
+                ))
+            if order.state in ("done", "cancel"):
+                raise UserError(self.env._("%(name)s cannot be cancelled.", name=order.name))
+            if order.credit_note_ids.filtered(lambda m: m.state == "posted"):
+                raise UserError(self.env._(
+                    "%(name)s already has a posted credit note: reverse it before cancelling.",
+                    name=order.name,
+                ))
+        self.receipt_ids.filtered(lambda p: p.state != "cancel").action_cancel()
+        self.credit_note_ids.filtered(lambda m: m.state == "draft").sudo().button_cancel()
+        self.write({"state": "cancel", "date_cancel": fields.Datetime.now()})
+        self.activity_unlink(["reverse_logistics.mail_activity_return_approval"])
+        return True
+
+    def action_draft(self):
+        if any(order.state not in ("cancel", "rejected") for order in self):
+            raise UserError(self.env._("Only cancelled or rejected returns can be reset to draft."))
+        self.write({"state": "draft", "date_cancel": False, "reject_reason": False, "date_approved": False})
+        return True
+
+    def action_close_receipt(self):
+        """Stop waiting for units that will not come: cancel open receipts and resolve what arrived."""
+        for order in self:
+            if order.state not in ("approved", "receiving"):
+                raise UserError(self.env._("%(name)s is not waiting for goods.", name=order.name))
+            if not order.receipt_ids.filtered(lambda p: p.state == "done"):
+                raise UserError(self.env._(
+                    "Nothing of %(name)s was received: cancel the return instead.", name=order.name,
+                ))
+        self.receipt_ids.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
+        self._on_receipt_done()
+        return True
+
+    def action_override_window(self):
+        return {
+            "name": self.env._("Accept Outside the Return Window"),
+            "type": "ir.actions.act_window",
+            "res_model": "return.policy.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_return_order_id": self.id},
+        }
+
+    def _override_window(self, reason):
+        self.ensure_one()
+        if not self.env.user.has_group("reverse_logistics.group_return_manager"):
+            raise AccessError(self.env._("Only a Returns Manager may accept a return outside its window."))
+        self.policy_override = True
+        self.message_post(body=self.env._(
+            "Return window overridden by %(user)s: %(reason)s", user=self.env.user.name, reason=reason,
+        ))
+
+    def action_create_credit_note(self):
+        """Manual trigger, e.g. when the policy resolves on receipt but the customer is credited early."""
+        for order in self:
+            if order.resolution not in ("refund", "store_credit"):
+                raise UserError(self.env._("%(name)s is not resolved by a credit note.", name=order.name))
+            if order.state in ("draft", "rejected", "cancel"):
+                raise UserError(self.env._("Approve %(name)s before crediting the customer.", name=order.name))
+            order._lock_for_resolution()
+            if not order.line_ids._get_quantities_to_resolve("qty_refunded"):
+                raise UserError(self.env._(
+                    "Nothing to credit on %(name)s: every returned unit already has a credit note.",
+                    name=order.name,
+                ))
+            order._resolve()
+        return True
+
+    def action_view_receipts(self):
+        return self._action_view_records(self.receipt_ids, "stock.action_picking_tree_all")
+
+    def action_view_credit_notes(self):
+        return self._action_view_records(self.credit_note_ids, "account.action_move_out_refund_type")
+
+    def action_view_exchange_orders(self):
+        return self._action_view_records(self.exchange_order_ids, "sale.action_orders")
+
+    def _action_view_records(self, records, xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        if len(records) == 1:
+            action.update(views=[(False, "form")], res_id=records.id)
+        else:
+            action["domain"] = [("id", "in", records.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Receipt
+    # ------------------------------------------------------------------
+    def _get_return_source_location(self):
+        self.ensure_one()
+        return self.partner_id.property_stock_customer or self.env.ref("stock.stock_location_customers")
+
+    def _prepare_receipt_picking_vals(self):
+        self.ensure_one()
+        picking_type = self.warehouse_id.return_type_id
+        return {
+            "picking_type_id": picking_type.id,
+            "partner_id": self.partner_id.id,
+            "location_id": self._get_return_source_location().id,
+            "location_dest_id": picking_type.default_location_dest_id.id,
+            "origin": self.name,
+            "return_order_id": self.id,
+            "return_id": self.picking_id.id,
+            "group_id": self.sale_order_id.procurement_group_id.id,
+            "company_id": self.company_id.id,
+            "move_ids": [Command.create(vals) for vals in self.line_ids._prepare_receipt_move_vals()],
+        }
+
+    def _create_receipts(self):
+        pickings = self.env["stock.picking"].create([
+            order._prepare_receipt_picking_vals() for order in self if order.line_ids
+        ])
+        pickings.action_confirm()
+        pickings.action_assign()
+        pickings.move_ids.return_line_id._set_receipt_lots()
+        for picking in pickings:
+            picking.message_post_with_source(
+                "mail.message_origin_link",
+                render_values={"self": picking, "origin": picking.return_order_id},
+                subtype_xmlid="mail.mt_note",
+            )
+        return pickings
+
+    def _on_receipt_done(self):
+        """Called once the receipts of these orders were validated (or closed)."""
+        now = fields.Datetime.now()
+        for order in self.filtered(lambda o: o.state in ("approved", "receiving")):
+            vals = {}
+            if not order.date_first_receipt:
+                vals["date_first_receipt"] = now
+            open_receipts = order.receipt_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+            if open_receipts:
+                vals["state"] = "receiving"
+            else:
+                vals.update(state="received", date_received=now)
+            order.write(vals)
+            if order.policy_id.refund_step == "receipt":
+                order._resolve()
+            order._check_done()
+
+    # ------------------------------------------------------------------
+    # Resolution
+    # ------------------------------------------------------------------
+    def _resolve(self):
+        self.ensure_one()
+        handler = getattr(self, f"_resolve_{self.resolution}", None)
+        if handler:
+            handler()
+        self._check_done()
+
+    def _resolve_none(self):
+        return True
+
+    def _resolve_refund(self):
+        credit_notes = self._create_credit_notes()
+        if self.policy_id.auto_post_credit_note:
+            # Posting settles them against the invoice they reverse (Odoo reconciles reversals).
+            credit_notes.action_post()
+        return credit_notes
+
+    def _resolve_store_credit(self):
+        credit_notes = self._create_credit_notes(store_credit=True)
+        if self.policy_id.auto_post_credit_note:
+            # Left unreconciled on purpose: it stays an open credit on the customer's account.
+            credit_notes.action_post()
+        return credit_notes
+
+    def _resolve_exchange(self):
+        lines_qty = self.line_ids._get_quantities_to_resolve("qty_exchanged")
+        if not lines_qty:
+            return self.env["sale.order"]
+        order = self.env["sale.order"].sudo().create(self._prepare_exchange_order_vals(lines_qty))
+        order.action_confirm()
+        self.date_resolved = fields.Datetime.now()
+        self.message_post(body=self.env._("Replacement order %(order)s created.", order=order._get_html_link()))
+        return order
+
+    def _prepare_exchange_order_vals(self, lines_qty):
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "warehouse_id": self.warehouse_id.id,
+            "origin": self.name,
+            "return_order_id": self.id,
+            "client_order_ref": self.name,
+            "order_line": [Command.create(line._prepare_exchange_line_vals(qty)) for line, qty in lines_qty],
+        }
+
+    def _lock_for_resolution(self):
+        """Row lock so that two concurrent resolutions cannot both credit the same units."""
+        self.env.cr.execute("SELECT id FROM return_order WHERE id IN %s FOR UPDATE", [tuple(self.ids)])
+        self.line_ids.invalidate_recordset(["qty_refunded"])
+
+    def _create_credit_notes(self, store_credit=False):
+        """One credit note per origin invoice for the units not credited yet (none when all are)."""
+        self.ensure_one()
+        self._lock_for_resolution()
+        lines_qty = self.line_ids._get_quantities_to_resolve("qty_refunded")
+        if not lines_qty:
+            return self.env["account.move"]
+        by_invoice = defaultdict(list)
+        for line, qty in lines_qty:
+            by_invoice[line.invoice_line_id.move_id].append((line, qty))
+        vals_list = [
+            self._prepare_credit_note_vals(invoice, invoice_lines, store_credit)
+            for invoice, invoice_lines in by_invoice.items()
+        ]
+        credit_notes = self.env["account.move"].sudo().with_company(self.company_id).create(vals_list)
+        self.date_resolved = fields.Datetime.now()
+        for credit_note in credit_notes:
+            credit_note.message_post_with_source(
+                "mail.message_origin_link",
+                render_values={"self": credit_note, "origin": self},
+                subtype_xmlid="mail.mt_note",
+            )
+        return credit_notes.sudo(False)
+
+    def _get_credit_note_journal(self, invoice):
+        if invoice:
+            return invoice.journal_id
+        return self.env["account.journal"].search([
+            *self.env["account.journal"]._check_company_domain(self.company_id),
+            ("type", "=", "sale"),
+        ], limit=1)
+
+    def _prepare_credit_note_vals(self, invoice, lines_qty, store_credit=False):
+        self.ensure_one()
+        partner = invoice.partner_id or self.partner_id
+        fiscal_position = invoice.fiscal_position_id if invoice else \
+            self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(partner)
+        line_commands = []
+        for line, qty in lines_qty:
+            line_commands.append(Command.create(line._prepare_credit_note_line_vals(qty, fiscal_position)))
+            fee_vals = line._prepare_restocking_fee_line_vals(qty, fiscal_position)
+            if fee_vals:
+                line_commands.append(Command.create(fee_vals))
+        ref = self.env._("Store credit for %(name)s", name=self.name) if store_credit else \
+            self.env._("Return %(name)s", name=self.name)
+        return {
+            "move_type": "out_refund",
+            "partner_id": partner.id,
+            "journal_id": self._get_credit_note_journal(invoice).id,
+            "currency_id": (invoice.currency_id or self.currency_id).id,
+            "fiscal_position_id": fiscal_position.id,
+            "invoice_origin": self.name,
+            "ref": ref,
+            # A store credit is not a reversal: Odoo would settle it against the invoice.
+            "reversed_entry_id": False if store_credit else invoice.id,
+            "invoice_payment_term_id": False if store_credit else invoice.invoice_payment_term_id.id,
+            "return_order_id": self.id,
+            "is_store_credit": store_credit,
+            "company_id": self.company_id.id,
+            "invoice_line_ids": line_commands,
+        }
+
+    def _is_resolved(self):
+        self.ensure_one()
+        if self.resolution in ("refund", "store_credit"):
+            if any(m.state == "draft" for m in self.credit_note_ids):
+                return False
+            return not self.line_ids._get_quantities_to_resolve("qty_refunded", base_field="qty_received")
+        if self.resolution == "exchange":
+            return not self.line_ids._get_quantities_to_resolve("qty_exchanged", base_field="qty_received")
+        return True
+
+    def _check_done(self):
+        for order in self.filtered(lambda o: o.state == "received"):
+            if order._is_resolved():
+                order.write({"state": "done", "date_done": fields.Datetime.now()})
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Return %(name)s", name=self.name)
+
+    # ------------------------------------------------------------------
+    # Creation from documents
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_returnable_candidates(self, moves):
+        """Line values for every delivered (move, lot) pair, in delivery order."""
+        candidates = []
+        moves = moves.filtered(
+            lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+            and not m.scrapped and not m.origin_returned_move_id
+        )
+        for move in moves.sorted("id"):
+            base = {
+                "product_id": move.product_id.id,
+                "origin_move_id": move.id,
+                "sale_line_id": move.sale_line_id.id,
+            }
+            lots = move.move_line_ids.lot_id
+            if lots:
+                candidates += [dict(base, lot_id=lot.id) for lot in lots]
+            else:
+                candidates.append(base)
+        return candidates
+
+    @api.model
+    def _create_from_moves(self, moves, partner, sale_order=None, picking=None):
+        sale_order = sale_order or self.env["sale.order"]
+        line_vals = []
+        for vals in self._get_returnable_candidates(moves):
+            qty = self.env["return.order.line"].new(vals)._get_returnable_qty()
+            if qty:
+                line_vals.append(dict(vals, product_uom_qty=qty))
+        if not line_vals:
+            raise UserError(self.env._(
+                "Nothing left to return: every delivered unit was already returned or is being returned."
+            ))
+        warehouse = picking.picking_type_id.warehouse_id if picking else sale_order.warehouse_id
+        order_vals = {
+            "partner_id": partner.id,
+            "sale_order_id": sale_order.id,
+            "picking_id": picking.id if picking else False,
+            "company_id": (picking or sale_order).company_id.id or self.env.company.id,
+            "line_ids": [Command.create(vals) for vals in line_vals],
+        }
+        if warehouse:
+            order_vals["warehouse_id"] = warehouse.id
+        order = self.create(order_vals)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "return.order",
+            "res_id": order.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

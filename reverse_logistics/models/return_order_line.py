@@ -1,0 +1,402 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero, float_round
+
+
+class ReturnOrderLine(models.Model):
+    _name = "return.order.line"
+    _description = "Return Order Line"
+    _order = "order_id, sequence, id"
+    _check_company_auto = True
+
+    order_id = fields.Many2one("return.order", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(related="order_id.partner_id", store=True)
+    state = fields.Selection(related="order_id.state", store=True)
+    currency_id = fields.Many2one(related="order_id.currency_id")
+
+    product_id = fields.Many2one(
+        "product.product", required=True, check_company=True, domain="[('type', '=', 'consu')]",
+    )
+    product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    tracking = fields.Selection(related="product_id.tracking")
+    product_uom_qty = fields.Float(
+        string="Quantity", digits="Product Unit of Measure", required=True, default=1.0,
+    )
+    qty_received = fields.Float(
+        string="Received", digits="Product Unit of Measure", compute="_compute_qty_received", store=True,
+    )
+    qty_refunded = fields.Float(
+        string="Credited", digits="Product Unit of Measure", compute="_compute_qty_refunded", store=True,
+    )
+    qty_exchanged = fields.Float(
+        string="Replaced", digits="Product Unit of Measure", compute="_compute_qty_exchanged", store=True,
+    )
+    lot_id = fields.Many2one(
+        "stock.lot", string="Lot/Serial", check_company=True, domain="[('product_id', '=', product_id)]",
+    )
+    sale_line_id = fields.Many2one("sale.order.line", string="Sale Line", index="btree_not_null")
+    origin_move_id = fields.Many2one(
+        "stock.move", string="Delivered Move", index="btree_not_null",
+        help="The delivery move this line returns: Odoo reverses its valuation and the sale's "
+        "delivered quantity.",
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line", string="Invoice Line", index="btree_not_null",
+        compute="_compute_invoice_line_id", store=True, readonly=False, precompute=True,
+    )
+    price_unit = fields.Float(
+        digits="Product Price", compute="_compute_price", store=True, readonly=False, precompute=True,
+    )
+    discount = fields.Float(
+        string="Discount (%)", digits="Discount", compute="_compute_price", store=True, readonly=False,
+        precompute=True,
+    )
+    tax_ids = fields.Many2many(
+        "account.tax", string="Taxes", compute="_compute_price", store=True, readonly=False,
+        precompute=True, check_company=True,
+    )
+    price_subtotal = fields.Monetary(compute="_compute_amounts", store=True, string="Value")
+    reason_id = fields.Many2one("return.reason", string="Reason")
+    restocking_fee_percent = fields.Float(
+        string="Fee (%)", digits=(5, 2), compute="_compute_restocking_fee_percent", store=True,
+        readonly=False, precompute=True,
+    )
+    restocking_fee_amount = fields.Monetary(compute="_compute_amounts", store=True, string="Fee")
+    exchange_product_id = fields.Many2one(
+        "product.product", string="Replace With", check_company=True,
+        help="Product sent in exchange; the returned product when empty.",
+    )
+    move_ids = fields.One2many("stock.move", "return_line_id", string="Receipt Moves")
+    refund_line_ids = fields.One2many("account.move.line", "return_line_id", string="Credit Note Lines")
+    exchange_line_ids = fields.One2many("sale.order.line", "return_line_id", string="Replacement Lines")
+    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
+    note = fields.Text()
+
+    @api.depends("move_ids.state", "move_ids.quantity")
+    def _compute_qty_received(self):
+        for line in self:
+            qty = 0.0
+            for move in line.move_ids:
+                if move.state == "done":
+                    qty += move.product_uom._compute_quantity(move.quantity, line.product_uom_id)
+            line.qty_received = qty
+
+    @api.depends("refund_line_ids.quantity", "refund_line_ids.parent_state", "refund_line_ids.is_restocking_fee")
+    def _compute_qty_refunded(self):
+        for line in self:
+            line.qty_refunded = sum(
+                aml.quantity for aml in line.refund_line_ids
+                if aml.parent_state != "cancel" and not aml.is_restocking_fee
+            )
+
+    @api.depends("exchange_line_ids.product_uom_qty", "exchange_line_ids.state")
+    def _compute_qty_exchanged(self):
+        for line in self:
+            line.qty_exchanged = sum(
+                sol.product_uom_qty for sol in line.exchange_line_ids if sol.state != "cancel"
+            )
+
+    @api.depends("sale_line_id", "order_id.invoice_id")
+    def _compute_invoice_line_id(self):
+        for line in self:
+            if line.invoice_line_id or not line.sale_line_id:
+                continue
+            invoice_lines = line.sale_line_id.invoice_lines.filtered(
+                lambda aml: aml.move_id.move_type == "out_invoice" and aml.parent_state == "posted"
+            )
+            invoice = line.order_id.invoice_id
+            if invoice:
+                invoice_lines = invoice_lines.filtered(lambda aml, invoice=invoice: aml.move_id == invoice)
+            line.invoice_line_id = invoice_lines[-1:]
+
+    @api.depends("invoice_line_id", "sale_line_id", "product_id")
+    def _compute_price(self):
+        for line in self:
+            source = line.invoice_line_id or line.sale_line_id
+            if source:
+                line.price_unit = source.price_unit
+                line.discount = source.discount
+                line.tax_ids = source.tax_ids if line.invoice_line_id else source.tax_id
+            elif line.product_id and not line.price_unit:
+                line.price_unit = line.product_id.lst_price
+                line.tax_ids = line.product_id.taxes_id._filter_taxes_by_company(line.order_id.company_id)
+
+    @api.depends("product_uom_qty", "price_unit", "discount", "restocking_fee_percent")
+    def _compute_amounts(self):
+        for line in self:
+            subtotal = line.product_uom_qty * line.price_unit * (1 - (line.discount or 0.0) / 100.0)
+            line.price_subtotal = subtotal
+            line.restocking_fee_amount = subtotal * line.restocking_fee_percent / 100.0
+
+    @api.depends("reason_id", "order_id.policy_id", "order_id.return_type")
+    def _compute_restocking_fee_percent(self):
+        for line in self:
+            policy = line.order_id.policy_id
+            if not policy or not line.order_id._is_restocking_fee_charged():
+                line.restocking_fee_percent = 0.0
+            else:
+                line.restocking_fee_percent = policy._get_restocking_fee_percent(line.reason_id)
+
+    @api.depends(
+        "product_id", "product_uom_qty", "lot_id", "order_id.date_request", "order_id.policy_id.window_days",
+        "order_id.policy_id.category_window_ids.window_days", "order_id.policy_id.non_returnable_product_ids",
+        "order_id.policy_id.non_returnable_categ_ids", "order_id.policy_id.lot_match_required",
+    )
+    def _compute_policy_problems(self):
+        for line in self:
+            messages = [msg for _code, msg in line._get_policy_problems()]
+            returnable = line._get_returnable_qty() if line.product_id else None
+            if returnable is not None and float_compare(
+                line.product_uom_qty, returnable, precision_rounding=line.product_uom_id.rounding
+            ) > 0:
+                messages.append(line._get_excess_message(returnable))
+            line.policy_problems = "\n".join(messages)
+
+    @api.onchange("sale_line_id")
+    def _onchange_sale_line_id(self):
+        if self.sale_line_id:
+            self.product_id = self.sale_line_id.product_id
+            self.origin_move_id = self.sale_line_id.move_ids.filtered(
+                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+            )[-1:]
+
+    @api.constrains("product_uom_qty", "origin_move_id", "sale_line_id", "lot_id")
+    def _check_returnable_quantity(self):
+        for line in self:
+            if line.state in ("cancel", "rejected"):
+                continue
+            if float_compare(line.product_uom_qty, 0.0, precision_rounding=line.product_uom_id.rounding) <= 0:
+                raise ValidationError(self.env._(
+                    "The quantity of %(product)s to return must be positive.", product=line.product_id.display_name,
+                ))
+            returnable = line._get_returnable_qty()
+            if returnable is not None and float_compare(
+                line.product_uom_qty, returnable, precision_rounding=line.product_uom_id.rounding
+            ) > 0:
+                raise ValidationError(line._get_excess_message(returnable))
+            if line.lot_id and line.lot_id.product_id != line.product_id:
+                raise ValidationError(self.env._(
+                    "Lot %(lot)s is not a lot of %(product)s.", lot=line.lot_id.name,
+                    product=line.product_id.display_name,
+                ))
+
+    def _get_excess_message(self, returnable):
+        self.ensure_one()
+        return self.env._(
+            "%(product)s: %(qty)s requested but only %(returnable)s can still be returned "
+            "(delivered minus already returned).",
+            product=self.product_id.display_name + (f" ({self.lot_id.name})" if self.lot_id else ""),
+            qty=self.product_uom_qty, returnable=returnable,
+        )
+
+    # ------------------------------------------------------------------
+    # Delivered and returnable quantities
+    # ------------------------------------------------------------------
+    def _get_origin_moves(self):
+        """Done deliveries to the customer that this line gives back."""
+        self.ensure_one()
+        if self.origin_move_id:
+            return self.origin_move_id
+        if self.sale_line_id:
+            return self.sale_line_id.move_ids.filtered(
+                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+                and not m.origin_returned_move_id
+            )
+        return self.env["stock.move"]
+
+    def _get_matched_lot(self, moves):
+        """The line's lot when it was delivered on these moves; otherwise quantities are not per lot
+        (whether a foreign lot may come back is the policy's call, not a quantity question)."""
+        self.ensure_one()
+        return self.lot_id if self.lot_id and self.lot_id in moves.move_line_ids.lot_id else self.lot_id.browse()
+
+    def _get_delivered_qty(self, moves, lot):
+        self.ensure_one()
+        if lot:
+            return sum(
+                ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
+                for ml in moves.move_line_ids if ml.lot_id == lot
+            )
+        return sum(m.product_uom._compute_quantity(m.quantity, self.product_uom_id) for m in moves)
+
+    def _get_reserved_qty(self):
+        """Units this line takes out of what is returnable: received once the order stopped receiving."""
+        self.ensure_one()
+        if self.order_id.state in ("received", "done"):
+            return self.qty_received
+        return self.product_uom_qty
+
+    def _get_returnable_qty(self):
+        """Delivered minus returned (by Odoo's return wizard or by other returns); None: no origin."""
+        self.ensure_one()
+        moves = self._get_origin_moves()
+        if not moves:
+            return None
+        lot = self._get_matched_lot(moves)
+        delivered = self._get_delivered_qty(moves, lot)
+        # Returns made with Odoo's own wizard, outside any return order.
+        native_returns = moves.returned_move_ids.filtered(lambda m: m.state != "cancel" and not m.return_line_id)
+        if lot:
+            returned = sum(
+                ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
+                for ml in native_returns.move_line_ids if ml.lot_id == lot
+            )
+        else:
+            returned = sum(m.product_uom._compute_quantity(m.product_uom_qty, self.product_uom_id)
+                           for m in native_returns)
+        domain = [
+            ("id", "not in", self.ids),
+            ("state", "not in", ("cancel", "rejected")),
+            "|", ("origin_move_id", "in", moves.ids),
+            ("sale_line_id", "=", self.sale_line_id.id or -1),
+        ]
+        if lot:
+            domain.append(("lot_id", "=", lot.id))
+        others = self.search(domain)
+        if self.origin_move_id:
+            # A line tied to one move only competes with lines of that move.
+            others = others.filtered(lambda o: not o.origin_move_id or o.origin_move_id == self.origin_move_id)
+        returned += sum(other._get_reserved_qty() for other in others)
+        return float_round(max(delivered - returned, 0.0), precision_rounding=self.product_uom_id.rounding)
+
+    def _get_delivery_date(self):
+        moves = self._get_origin_moves()
+        return max(moves.mapped("date")) if moves else False
+
+    def _get_delivered_lots(self):
+        """Lots delivered on the origin moves, or None when the line has no origin to compare with."""
+        moves = self._get_origin_moves()
+        return moves.move_line_ids.lot_id if moves else None
+
+    def _get_policy_problems(self):
+        problems = []
+        for line in self:
+            policy = line.order_id.policy_id
+            if policy and line.product_id:
+                problems += policy._get_line_problems(line)
+        return problems
+
+    # ------------------------------------------------------------------
+    # Receipt
+    # ------------------------------------------------------------------
+    def _prepare_receipt_move_vals(self):
+        vals_list = []
+        for line in self:
+            order = line.order_id
+            picking_type = order.warehouse_id.return_type_id
+            origin_move = line.origin_move_id or line._get_origin_moves()[-1:]
+            vals_list.append({
+                "name": line.product_id.display_name,
+                "product_id": line.product_id.id,
+                "product_uom_qty": line.product_uom_qty,
+                "product_uom": line.product_uom_id.id,
+                "location_id": order._get_return_source_location().id,
+                "location_dest_id": picking_type.default_location_dest_id.id,
+                "picking_type_id": picking_type.id,
+                "partner_id": order.partner_id.id,
+                "company_id": order.company_id.id,
+                "warehouse_id": order.warehouse_id.id,
+                "origin": order.name,
+                "origin_returned_move_id": origin_move.id,
+                "to_refund": bool(line.sale_line_id),
+                "sale_line_id": line.sale_line_id.id,
+                "return_line_id": line.id,
+                "procure_method": "make_to_stock",
+                "group_id": order.sale_order_id.procurement_group_id.id,
+            })
+        return vals_list
+
+    def _set_receipt_lots(self):
+        """Pre-fill the announced lot on the receipt so the warehouse only confirms it."""
+        for line in self.filtered("lot_id"):
+            line.move_ids.filtered(lambda m: m.state not in ("done", "cancel")).move_line_ids.lot_id = line.lot_id
+
+    # ------------------------------------------------------------------
+    # Resolution
+    # ------------------------------------------------------------------
+    def _get_quantities_to_resolve(self, done_field, base_field=None):
+        """[(line, qty)] still owed to the customer: base quantity minus what was already resolved."""
+        result = []
+        for line in self:
+            base = line[base_field or line.order_id._get_resolution_base_field()]
+            qty = float_round(base - line[done_field], precision_rounding=line.product_uom_id.rounding)
+            if not float_is_zero(qty, precision_rounding=line.product_uom_id.rounding) and qty > 0:
+                result.append((line, qty))
+        return result
+
+    def _get_income_account(self, fiscal_position):
+        self.ensure_one()
+        if self.invoice_line_id:
+            return self.invoice_line_id.account_id
+        accounts = self.product_id.product_tmpl_id.with_company(self.company_id).get_product_accounts(
+            fiscal_pos=fiscal_position)
+        return accounts["income"]
+
+    def _get_credit_note_taxes(self, fiscal_position):
+        self.ensure_one()
+        if self.invoice_line_id:
+            return self.invoice_line_id.tax_ids
+        return fiscal_position.map_tax(self.tax_ids)
+
+    def _prepare_credit_note_line_vals(self, qty, fiscal_position):
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "name": self.invoice_line_id.name or self.sale_line_id.name or self.product_id.display_name,
+            "quantity": qty,
+            "product_uom_id": self.product_uom_id.id,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "tax_ids": [fields.Command.set(self._get_credit_note_taxes(fiscal_position).ids)],
+            "account_id": self._get_income_account(fiscal_position).id,
+            "sale_line_ids": [fields.Command.set(self.sale_line_id.ids)],
+            "analytic_distribution": self.invoice_line_id.analytic_distribution,
+            "return_line_id": self.id,
+        }
+
+    def _prepare_restocking_fee_line_vals(self, qty, fiscal_position):
+        """A negative line on the credit note: the customer gets back the price minus the fee."""
+        self.ensure_one()
+        if not self.restocking_fee_percent:
+            return {}
+        fee_product = self.env.ref("reverse_logistics.product_restocking_fee")
+        net_unit = self.price_unit * (1 - (self.discount or 0.0) / 100.0)
+        fee_accounts = fee_product.product_tmpl_id.with_company(self.company_id).get_product_accounts(
+            fiscal_pos=fiscal_position)
+        return {
+            "product_id": fee_product.id,
+            "name": self.env._(
+                "Restocking fee %(percent)s%% on %(product)s",
+                percent=round(self.restocking_fee_percent, 2), product=self.product_id.display_name,
+            ),
+            "quantity": qty,
+            "product_uom_id": fee_product.uom_id.id,
+            "price_unit": -net_unit * self.restocking_fee_percent / 100.0,
+            "tax_ids": [fields.Command.set(self._get_credit_note_taxes(fiscal_position).ids)],
+            "account_id": (fee_accounts["income"] or self._get_income_account(fiscal_position)).id,
+            "return_line_id": self.id,
+            "is_restocking_fee": True,
+        }
+
+    def _prepare_exchange_line_vals(self, qty):
+        self.ensure_one()
+        product = self.exchange_product_id or self.product_id
+        vals = {
+            "product_id": product.id,
+            "product_uom_qty": qty,
+            "return_line_id": self.id,
+        }
+        if product == self.product_id:
+            vals["price_unit"] = 0.0
+        else:
+            # Customer pays only the difference; never a negative price on a sale line.
+            net_returned = self.price_unit * (1 - (self.discount or 0.0) / 100.0)
+            vals["price_unit"] = max(product.lst_price - net_returned, 0.0)
+        return vals
+
+    def unlink(self):
+        if any(line.state not in ("draft", "cancel") for line in self):
+            raise UserError(self.env._("Lines of an approved return cannot be deleted."))
+        return super().unlink()

@@ -1,0 +1,156 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ReturnPolicy(models.Model):
+    _name = "return.policy"
+    _description = "Return Policy"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True,
+    )
+    is_default = fields.Boolean(
+        string="Company Default", tracking=True,
+        help="Used by every return of the company that names no other policy.",
+    )
+    window_days = fields.Integer(
+        string="Return Window (days)", default=30, tracking=True,
+        help="Days after the delivery during which the customer may return the goods.",
+    )
+    category_window_ids = fields.One2many(
+        "return.policy.category.window", "policy_id", string="Windows by Category",
+    )
+    non_returnable_product_ids = fields.Many2many(
+        "product.template", "return_policy_non_returnable_product_rel",
+        string="Non-returnable Products",
+    )
+    non_returnable_categ_ids = fields.Many2many(
+        "product.category", "return_policy_non_returnable_categ_rel",
+        string="Non-returnable Categories",
+        help="Products in these categories and their sub-categories cannot be returned.",
+    )
+    restocking_fee_percent = fields.Float(
+        string="Default Restocking Fee (%)", digits=(5, 2), tracking=True,
+        help="Charged on reasons that have no fee of their own; never on defects.",
+    )
+    fee_ids = fields.One2many("return.policy.fee", "policy_id", string="Restocking Fees by Reason")
+    auto_approve = fields.Boolean(
+        string="Auto-approve", default=True, tracking=True,
+        help="Approve a return on submission when it is inside the window, breaks no rule "
+        "and its value is under the limit.",
+    )
+    auto_approve_max_amount = fields.Monetary(
+        string="Auto-approval Limit", currency_field="currency_id", default=500.0, tracking=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    lot_match_required = fields.Boolean(
+        string="Lot Must Match Delivery", tracking=True,
+        help="A returned lot or serial number must be one that was delivered to the customer.",
+    )
+    refund_step = fields.Selection(
+        [("approval", "On Approval"), ("receipt", "On Receipt")],
+        string="Resolve On", default="receipt", required=True, tracking=True,
+        help="When the credit note, store credit or replacement order is created.",
+    )
+    auto_post_credit_note = fields.Boolean(
+        string="Post Credit Notes", default=True, tracking=True,
+        help="Post the credit notes as soon as they are created; otherwise leave them in draft "
+        "for an accountant.",
+    )
+    note = fields.Html(string="Terms", translate=True)
+
+    @api.constrains("is_default", "company_id", "active")
+    def _check_one_default(self):
+        for policy in self.filtered(lambda p: p.is_default and p.active):
+            count = self.search_count([
+                ("company_id", "=", policy.company_id.id), ("is_default", "=", True),
+            ])
+            if count > 1:
+                raise ValidationError(self.env._(
+                    "%(company)s already has a default return policy.", company=policy.company_id.name,
+                ))
+
+    @api.constrains("window_days", "restocking_fee_percent", "auto_approve_max_amount")
+    def _check_values(self):
+        for policy in self:
+            if policy.window_days < 0:
+                raise ValidationError(self.env._("A return window cannot be negative."))
+            if not 0 <= policy.restocking_fee_percent <= 100:
+                raise ValidationError(self.env._("A restocking fee is a percentage between 0 and 100."))
+            if policy.auto_approve_max_amount < 0:
+                raise ValidationError(self.env._("The auto-approval limit cannot be negative."))
+
+    @api.model
+    def _get_default_policy(self, company=None):
+        company = company or self.env.company
+        return self.search([("company_id", "=", company.id), ("is_default", "=", True)], limit=1)
+
+    def _get_window_days(self, product):
+        """The window of the product's nearest category that has an override, else the policy's."""
+        self.ensure_one()
+        windows = {w.categ_id.id: w.window_days for w in self.category_window_ids}
+        categ = product.categ_id
+        while categ:
+            if categ.id in windows:
+                return windows[categ.id]
+            categ = categ.parent_id
+        return self.window_days
+
+    def _get_window_deadline(self, product, delivery_date):
+        return delivery_date + timedelta(days=self._get_window_days(product))
+
+    def _is_product_returnable(self, product):
+        self.ensure_one()
+        if product.product_tmpl_id in self.non_returnable_product_ids:
+            return False
+        categ_ids = {int(c) for c in (product.categ_id.parent_path or "").split("/") if c}
+        return not categ_ids & set(self.non_returnable_categ_ids.ids)
+
+    def _get_restocking_fee_percent(self, reason):
+        self.ensure_one()
+        if reason.is_defect:
+            return 0.0
+        fee = self.fee_ids.filtered(lambda f: f.reason_id == reason)[:1]
+        return fee.fee_percent if fee else self.restocking_fee_percent
+
+    def _get_line_problems(self, line):
+        """Why the policy refuses a return line, in plain words.
+
+        Returns a list of (code, message). The code ``window`` is the only one a manager may
+        override; the others are hard rules.
+        """
+        self.ensure_one()
+        problems = []
+        product = line.product_id
+        if not self._is_product_returnable(product):
+            problems.append(("non_returnable", self.env._(
+                "%(product)s cannot be returned under the policy %(policy)s.",
+                product=product.display_name, policy=self.name,
+            )))
+        delivery_date = line._get_delivery_date()
+        if delivery_date and line.order_id.return_type in line.order_id._get_windowed_return_types():
+            deadline = self._get_window_deadline(product, delivery_date)
+            request_date = line.order_id.date_request or fields.Datetime.now()
+            if request_date > deadline:
+                problems.append(("window", self.env._(
+                    "%(product)s was delivered on %(delivered)s: the %(days)s-day return window "
+                    "closed on %(deadline)s.",
+                    product=product.display_name,
+                    delivered=fields.Date.to_string(delivery_date.date()),
+                    days=self._get_window_days(product),
+                    deadline=fields.Date.to_string(deadline.date()),
+                )))
+        if self.lot_match_required and line.lot_id and line._get_delivered_lots() is not None \
+                and line.lot_id not in line._get_delivered_lots():
+            problems.append(("lot", self.env._(
+                "Lot/serial %(lot)s of %(product)s was not delivered to this customer.",
+                lot=line.lot_id.name, product=product.display_name,
+            )))
+        return problems

@@ -1,0 +1,27 @@
+from odoo import api, fields, models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    return_order_id = fields.Many2one(
+        "return.order", string="Replaces Return", index="btree_not_null", copy=False, readonly=True,
+        help="The return this order sends replacement goods for.",
+    )
+    return_order_ids = fields.One2many("return.order", "sale_order_id", string="Returns")
+    return_order_count = fields.Integer(compute="_compute_return_order_count")
+
+    @api.depends("return_order_ids")
+    def _compute_return_order_count(self):
+        for order in self:
+            order.return_order_count = len(order.return_order_ids)
+
+    def action_create_return_order(self):
+        """Open a draft return pre-filled with what is still returnable from this order."""
+        self.ensure_one()
+        moves = self.order_line.move_ids
+        return self.env["return.order"]._create_from_moves(moves, partner=self.partner_id, sale_order=self)
+
+    def action_view_return_orders(self):
+        return self.env["return.order"]._action_view_records(
+            self.return_order_ids, "reverse_logistics.action_return_order")

@@ -1,0 +1,43 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    return_order_id = fields.Many2one(
+        "return.order", string="Return Order", index="btree_not_null", copy=True, readonly=True,
+    )
+
+    def _action_done(self):
+        self._check_return_lots()
+        res = super()._action_done()
+        self.return_order_id._on_receipt_done()
+        return res
+
+    def _check_return_lots(self):
+        """Refuse, before anything moves, a returned lot that the policy says was never delivered."""
+        for move in self.move_ids.filtered(lambda m: m.return_line_id and m.state != "cancel"):
+            line = move.return_line_id
+            if not line.order_id.policy_id.lot_match_required:
+                continue
+            delivered = line._get_delivered_lots()
+            if delivered is None:
+                continue
+            wrong = move.move_line_ids.lot_id - delivered
+            if wrong:
+                raise UserError(self.env._(
+                    "%(picking)s: lot/serial %(lots)s of %(product)s was not delivered to %(partner)s; "
+                    "the return policy requires the delivered lot.",
+                    picking=move.picking_id.name, lots=", ".join(wrong.mapped("name")),
+                    product=move.product_id.display_name, partner=line.order_id.partner_id.display_name,
+                ))
+
+    def action_create_return_order(self):
+        """Open a draft return pre-filled with what is still returnable from this delivery."""
+        self.ensure_one()
+        if self.picking_type_code != "outgoing" or self.state != "done":
+            raise UserError(self.env._("Returns can only be created from done deliveries."))
+        return self.env["return.order"]._create_from_moves(
+            self.move_ids, partner=self.partner_id, sale_order=self.sale_id, picking=self,
+        )

@@ -1,0 +1,68 @@
+from odoo import fields, models
+
+
+class StockWarehouse(models.Model):
+    _inherit = "stock.warehouse"
+
+    return_type_id = fields.Many2one(
+        "stock.picking.type", string="Returns Operation Type", check_company=True, copy=False,
+    )
+    return_location_id = fields.Many2one(
+        "stock.location", string="Triage Location", check_company=True, copy=False,
+        domain="[('usage', '=', 'internal')]",
+        help="Returned goods wait here to be graded and dispositioned.",
+    )
+
+    def _get_locations_values(self, vals, code=False):
+        values = super()._get_locations_values(vals, code=code)
+        code = (vals.get("code") or code or "").replace(" ", "").upper()
+        company_id = vals.get("company_id", self.default_get(["company_id"])["company_id"])
+        values["return_location_id"] = {
+            "name": self.env._("Triage"),
+            "active": True,
+            "usage": "internal",
+            "barcode": self._valid_barcode(code + "TRIAGE", company_id),
+        }
+        return values
+
+    def _get_sequence_values(self, name=False, code=False):
+        values = super()._get_sequence_values(name=name, code=code)
+        values["return_type_id"] = {
+            "name": self.env._("%(name)s Sequence returns", name=self.name),
+            "prefix": self.code + "/" + (self.return_type_id.sequence_code or "RMA") + "/",
+            "padding": 5,
+            "company_id": self.company_id.id,
+        }
+        return values
+
+    def _get_picking_type_create_values(self, max_sequence):
+        data, next_sequence = super()._get_picking_type_create_values(max_sequence)
+        data["return_type_id"] = {
+            "name": self.env._("Returns"),
+            "code": "incoming",
+            "use_create_lots": False,
+            "use_existing_lots": True,
+            "default_location_src_id": self.env.ref("stock.stock_location_customers").id,
+            "default_location_dest_id": self.return_location_id.id,
+            "sequence": next_sequence + 1,
+            "sequence_code": "RMA",
+            "show_operations": False,
+            "company_id": self.company_id.id,
+        }
+        return data, max_sequence + 2
+
+    def _get_picking_type_update_values(self):
+        data = super()._get_picking_type_update_values()
+        data["return_type_id"] = {
+            "active": self.active,
+            "default_location_dest_id": self.return_location_id.id,
+            "barcode": self.code.replace(" ", "").upper() + "RMA",
+        }
+        return data
+
+    def _ensure_return_setup(self):
+        """Create the triage location and Returns type on warehouses that predate the addon."""
+        for warehouse in self:
+            warehouse._create_missing_locations({})
+            if not warehouse.return_type_id:
+                warehouse.write(warehouse._create_or_update_sequences_and_picking_types())
