@@ -1,1 +1,2 @@
 from . import test_return_order
+from . import test_return_order_queries
