@@ -12,6 +12,7 @@
         "purchase_stock",
         "repair",
         "portal",
+        "barcodes",
     ],
     "data": [
         "security/reverse_logistics_security.xml",
@@ -21,12 +22,17 @@
         "data/product_data.xml",
         "data/return_policy_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/return_disposition_data.xml",
+        "data/return_disposition_rule_data.xml",
         "wizard/return_policy_override_views.xml",
         "wizard/return_order_reject_views.xml",
         "views/return_order_views.xml",
         "views/return_order_line_views.xml",
         "views/return_policy_views.xml",
         "views/return_reason_views.xml",
+        "views/return_grade_views.xml",
+        "views/return_disposition_views.xml",
+        "views/return_grading_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",
@@ -34,7 +40,16 @@
     ],
     "demo": [
         "demo/return_demo.xml",
+        "demo/return_grade_checklist_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "reverse_logistics/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "reverse_logistics/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "_create_warehouse_return_data",
     "application": True,
     "installable": True,

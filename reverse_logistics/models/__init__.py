@@ -2,8 +2,16 @@ from . import return_reason
 from . import return_policy
 from . import return_policy_fee
 from . import return_policy_category_window
+from . import return_grade
+from . import return_grade_checklist
+from . import return_grade_question
+from . import return_disposition
+from . import return_disposition_rule
 from . import return_order
 from . import return_order_line
+from . import return_grading
+from . import return_grading_answer
+from . import return_grading_station
 from . import stock_warehouse
 from . import stock_picking
 from . import stock_move
@@ -12,3 +20,6 @@ from . import account_move_line
 from . import sale_order
 from . import res_company
 from . import sale_order_line
+from . import stock_scrap
+from . import repair_order
+from . import product_template

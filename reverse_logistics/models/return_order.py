@@ -113,6 +113,43 @@ class ReturnOrder(models.Model):
     )
     policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
 
+    # Grading and disposition run beside the customer's resolution (a refund often comes before the
+    # units are graded), so their progress is a status of its own rather than a step of `state`.
+    grading_ids = fields.One2many("return.grading", "order_id", string="Gradings")
+    disposition_status = fields.Selection(
+        [
+            ("none", "Nothing Received"),
+            ("to_grade", "To Grade"),
+            ("to_dispose", "To Disposition"),
+            ("in_process", "In Process"),
+            ("processed", "Processed"),
+        ],
+        compute="_compute_disposition_status", store=True, index=True, string="Processing",
+    )
+    date_graded = fields.Datetime(string="Graded On", readonly=True, copy=False)
+    date_dispositioned = fields.Datetime(string="Processed On", readonly=True, copy=False)
+    cycle_time_refund = fields.Float(
+        string="Request to Resolution (h)", compute="_compute_cycle_times", store=True, aggregator="avg",
+    )
+    cycle_time_disposition = fields.Float(
+        string="Receipt to Processed (h)", compute="_compute_cycle_times", store=True, aggregator="avg",
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    refund_amount = fields.Monetary(
+        string="Refunded (untaxed)", currency_field="company_currency_id",
+        compute="_compute_ledger", store=True,
+    )
+    restocking_fee_charged = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+    )
+    processing_cost = fields.Monetary(currency_field="company_currency_id", compute="_compute_ledger", store=True)
+    recovery_value = fields.Monetary(currency_field="company_currency_id", compute="_compute_ledger", store=True)
+    net_recovery = fields.Monetary(currency_field="company_currency_id", compute="_compute_ledger", store=True)
+    return_cost = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        help="What the return cost the company: refund less net recovery.",
+    )
+
     @api.depends("company_id")
     def _compute_policy_id(self):
         for order in self:
@@ -144,6 +181,44 @@ class ReturnOrder(models.Model):
         for order in self:
             posted = order.credit_note_ids.filtered(lambda m: m.state == "posted")
             order.amount_refunded = -sum(posted.mapped("amount_total_in_currency_signed"))
+
+    @api.depends("line_ids.qty_received", "line_ids.qty_graded", "line_ids.qty_dispositioned",
+                 "grading_ids.state")
+    def _compute_disposition_status(self):
+        for order in self:
+            lines = order.line_ids
+            received = sum(lines.mapped("qty_received"))
+            if not received:
+                order.disposition_status = "none"
+            elif any(line.qty_to_grade > 0 for line in lines):
+                order.disposition_status = "to_grade"
+            elif any(g.state == "graded" for g in order.grading_ids):
+                order.disposition_status = "to_dispose"
+            elif any(g.state == "dispositioned" for g in order.grading_ids):
+                order.disposition_status = "in_process"
+            else:
+                order.disposition_status = "processed"
+
+    @api.depends("date_request", "date_resolved", "date_first_receipt", "date_dispositioned")
+    def _compute_cycle_times(self):
+        for order in self:
+            order.cycle_time_refund = (order.date_resolved - order.date_request).total_seconds() / 3600.0 \
+                if order.date_resolved else 0.0
+            order.cycle_time_disposition = \
+                (order.date_dispositioned - order.date_first_receipt).total_seconds() / 3600.0 \
+                if order.date_dispositioned and order.date_first_receipt else 0.0
+
+    @api.depends("line_ids.refund_amount", "line_ids.restocking_fee_charged", "line_ids.processing_cost",
+                 "line_ids.recovery_value")
+    def _compute_ledger(self):
+        for order in self:
+            lines = order.line_ids
+            order.refund_amount = sum(lines.mapped("refund_amount"))
+            order.restocking_fee_charged = sum(lines.mapped("restocking_fee_charged"))
+            order.processing_cost = sum(lines.mapped("processing_cost"))
+            order.recovery_value = sum(lines.mapped("recovery_value"))
+            order.net_recovery = order.recovery_value - order.processing_cost
+            order.return_cost = order.refund_amount - order.net_recovery
 
     @api.depends("line_ids.policy_problems")
     def _compute_policy_problems(self):
@@ -438,6 +513,35 @@ class ReturnOrder(models.Model):
             if order.policy_id.refund_step == "receipt":
                 order._resolve()
             order._check_done()
+
+    # ------------------------------------------------------------------
+    # Grading and disposition
+    # ------------------------------------------------------------------
+    def _on_graded(self):
+        self.date_graded = fields.Datetime.now()
+
+    def _on_dispositioned(self):
+        self.flush_recordset(["disposition_status"])
+        self.filtered(lambda o: o.disposition_status == "processed" and not o.date_dispositioned).write(
+            {"date_dispositioned": fields.Datetime.now()})
+
+    def action_open_grading_station(self):
+        action = self.env["ir.actions.actions"]._for_xml_id("reverse_logistics.action_grading_station")
+        action["context"] = {"default_scan": self[:1].name}
+        return action
+
+    def action_dispose(self):
+        """Disposition every graded unit of these returns, in one batch."""
+        gradings = self.grading_ids.filtered(lambda g: g.state == "graded")
+        if not gradings:
+            raise UserError(self.env._("No graded units wait for a disposition."))
+        return gradings.action_dispose()
+
+    def action_view_gradings(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("reverse_logistics.action_return_grading")
+        action["domain"] = [("order_id", "in", self.ids)]
+        action["context"] = {"create": False}
+        return action
 
     # ------------------------------------------------------------------
     # Resolution

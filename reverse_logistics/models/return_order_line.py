@@ -74,6 +74,38 @@ class ReturnOrderLine(models.Model):
     policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
     note = fields.Text()
 
+    grading_ids = fields.One2many("return.grading", "line_id", string="Gradings")
+    qty_graded = fields.Float(
+        string="Graded", digits="Product Unit of Measure", compute="_compute_grading_quantities", store=True,
+    )
+    qty_dispositioned = fields.Float(
+        string="Dispositioned", digits="Product Unit of Measure", compute="_compute_grading_quantities",
+        store=True,
+    )
+    qty_to_grade = fields.Float(
+        string="To Grade", digits="Product Unit of Measure", compute="_compute_grading_quantities", store=True,
+    )
+    grade_summary = fields.Char(string="Grades", compute="_compute_grading_quantities", store=True)
+    # Recovery ledger, in company currency.
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    refund_amount = fields.Monetary(
+        string="Refunded", currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        help="Untaxed amount of the posted credit notes, net of the restocking fee.",
+    )
+    restocking_fee_charged = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+    )
+    processing_cost = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+    )
+    recovery_value = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+    )
+    net_recovery = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        help="Recovery value less processing costs.",
+    )
+
     @api.depends("move_ids.state", "move_ids.quantity")
     def _compute_qty_received(self):
         for line in self:
@@ -90,6 +122,33 @@ class ReturnOrderLine(models.Model):
                 aml.quantity for aml in line.refund_line_ids
                 if aml.parent_state != "cancel" and not aml.is_restocking_fee
             )
+
+    @api.depends("qty_received", "grading_ids.quantity", "grading_ids.state", "grading_ids.grade_id",
+                 "grading_ids.previous_grading_id")
+    def _compute_grading_quantities(self):
+        for line in self:
+            current = line.grading_ids._get_current()
+            first_gradings = line.grading_ids.filtered(lambda g: not g.previous_grading_id)
+            line.qty_graded = sum(first_gradings.mapped("quantity"))
+            line.qty_dispositioned = sum(g.quantity for g in first_gradings if g.state != "graded")
+            line.qty_to_grade = max(line.qty_received - line.qty_graded, 0.0)
+            by_grade = {}
+            for grading in current.sorted(lambda g: g.grade_id.sequence):
+                by_grade[grading.grade_id.code] = by_grade.get(grading.grade_id.code, 0.0) + grading.quantity
+            line.grade_summary = ", ".join(f"{qty:g} {code}" for code, qty in by_grade.items())
+
+    @api.depends("refund_line_ids.price_subtotal", "refund_line_ids.parent_state",
+                 "grading_ids.processing_cost", "grading_ids.recovery_value")
+    def _compute_ledger(self):
+        for line in self:
+            posted = line.refund_line_ids.filtered(lambda aml: aml.parent_state == "posted")
+            fees = posted.filtered("is_restocking_fee")
+            line.refund_amount = sum(posted.mapped("balance"))
+            line.restocking_fee_charged = -sum(fees.mapped("balance"))
+            first_gradings = line.grading_ids.filtered(lambda g: not g.previous_grading_id)
+            line.processing_cost = sum(first_gradings.mapped("processing_cost"))
+            line.recovery_value = sum(first_gradings.mapped("recovery_value"))
+            line.net_recovery = line.recovery_value - line.processing_cost
 
     @api.depends("exchange_line_ids.product_uom_qty", "exchange_line_ids.state")
     def _compute_qty_exchanged(self):
@@ -277,6 +336,24 @@ class ReturnOrderLine(models.Model):
             if policy and line.product_id:
                 problems += policy._get_line_problems(line)
         return problems
+
+    def _get_unit_value(self):
+        """Value of one returned unit: what the customer paid for it, else its cost."""
+        self.ensure_one()
+        if self.price_unit:
+            return self.price_unit * (1 - (self.discount or 0.0) / 100.0)
+        return self.product_id.standard_price
+
+    def _get_ungraded_lots(self):
+        """[(lot, qty)] received on this line and not graded yet."""
+        self.ensure_one()
+        received = {}
+        for move_line in self.move_ids.filtered(lambda m: m.state == "done").move_line_ids:
+            received[move_line.lot_id] = received.get(move_line.lot_id, 0.0) + move_line.quantity
+        for grading in self.grading_ids.filtered(lambda g: not g.previous_grading_id):
+            received[grading.lot_id] = received.get(grading.lot_id, 0.0) - grading.quantity
+        return [(lot, qty) for lot, qty in received.items()
+                if float_compare(qty, 0.0, precision_rounding=self.product_uom_id.rounding) > 0]
 
     # ------------------------------------------------------------------
     # Receipt

@@ -13,6 +13,8 @@ class StockPicking(models.Model):
         self._check_return_lots()
         res = super()._action_done()
         self.return_order_id._on_receipt_done()
+        shipped_back = self.move_ids.filtered(lambda m: m.state == "done").return_grading_id
+        shipped_back.filtered(lambda g: g.operation == "return_to_vendor")._on_vendor_shipment_done()
         return res
 
     def _check_return_lots(self):

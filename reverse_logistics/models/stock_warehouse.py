@@ -12,6 +12,15 @@ class StockWarehouse(models.Model):
         domain="[('usage', '=', 'internal')]",
         help="Returned goods wait here to be graded and dispositioned.",
     )
+    repackage_location_id = fields.Many2one(
+        "stock.location", string="Repackaging Location", check_company=True, copy=False,
+        domain="[('usage', '=', 'internal')]",
+    )
+    liquidation_location_id = fields.Many2one(
+        "stock.location", string="Liquidation Location", check_company=True, copy=False,
+        domain="[('usage', '=', 'internal')]",
+        help="Graded units sold off in lots wait here for the liquidator.",
+    )
 
     def _get_locations_values(self, vals, code=False):
         values = super()._get_locations_values(vals, code=code)
@@ -22,6 +31,18 @@ class StockWarehouse(models.Model):
             "active": True,
             "usage": "internal",
             "barcode": self._valid_barcode(code + "TRIAGE", company_id),
+        }
+        values["repackage_location_id"] = {
+            "name": self.env._("Repackaging"),
+            "active": True,
+            "usage": "internal",
+            "barcode": self._valid_barcode(code + "REPACK", company_id),
+        }
+        values["liquidation_location_id"] = {
+            "name": self.env._("Liquidation"),
+            "active": True,
+            "usage": "internal",
+            "barcode": self._valid_barcode(code + "LIQUIDATION", company_id),
         }
         return values
 
@@ -63,6 +84,8 @@ class StockWarehouse(models.Model):
     def _ensure_return_setup(self):
         """Create the triage location and Returns type on warehouses that predate the addon."""
         for warehouse in self:
-            warehouse._create_missing_locations({})
+            if not (warehouse.return_location_id and warehouse.repackage_location_id
+                    and warehouse.liquidation_location_id):
+                warehouse._create_missing_locations({})
             if not warehouse.return_type_id:
                 warehouse.write(warehouse._create_or_update_sequences_and_picking_types())

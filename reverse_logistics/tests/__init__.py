@@ -1,2 +1,3 @@
 from . import test_return_order
 from . import test_return_order_queries
+from . import test_grading_disposition

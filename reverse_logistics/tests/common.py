@@ -50,10 +50,12 @@ class ReverseLogisticsCommon(ValuationReconciliationTestCommon):
         lot = cls.env["stock.lot"]
         if lot_name:
             lot = lot.create({"name": lot_name, "product_id": product.id, "company_id": cls.company.id})
+        location = location or cls.stock_location
+        on_hand = cls.env["stock.quant"]._get_available_quantity(product, location, lot_id=lot, strict=True)
         cls.env["stock.quant"].with_context(inventory_mode=True).create({
             "product_id": product.id,
-            "location_id": (location or cls.stock_location).id,
-            "inventory_quantity": qty,
+            "location_id": location.id,
+            "inventory_quantity": on_hand + qty,
             "lot_id": lot.id,
         }).action_apply_inventory()
         return lot

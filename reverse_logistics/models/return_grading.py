@@ -1,0 +1,515 @@
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+
+class ReturnGrading(models.Model):
+    """Units of a return line graded together, and what was done with them.
+
+    A line of 5 graded 3 as B and 2 as C has two gradings: this is how the line "splits" while its
+    receipt moves stay whole. A regrade (after refurbishment) is a new grading pointing to the
+    previous one, so the history is kept.
+    """
+
+    _name = "return.grading"
+    _description = "Graded Return Units"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    line_id = fields.Many2one("return.order.line", string="Return Line", required=True, ondelete="cascade",
+                              index=True)
+    order_id = fields.Many2one(related="line_id.order_id", store=True, index=True)
+    company_id = fields.Many2one(related="line_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    warehouse_id = fields.Many2one(related="order_id.warehouse_id", store=True)
+    product_id = fields.Many2one(related="line_id.product_id", store=True, index=True)
+    categ_id = fields.Many2one(related="line_id.product_id.categ_id", store=True, string="Product Category")
+    partner_id = fields.Many2one(related="order_id.commercial_partner_id", store=True, string="Customer")
+    reason_id = fields.Many2one(related="line_id.reason_id", store=True)
+    return_type = fields.Selection(related="order_id.return_type", store=True)
+    lot_id = fields.Many2one("stock.lot", string="Lot/Serial", check_company=True)
+    quantity = fields.Float(digits="Product Unit of Measure", required=True, default=1.0)
+    product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+
+    grade_id = fields.Many2one("return.grade", required=True, index=True)
+    checklist_id = fields.Many2one("return.grade.checklist")
+    answer_ids = fields.One2many("return.grading.answer", "grading_id", string="Checklist Answers")
+    score = fields.Float(string="Checklist Score (%)", digits=(5, 2), readonly=True)
+    suggested_grade_id = fields.Many2one("return.grade", readonly=True)
+    note = fields.Text()
+    attachment_ids = fields.Many2many("ir.attachment", string="Photos")
+    user_id = fields.Many2one("res.users", string="Graded By", default=lambda self: self.env.user)
+
+    state = fields.Selection(
+        [
+            ("graded", "Graded"),
+            ("dispositioned", "In Process"),
+            ("done", "Done"),
+        ],
+        default="graded", required=True, index=True, readonly=True,
+        help="In Process: the disposition started and waits for its end (repair, repackaging, vendor shipment).",
+    )
+    disposition_id = fields.Many2one("return.disposition", index=True)
+    operation = fields.Selection(related="disposition_id.operation", store=True)
+    environmental_outcome = fields.Selection(related="disposition_id.environmental_outcome", store=True)
+    disposition_rule_id = fields.Many2one("return.disposition.rule", readonly=True)
+    disposition_note = fields.Text(string="Why", readonly=True, help="The rule or the values behind the decision.")
+    previous_grading_id = fields.Many2one("return.grading", string="Regrade Of", readonly=True, index="btree_not_null")
+
+    unit_value = fields.Monetary(compute="_compute_unit_value", store=True, readonly=False)
+    processing_cost = fields.Monetary(readonly=True)
+    recovery_value = fields.Monetary(
+        help="Value recovered: resale value of restocked units, price paid by a liquidator, "
+        "vendor credit of units returned to the vendor.",
+    )
+    net_recovery = fields.Monetary(compute="_compute_net_recovery", store=True)
+    weight = fields.Float(digits="Stock Weight", compute="_compute_weight", store=True)
+    co2_kg = fields.Float(string="CO2e (kg)", digits=(16, 3), readonly=True)
+    landfill_weight = fields.Float(digits="Stock Weight", readonly=True)
+
+    date_graded = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
+    date_dispositioned = fields.Datetime(readonly=True)
+    date_done = fields.Datetime(readonly=True)
+
+    move_ids = fields.One2many("stock.move", "return_grading_id", string="Stock Moves")
+    scrap_ids = fields.One2many("stock.scrap", "return_grading_id", string="Scraps")
+    repair_id = fields.Many2one("repair.order", readonly=True, index="btree_not_null")
+    vendor_credit_note_id = fields.Many2one("account.move", string="Vendor Credit Note", readonly=True)
+
+    @api.depends("line_id", "grade_id", "quantity")
+    def _compute_name(self):
+        for grading in self:
+            grading.name = f"{grading.order_id.name}: {grading.quantity:g} x {grading.product_id.display_name} " \
+                f"({grading.grade_id.code or '?'})"
+
+    @api.depends("line_id.price_unit", "line_id.discount", "product_id")
+    def _compute_unit_value(self):
+        for grading in self:
+            grading.unit_value = grading.line_id._get_unit_value()
+
+    @api.depends("recovery_value", "processing_cost")
+    def _compute_net_recovery(self):
+        for grading in self:
+            grading.net_recovery = grading.recovery_value - grading.processing_cost
+
+    @api.depends("product_id.weight", "quantity")
+    def _compute_weight(self):
+        for grading in self:
+            grading.weight = grading.product_id.weight * grading.quantity
+
+    @api.constrains("quantity", "line_id", "previous_grading_id")
+    def _check_quantity(self):
+        for line in self.filtered(lambda g: not g.previous_grading_id).line_id:
+            rounding = line.product_uom_id.rounding
+            graded = sum(g.quantity for g in line.grading_ids if not g.previous_grading_id)
+            if any(float_compare(g.quantity, 0, precision_rounding=rounding) <= 0 for g in line.grading_ids):
+                raise ValidationError(self.env._("A graded quantity must be positive."))
+            if float_compare(graded, line.qty_received, precision_rounding=rounding) > 0:
+                raise ValidationError(self.env._(
+                    "%(order)s, %(product)s: %(graded)s graded but only %(received)s received.",
+                    order=line.order_id.name, product=line.product_id.display_name,
+                    graded=graded, received=line.qty_received,
+                ))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_pending(self):
+        if any(g.state != "graded" for g in self):
+            raise UserError(self.env._("Units already dispositioned keep their grading."))
+
+    def _get_current(self):
+        """The latest grading of each unit set: regraded ones give way to their regrade."""
+        superseded = self.previous_grading_id
+        return self.filtered(lambda g: g not in superseded)
+
+    # ------------------------------------------------------------------
+    # Grading
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepare_checklist_vals(self, product, passed_question_ids):
+        """Answers, score and suggested grade for a product's checklist."""
+        checklist = self.env["return.grade.checklist"]._get_for_product(product)
+        if not checklist:
+            return {}
+        passed = self.env["return.grade.question"].browse(passed_question_ids)
+        score = checklist._score(passed)
+        return {
+            "checklist_id": checklist.id,
+            "score": score,
+            "suggested_grade_id": self.env["return.grade"]._suggest_from_score(score).id,
+            "answer_ids": [Command.create({"question_id": q.id, "passed": q in passed})
+                           for q in checklist.question_ids],
+        }
+
+    def action_regrade(self, grade):
+        """Grade again units already processed (after refurbishment); the earlier grading stays."""
+        regrades = self.browse()
+        for grading in self:
+            if grading.state != "done":
+                raise UserError(self.env._("Only processed units can be graded again."))
+            regrades |= self.create({
+                "line_id": grading.line_id.id,
+                "lot_id": grading.lot_id.id,
+                "quantity": grading.quantity,
+                "grade_id": grade.id,
+                "previous_grading_id": grading.id,
+                "state": "done",
+                "date_done": fields.Datetime.now(),
+            })
+        return regrades
+
+    # ------------------------------------------------------------------
+    # Decision
+    # ------------------------------------------------------------------
+    def _get_rules(self):
+        return self.env["return.disposition.rule"].search([
+            ("company_id", "in", self.company_id.ids + [False]),
+        ])
+
+    def action_decide(self):
+        """Pick a disposition for each graded unit from the rules (first match wins)."""
+        pending = self.filtered(lambda g: g.state == "graded")
+        rules = pending._get_rules()
+        unmatched = self.browse()
+        for grading in pending:
+            decision = grading._decide(rules)
+            if not decision:
+                unmatched |= grading
+                continue
+            disposition, rule, why = decision
+            grading.write({"disposition_id": disposition.id, "disposition_rule_id": rule.id,
+                           "disposition_note": why})
+        if unmatched:
+            raise UserError(self.env._(
+                "No disposition rule matches these units; they stay pending:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in unmatched),
+            ))
+        return True
+
+    def _decide(self, rules):
+        """(disposition, rule, why) or None."""
+        self.ensure_one()
+        for rule in rules:
+            if rule._matches(self, self.unit_value):
+                disposition, why = rule._decide(self, self.unit_value)
+                return disposition, rule, why
+        if self.grade_id.default_disposition_id:
+            return (self.grade_id.default_disposition_id, self.env["return.disposition.rule"],
+                    self.env._("Default disposition of grade %(grade)s", grade=self.grade_id.name))
+        return None
+
+    # ------------------------------------------------------------------
+    # Execution
+    # ------------------------------------------------------------------
+    def action_dispose(self):
+        """Execute the dispositions of these units in batch: all of them move, or none."""
+        if not self:
+            return True
+        already = self.filtered(lambda g: g.state != "graded")
+        if already:
+            raise UserError(self.env._(
+                "These units were already dispositioned:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in already),
+            ))
+        self.filtered(lambda g: not g.disposition_id).action_decide()
+        self._check_triage_availability()
+        by_operation = defaultdict(lambda: self.browse())
+        for grading in self:
+            by_operation[grading.operation] |= grading
+        for operation, gradings in by_operation.items():
+            getattr(gradings, f"_dispose_{operation}")()
+        self._record_disposition_values()
+        self.line_id.order_id._on_dispositioned()
+        return True
+
+    def _get_triage_location(self):
+        self.ensure_one()
+        return self.warehouse_id.return_location_id
+
+    def _check_triage_availability(self):
+        """Refuse the whole batch when triage holds fewer units than it must move."""
+        needed = defaultdict(float)
+        for grading in self:
+            needed[grading.product_id, grading.lot_id, grading._get_triage_location()] += grading.quantity
+        groups = self.env["stock.quant"]._read_group(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("location_id", "in", self.warehouse_id.return_location_id.ids),
+            ],
+            ["product_id", "lot_id", "location_id"],
+            ["quantity:sum", "reserved_quantity:sum"],
+        )
+        on_hand = defaultdict(float)
+        for product, lot, location, quantity, reserved in groups:
+            on_hand[product, lot, location] += quantity - reserved
+            if lot:  # a grading without lot may take any lot
+                on_hand[product, lot.browse(), location] += quantity - reserved
+        shortages = []
+        for (product, lot, location), qty in needed.items():
+            if float_compare(on_hand[product, lot, location], qty, precision_rounding=product.uom_id.rounding) < 0:
+                shortages.append(self.env._(
+                    "- %(product)s%(lot)s: %(qty)s to move, %(available)s available in %(location)s",
+                    product=product.display_name, lot=f" ({lot.name})" if lot else "",
+                    qty=qty, available=on_hand[product, lot, location], location=location.display_name,
+                ))
+        if shortages:
+            raise UserError(self.env._(
+                "Nothing was moved: triage does not hold the units to disposition.\n%(lines)s",
+                lines="\n".join(shortages),
+            ))
+
+    def _get_destination(self):
+        """Where this grading's units go, by operation, unless the disposition names a location."""
+        self.ensure_one()
+        if self.disposition_id.location_dest_id:
+            return self.disposition_id.location_dest_id
+        warehouse = self.warehouse_id
+        operation = self.operation
+        if operation in ("restock", "refurbish"):
+            return warehouse.lot_stock_id
+        if operation == "repackage":
+            return warehouse.repackage_location_id
+        if operation == "liquidate":
+            return warehouse.liquidation_location_id
+        if operation in ("recycle", "dispose"):
+            return self.env["stock.location"].search([
+                ("scrap_location", "=", True), ("company_id", "in", [self.company_id.id, False]),
+            ], limit=1)
+        return self.env.ref("stock.stock_location_suppliers")
+
+    def _prepare_disposition_move_vals(self, source, destination, picked=True):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "product_id": self.product_id.id,
+            "product_uom": self.product_uom_id.id,
+            "product_uom_qty": self.quantity,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "company_id": self.company_id.id,
+            "origin": self.order_id.name,
+            "return_grading_id": self.id,
+            "picked": picked,
+            "move_line_ids": [Command.create({
+                "product_id": self.product_id.id,
+                "product_uom_id": self.product_uom_id.id,
+                "lot_id": self.lot_id.id,
+                "quantity": self.quantity,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "company_id": self.company_id.id,
+                "picked": picked,
+            })] if picked else [],
+        }
+
+    def _move_in_batch(self, picking_type_getter, source_getter, destination_getter, validate=True,
+                       partner_getter=None):
+        """One picking per (picking type, source, destination, partner), one move per grading."""
+        groups = defaultdict(lambda: self.browse())
+        for grading in self:
+            partner = partner_getter(grading) if partner_getter else self.env["res.partner"]
+            key = (picking_type_getter(grading), source_getter(grading), destination_getter(grading), partner)
+            groups[key] |= grading
+        pickings = self.env["stock.picking"]
+        for (picking_type, source, destination, partner), gradings in groups.items():
+            pickings |= pickings.create({
+                "picking_type_id": picking_type.id,
+                "partner_id": partner.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "origin": ", ".join(sorted(set(gradings.order_id.mapped("name")))),
+                "company_id": gradings.company_id[:1].id,
+                "move_ids": [Command.create(g._prepare_disposition_move_vals(source, destination, validate))
+                             for g in gradings],
+            })
+        if validate:
+            pickings._action_done()
+        return pickings
+
+    def _dispose_internal(self, done=True):
+        self._move_in_batch(
+            lambda g: g.warehouse_id.int_type_id,
+            lambda g: g._get_triage_location(),
+            lambda g: g._get_destination(),
+        )
+        self._mark_dispositioned(done=done)
+
+    def _dispose_restock(self):
+        self._dispose_internal()
+
+    def _dispose_liquidate(self):
+        self._dispose_internal()
+
+    def _dispose_repackage(self):
+        self._dispose_internal(done=False)
+
+    def action_repackaging_done(self):
+        """Repacked units leave the repackaging location for stock."""
+        todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
+        if todo != self:
+            raise UserError(self.env._("Only units being repackaged can be finished."))
+        todo._move_in_batch(
+            lambda g: g.warehouse_id.int_type_id,
+            lambda g: g._get_destination(),
+            lambda g: g.warehouse_id.lot_stock_id,
+        )
+        todo.write({"state": "done", "date_done": fields.Datetime.now()})
+        todo.line_id.order_id._on_dispositioned()
+        return True
+
+    def _dispose_recycle(self):
+        self._dispose_scrap()
+
+    def _dispose_dispose(self):
+        self._dispose_scrap()
+
+    def _prepare_scrap_vals(self):
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "product_uom_id": self.product_uom_id.id,
+            "scrap_qty": self.quantity,
+            "lot_id": self.lot_id.id,
+            "location_id": self._get_triage_location().id,
+            "scrap_location_id": self._get_destination().id,
+            "company_id": self.company_id.id,
+            "origin": self.order_id.name,
+            "return_grading_id": self.id,
+            "environmental_outcome": self.environmental_outcome,
+            "disposal_weight": self.weight,
+        }
+
+    def _dispose_scrap(self):
+        # stock.scrap posts the write-off through Odoo's own valuation for automated categories.
+        scraps = self.env["stock.scrap"].create([g._prepare_scrap_vals() for g in self])
+        scraps.do_scrap()
+        self._mark_dispositioned(done=True)
+
+    def _dispose_refurbish(self):
+        not_repairable = self.filtered(lambda g: not g.product_id.is_storable or not g.product_id.can_be_refurbished)
+        if not_repairable:
+            raise UserError(self.env._(
+                "These products cannot be refurbished:\n%(lines)s",
+                lines="\n".join(f"- {g.product_id.display_name}" for g in not_repairable),
+            ))
+        for grading in self:
+            if not grading.warehouse_id.repair_type_id:
+                raise UserError(self.env._(
+                    "Warehouse %(warehouse)s has no repair operation type.", warehouse=grading.warehouse_id.name))
+        repairs = self.env["repair.order"].create([g._prepare_repair_vals() for g in self])
+        for grading, repair in zip(self, repairs, strict=True):
+            grading.repair_id = repair
+        repairs._action_repair_confirm()
+        self._mark_dispositioned(done=False)
+
+    def _prepare_repair_vals(self):
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "product_qty": self.quantity,
+            "product_uom": self.product_uom_id.id,
+            "lot_id": self.lot_id.id,
+            "picking_type_id": self.warehouse_id.repair_type_id.id,
+            "product_location_src_id": self._get_triage_location().id,
+            "product_location_dest_id": self._get_destination().id,
+            "company_id": self.company_id.id,
+            "internal_notes": self.note,
+            "repair_request": self.env._("Refurbish returned unit from %(order)s", order=self.order_id.name),
+        }
+
+    def _on_repair_done(self):
+        self.filtered(lambda g: g.state == "dispositioned").write({
+            "state": "done", "date_done": fields.Datetime.now(),
+        })
+        self.line_id.order_id._on_dispositioned()
+
+    def _get_vendor(self):
+        self.ensure_one()
+        sellers = self.product_id.seller_ids.filtered(
+            lambda s: not s.company_id or s.company_id == self.company_id)
+        return sellers[:1]
+
+    def _dispose_return_to_vendor(self):
+        no_vendor = self.filtered(lambda g: not g._get_vendor())
+        if no_vendor:
+            raise UserError(self.env._(
+                "Return to vendor needs a vendor on the product:\n%(lines)s",
+                lines="\n".join(f"- {g.product_id.display_name}" for g in no_vendor),
+            ))
+        pickings = self._move_in_batch(
+            lambda g: g.warehouse_id.out_type_id,
+            lambda g: g._get_triage_location(),
+            lambda g: g._get_vendor().partner_id.property_stock_supplier,
+            validate=False,
+            partner_getter=lambda g: g._get_vendor().partner_id,
+        )
+        pickings.action_confirm()
+        pickings.action_assign()
+        for move in pickings.move_ids.filtered(lambda m: m.return_grading_id.lot_id):
+            move.move_line_ids.lot_id = move.return_grading_id.lot_id
+        by_vendor = defaultdict(lambda: self.browse())
+        for grading in self:
+            by_vendor[grading._get_vendor().partner_id] |= grading
+        for vendor, gradings in by_vendor.items():
+            credit_note = self.env["account.move"].sudo().with_company(gradings.company_id[:1]).create(
+                gradings._prepare_vendor_credit_note_vals(vendor))
+            gradings.vendor_credit_note_id = credit_note
+        self._mark_dispositioned(done=False)
+
+    def _get_purchase_price(self):
+        self.ensure_one()
+        seller = self._get_vendor()
+        return seller.currency_id._convert(
+            seller.price, self.currency_id, self.company_id, fields.Date.context_today(self),
+        ) if seller.price else self.product_id.standard_price
+
+    def _prepare_vendor_credit_note_vals(self, vendor):
+        return {
+            "move_type": "in_refund",
+            "partner_id": vendor.id,
+            "company_id": self.company_id[:1].id,
+            "invoice_origin": ", ".join(sorted(set(self.order_id.mapped("name")))),
+            "ref": self.env._("Returned to vendor"),
+            "invoice_line_ids": [Command.create({
+                "product_id": g.product_id.id,
+                "quantity": g.quantity,
+                "product_uom_id": g.product_uom_id.id,
+                "price_unit": g._get_purchase_price(),
+                "name": g.name,
+            }) for g in self],
+        }
+
+    def _on_vendor_shipment_done(self):
+        self.filtered(lambda g: g.state == "dispositioned").write({
+            "state": "done", "date_done": fields.Datetime.now(),
+        })
+        self.line_id.order_id._on_dispositioned()
+
+    def _mark_dispositioned(self, done):
+        now = fields.Datetime.now()
+        vals = {"state": "done" if done else "dispositioned", "date_dispositioned": now}
+        if done:
+            vals["date_done"] = now
+        self.write(vals)
+
+    def _compute_recovery_value(self):
+        """Expected value back: vendor credit at purchase price, else the graded value the channel realizes."""
+        self.ensure_one()
+        if self.operation == "return_to_vendor":
+            return self.quantity * self._get_purchase_price()
+        return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 \
+            * self.disposition_id.recovery_share / 100.0
+
+    def _record_disposition_values(self):
+        for grading in self:
+            disposition = grading.disposition_id
+            vals = {
+                "processing_cost": grading.quantity * disposition.processing_cost,
+                "co2_kg": grading.weight * disposition.co2_factor,
+                "landfill_weight": grading.weight if disposition.environmental_outcome == "landfill" else 0.0,
+            }
+            if float_is_zero(grading.recovery_value, precision_rounding=grading.currency_id.rounding):
+                vals["recovery_value"] = grading._compute_recovery_value()
+            grading.write(vals)
