@@ -1,3 +1,5 @@
 from . import test_return_order
 from . import test_return_order_queries
 from . import test_grading_disposition
+from . import test_grading_station_tour
+from . import test_metrics

@@ -1,5 +1,5 @@
 /** Grading station: scan a return, lot or product; one key picks the grade, Enter confirms. */
-import { Component, onMounted, onWillStart, useExternalListener, useRef, useState } from "@odoo/owl";
+import { Component, onMounted, onWillStart, useEffect, useExternalListener, useRef, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useBus, useService } from "@web/core/utils/hooks";
 import { _t } from "@web/core/l10n/translation";
@@ -31,6 +31,15 @@ export class GradingStation extends Component {
         onWillStart(async () => {
             this.state.grades = await this.orm.call("return.grading.station", "get_grades", []);
         });
+        // Once a unit shows, leave the scan field so that single keys grade instead of typing.
+        useEffect(
+            (unit) => {
+                if (unit) {
+                    this.panel.el?.focus();
+                }
+            },
+            () => [this.state.unit]
+        );
         onMounted(() => {
             if (this.state.code) {
                 this.scan(this.state.code);
@@ -69,8 +78,6 @@ export class GradingStation extends Component {
         this.state.gradeId = unit.suggested_grade_id || null;
         this.state.quantity = "";
         this.state.passed = Object.fromEntries(unit.questions.map((q) => [q.id, true]));
-        // Leave the scan field so that single keys grade instead of typing.
-        this.panel.el?.focus();
     }
 
     onScanKeydown(ev) {
