@@ -1,6 +1,7 @@
 {
     "name": "Reverse Logistics: Recalls",
-    "summary": "Recall campaigns with lot traceability, quarantine, notification and retrieval",
+    "summary": "Recall campaigns with fast lot traceability, quarantine, consignee notification, "
+    "retrieval and effectiveness, mock recalls",
     "version": "18.0.1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
@@ -9,7 +10,16 @@
     "data": [
         "security/reverse_logistics_recall_security.xml",
         "security/ir.model.access.csv",
+        "data/recall_data.xml",
+        "data/mail_template_data.xml",
+        "views/recall_campaign_views.xml",
+        "views/portal_templates.xml",
         "views/reverse_logistics_recall_menus.xml",
+        "report/recall_reports.xml",
     ],
+    "demo": [
+        "demo/recall_demo.xml",
+    ],
+    "post_init_hook": "_create_quarantine_locations",
     "installable": True,
 }

@@ -225,18 +225,22 @@ class ReturnGrading(models.Model):
         return True
 
     def _get_triage_location(self):
+        """Where the graded units wait: where the return received them."""
         self.ensure_one()
-        return self.warehouse_id.return_location_id
+        return self.order_id._get_receipt_location()
 
     def _check_triage_availability(self):
         """Refuse the whole batch when triage holds fewer units than it must move."""
         needed = defaultdict(float)
+        locations = self.env["stock.location"]
         for grading in self:
-            needed[grading.product_id, grading.lot_id, grading._get_triage_location()] += grading.quantity
+            location = grading._get_triage_location()
+            locations |= location
+            needed[grading.product_id, grading.lot_id, location] += grading.quantity
         groups = self.env["stock.quant"]._read_group(
             [
                 ("product_id", "in", self.product_id.ids),
-                ("location_id", "in", self.warehouse_id.return_location_id.ids),
+                ("location_id", "in", locations.ids),
             ],
             ["product_id", "lot_id", "location_id"],
             ["quantity:sum", "reserved_quantity:sum"],

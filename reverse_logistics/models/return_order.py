@@ -466,6 +466,11 @@ class ReturnOrder(models.Model):
         self.ensure_one()
         return self.partner_id.property_stock_customer or self.env.ref("stock.stock_location_customers")
 
+    def _get_receipt_location(self):
+        """Where returned units are received: the warehouse's triage location."""
+        self.ensure_one()
+        return self.warehouse_id.return_location_id or self.warehouse_id.return_type_id.default_location_dest_id
+
     def _prepare_receipt_picking_vals(self):
         self.ensure_one()
         picking_type = self.warehouse_id.return_type_id
@@ -473,7 +478,7 @@ class ReturnOrder(models.Model):
             "picking_type_id": picking_type.id,
             "partner_id": self.partner_id.id,
             "location_id": self._get_return_source_location().id,
-            "location_dest_id": picking_type.default_location_dest_id.id,
+            "location_dest_id": self._get_receipt_location().id,
             "origin": self.name,
             "return_order_id": self.id,
             "return_id": self.picking_id.id,

@@ -370,7 +370,7 @@ class ReturnOrderLine(models.Model):
                 "product_uom_qty": line.product_uom_qty,
                 "product_uom": line.product_uom_id.id,
                 "location_id": order._get_return_source_location().id,
-                "location_dest_id": picking_type.default_location_dest_id.id,
+                "location_dest_id": order._get_receipt_location().id,
                 "picking_type_id": picking_type.id,
                 "partner_id": order.partner_id.id,
                 "company_id": order.company_id.id,

@@ -1,1 +1,10 @@
-
+from . import recall_remedy
+from . import recall_campaign
+from . import recall_exposure
+from . import recall_consignee
+from . import recall_trace_run
+from . import stock_move_line
+from . import stock_warehouse
+from . import return_order
+from . import return_order_line
+from . import stock_picking

@@ -1,0 +1,37 @@
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import create_index
+
+
+class StockMoveLine(models.Model):
+    _inherit = "stock.move.line"
+
+    def init(self):
+        super().init()
+        # The recall trace joins move lines on their lot; Odoo 18 does not index lot_id here.
+        create_index(self.env.cr, "stock_move_line_lot_id_done_idx", self._table, ["lot_id"],
+                     where="lot_id IS NOT NULL")
+
+    def _action_done(self):
+        self._check_recall_quarantine()
+        return super()._action_done()
+
+    def _check_recall_quarantine(self):
+        """Nothing of an active recall leaves quarantine but to scrap or to its vendor."""
+        if self.env.context.get("recall_release"):
+            return
+        quarantines = self.location_id.warehouse_id.quarantine_location_id
+        leaving = self.filtered(
+            lambda ml: ml.lot_id and ml.location_id in quarantines
+            and ml.location_dest_id.usage not in ("inventory", "supplier")
+        )
+        if not leaving:
+            return
+        campaigns = self.env["recall.campaign"]._get_blocking_campaigns(leaving.lot_id)
+        if campaigns:
+            blocked = leaving.filtered(lambda ml: any(ml.lot_id in c._get_affected_lots() for c in campaigns))
+            raise UserError(self.env._(
+                "Lots %(lots)s are quarantined by recall %(recalls)s and cannot leave quarantine. "
+                "A Recall Manager may release them.",
+                lots=", ".join(blocked.lot_id.mapped("name")), recalls=", ".join(campaigns.mapped("name")),
+            ))
