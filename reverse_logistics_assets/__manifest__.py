@@ -1,6 +1,7 @@
 {
     "name": "Reverse Logistics: Returnable Assets",
-    "summary": "Pallets, crates, totes and kegs: balances per partner, deposits, follow-up and losses",
+    "summary": "Pallets, crates, totes and kegs: who holds how many, deposits charged and refunded, "
+    "rental, overdue follow-up, losses and the lifecycle of each asset",
     "version": "18.0.1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
@@ -9,7 +10,9 @@
     "data": [
         "security/reverse_logistics_assets_security.xml",
         "security/ir.model.access.csv",
-        "views/reverse_logistics_assets_menus.xml",
+        "data/returnable_asset_data.xml",
+        "views/returnable_asset_views.xml",
+        "report/returnable_asset_statement.xml",
     ],
     "installable": True,
 }

@@ -1,1 +1,12 @@
-
+from . import returnable_asset_type
+from . import product_returnable_asset
+from . import returnable_asset_balance
+from . import returnable_asset_rental
+from . import product_template
+from . import stock_move
+from . import stock_picking
+from . import stock_lot
+from . import stock_move_line
+from . import sale_order
+from . import sale_order_line
+from . import res_partner

@@ -1,0 +1,74 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ReturnableAssetType(models.Model):
+    _name = "returnable.asset.type"
+    _description = "Returnable Asset Type"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    product_id = fields.Many2one(
+        "product.product", required=True, check_company=True, tracking=True,
+        domain="[('is_storable', '=', True)]",
+        help="The storable product that represents one asset (serial-tracked to follow each one).",
+    )
+    deposit_price = fields.Monetary(
+        tracking=True, help="Charged per unit with the goods and refunded on return. 0 for pooled assets.",
+    )
+    deposit_account_id = fields.Many2one(
+        "account.account", string="Deposit Account", check_company=True,
+        domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
+        help="Liability account of the deposits held: deposits are owed back, not revenue.",
+    )
+    replacement_price = fields.Monetary(help="Invoiced per unit declared lost.")
+    grace_days = fields.Integer(default=30, help="Days a customer may keep an asset without rental.")
+    rental_per_day = fields.Monetary(string="Rental per Day", help="Charged per unit and day beyond the grace days.")
+    rental_product_id = fields.Many2one(
+        "product.product", string="Rental Product", check_company=True, domain="[('type', '=', 'service')]",
+    )
+    balance_ids = fields.One2many("returnable.asset.balance", "asset_type_id", string="Balances")
+    units_out = fields.Float(compute="_compute_metrics", string="At Customers")
+    recovery_rate = fields.Float(compute="_compute_metrics", string="Recovery Rate (%)")
+    loss_rate = fields.Float(compute="_compute_metrics", string="Loss Rate (%)")
+    average_days_out = fields.Float(compute="_compute_metrics", string="Average Days Out")
+    average_trips = fields.Float(compute="_compute_metrics", string="Average Trips per Asset")
+
+    _sql_constraints = [
+        ("product_uniq", "unique(product_id)", "A product represents one asset type only."),
+    ]
+
+    @api.constrains("deposit_price", "deposit_account_id")
+    def _check_deposit_account(self):
+        for asset_type in self:
+            if asset_type.deposit_price < 0 or asset_type.rental_per_day < 0 or asset_type.grace_days < 0:
+                raise ValidationError(self.env._("Prices and grace days of an asset type cannot be negative."))
+            if asset_type.deposit_price and not asset_type.deposit_account_id:
+                raise ValidationError(self.env._(
+                    "%(type)s charges a deposit: give it the liability account that holds deposits.",
+                    type=asset_type.name))
+
+    @api.depends("balance_ids.balance", "balance_ids.qty_out", "balance_ids.qty_back", "balance_ids.qty_lost")
+    def _compute_metrics(self):
+        for asset_type in self:
+            balances = asset_type.balance_ids
+            out = sum(balances.mapped("qty_out"))
+            asset_type.units_out = sum(balances.mapped("balance"))
+            asset_type.recovery_rate = 100.0 * sum(balances.mapped("qty_back")) / out if out else 0.0
+            asset_type.loss_rate = 100.0 * sum(balances.mapped("qty_lost")) / out if out else 0.0
+            closed = balances.filtered("average_days_out")
+            asset_type.average_days_out = sum(closed.mapped("average_days_out")) / len(closed) if closed else 0.0
+            lots = self.env["stock.lot"].search([("product_id", "=", asset_type.product_id.id)])
+            asset_type.average_trips = sum(lots.mapped("asset_trip_count")) / len(lots) if lots else 0.0
+
+    @api.model
+    def _get_by_product(self, products):
+        """{product: asset type} for the products that represent an asset."""
+        types = self.search([("product_id", "in", products.ids)])
+        return {t.product_id: t for t in types}

@@ -1,0 +1,32 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    asset_surplus = fields.Boolean(
+        string="Counted Surplus", copy=False, readonly=True,
+        help="Assets returned beyond what the partner held, accepted by a manager.",
+    )
+    asset_condition = fields.Selection(
+        [("good", "Good"), ("repair", "To Repair"), ("scrap", "To Scrap")], copy=False,
+        help="Condition of returned assets.",
+    )
+    asset_auto = fields.Boolean(copy=False, readonly=True, help="Added because the goods travel on these assets.")
+
+    def _prepare_merge_moves_distinct_fields(self):
+        return super()._prepare_merge_moves_distinct_fields() + ["asset_surplus", "asset_condition"]
+
+    def unlink(self):
+        self._check_asset_moves_deletable()
+        return super().unlink()
+
+    def _check_asset_moves_deletable(self):
+        asset_products = self.env["returnable.asset.type"].search([]).product_id
+        invoiced = self.filtered(
+            lambda m: m.product_id in asset_products and m.sale_line_id.invoice_lines.filtered(
+                lambda aml: aml.parent_state == "posted"))
+        if invoiced:
+            raise UserError(self.env._(
+                "Asset moves whose deposit was invoiced cannot be deleted: return the assets instead."))

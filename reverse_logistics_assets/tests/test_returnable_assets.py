@@ -1,0 +1,247 @@
+from datetime import date, timedelta
+
+from odoo import Command, fields
+from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestReturnableAssets(ReverseLogisticsCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id += cls.env.ref("reverse_logistics_assets.group_asset_manager")
+        cls.deposit_account = cls.env["account.account"].create({
+            "name": "Deposits held", "code": "DEPHELD", "account_type": "liability_current",
+            "company_ids": [Command.set(cls.company.ids)],
+        })
+        cls.pallet = cls._create_rl_product("Euro Pallet", cost=8.0, price=10.0, taxes_id=False)
+        cls.rental_product = cls.env["product.product"].create({"name": "Pallet rental", "type": "service"})
+        cls.pallet_type = cls.env["returnable.asset.type"].create({
+            "name": "Euro pallet", "product_id": cls.pallet.id, "company_id": cls.company.id,
+            "deposit_price": 10.0, "deposit_account_id": cls.deposit_account.id, "replacement_price": 15.0,
+            "grace_days": 30, "rental_per_day": 0.5, "rental_product_id": cls.rental_product.id,
+        })
+        cls.water = cls._create_rl_product("Water (case)", cost=2.0, price=5.0)
+        cls.water.returnable_asset_ids = [Command.create({"asset_type_id": cls.pallet_type.id,
+                                                          "units_per_asset": 40})]
+        cls._stock_in(cls.pallet, 100)
+        cls._stock_in(cls.water, 1000)
+
+    def _sell_water(self, qty=100):
+        order = self.env["sale.order"].create({
+            "partner_id": self.partner.id, "company_id": self.company.id, "warehouse_id": self.warehouse.id,
+            "order_line": [Command.create({"product_id": self.water.id, "product_uom_qty": qty})],
+        })
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.action_assign()
+        picking.move_ids.picked = True
+        picking.button_validate()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return order, picking, invoice
+
+    def _return_assets(self, qty, condition="good", surplus=False, lots=None, asset_type=None):
+        form = Form(self.env["returnable.asset.return"].with_context(default_partner_id=self.partner.id))
+        form.confirm_surplus = surplus
+        with form.line_ids.new() as line:
+            line.asset_type_id = asset_type or self.pallet_type
+            if lots:
+                line.lot_ids.set(lots)
+            line.quantity = qty
+            line.condition = condition
+        return form.save().action_confirm()
+
+    def _balance(self, asset_type=None):
+        return self.env["returnable.asset.balance"]._get_balance(self.partner, asset_type or self.pallet_type)
+
+    def test_deposit_charged_with_goods_on_liability(self):
+        order, picking, invoice = self._sell_water(100)
+        asset_line = order.order_line.filtered("is_returnable_asset")
+        self.assertEqual(asset_line.product_id, self.pallet)
+        self.assertEqual(asset_line.product_uom_qty, 3, "100 cases at 40 per pallet travel on 3 pallets")
+        self.assertEqual(asset_line.price_unit, 10.0)
+        self.assertIn(self.pallet, picking.move_ids.product_id, "the pallets ship with the goods")
+        deposit_line = invoice.invoice_line_ids.filtered(lambda aml: aml.product_id == self.pallet)
+        self.assertEqual(deposit_line.account_id, self.deposit_account)
+        self.assertAlmostEqual(deposit_line.credit, 30.0)
+        self.assertFalse(deposit_line.tax_ids)
+        balance = self._balance()
+        self.assertEqual((balance.qty_out, balance.balance, balance.deposit_qty_charged), (3, 3, 3))
+        self.assertAlmostEqual(balance.deposit_held, 30.0)
+        self.assertEqual(self.partner.asset_balance_count, 3)
+
+    def test_partial_returns_refund_deposits_once(self):
+        self._sell_water(100)
+        self._return_assets(2)
+        balance = self._balance()
+        self.assertEqual((balance.qty_back, balance.balance), (2, 1))
+        refunds = self.env["account.move"].search([("partner_id", "=", self.partner.id),
+                                                   ("move_type", "=", "out_refund")])
+        self.assertEqual(len(refunds), 1)
+        refund_line = refunds.line_ids.filtered(lambda aml: aml.account_id == self.deposit_account)
+        self.assertAlmostEqual(refund_line.debit, 20.0, msg="the liability goes down by the deposits returned")
+        self.assertEqual(balance.deposit_qty_refunded, 2)
+        with self.assertRaisesRegex(UserError, "No deposit is left to refund"):
+            balance.action_refund_deposits()
+
+        # Two more come back while the partner holds one: refused, then accepted as a counted surplus.
+        with self.assertRaisesRegex(UserError, "counted surplus"):
+            self._return_assets(2)
+        clerk = self.env["res.users"].create({
+            "name": "Dock Clerk", "login": "dock_clerk", "company_id": self.company.id,
+            "company_ids": [Command.set(self.company.ids)],
+            "groups_id": [Command.set(self.env.ref("reverse_logistics.group_return_user").ids)],
+        })
+        wizard = self.env["returnable.asset.return"].with_user(clerk).create({
+            "partner_id": self.partner.id, "warehouse_id": self.warehouse.id, "confirm_surplus": True,
+            "line_ids": [Command.create({"asset_type_id": self.pallet_type.id, "quantity": 2})],
+        })
+        with self.assertRaises(AccessError):
+            wizard.action_confirm()
+        self._return_assets(2, surplus=True)
+        balance = self._balance()
+        self.assertEqual((balance.balance, balance.qty_back, balance.qty_surplus), (0, 3, 1))
+        self.assertEqual(balance.deposit_qty_refunded, 3, "never more than was charged")
+        self.assertAlmostEqual(balance.deposit_held, 0.0)
+
+    def test_odoo_return_wizard_keeps_balance_right(self):
+        order, picking, _invoice = self._sell_water(100)
+        wizard = Form(self.env["stock.return.picking"].with_context(
+            active_id=picking.id, active_model="stock.picking")).save()
+        for line in wizard.product_return_moves:
+            line.quantity = 1 if line.product_id == self.pallet else 0
+        return_picking = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        return_picking.move_ids.picked = True
+        return_picking.button_validate()
+        balance = self._balance()
+        self.assertEqual((balance.qty_out, balance.qty_back, balance.balance), (3, 1, 2))
+        asset_line = order.order_line.filtered("is_returnable_asset")
+        self.assertEqual(asset_line.qty_delivered, 2, "the sale's own return logic credits the deposit")
+        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id),
+                                                          ("move_type", "=", "out_refund")]),
+                         "no second refund path for the same unit")
+
+    def test_overdue_follow_up_is_idempotent(self):
+        _order, picking, _invoice = self._sell_water(100)
+        picking.move_ids.write({"date": fields.Datetime.now() - timedelta(days=45)})
+        model = self.env["returnable.asset.balance"]
+        model._cron_follow_up_overdue()
+        model._cron_follow_up_overdue()
+        balance = self._balance()
+        self.assertEqual(balance.aging, "30")
+        self.assertEqual(balance.days_out, 45)
+        self.assertEqual(len(balance.activity_ids), 1)
+        reminders = self.partner.message_ids.filtered(lambda m: "please return the Euro pallet" in (m.body or ""))
+        self.assertEqual(len(reminders), 1)
+        picking.move_ids.write({"date": fields.Datetime.now() - timedelta(days=80)})
+        model._cron_follow_up_overdue()
+        self.assertEqual(balance.aging, "60")
+        self.assertEqual(len(self.partner.message_ids.filtered(
+            lambda m: "please return the Euro pallet" in (m.body or ""))), 2, "a later bucket reminds again")
+        self.assertEqual(len(balance.activity_ids), 1)
+
+    def test_rental_invoiced_once_per_period(self):
+        _order, picking, _invoice = self._sell_water(80)
+        today = fields.Date.context_today(self.env["returnable.asset.rental"])
+        period_end = date(today.year, today.month, 1) - timedelta(days=1)
+        period_start = date(period_end.year, period_end.month, 1)
+        delivered = fields.Datetime.to_datetime(period_start) - timedelta(days=20)
+        picking.move_ids.write({"date": delivered})
+        self.env["returnable.asset.balance"]._recompute(self.partner)
+        rental_model = self.env["returnable.asset.rental"]
+        rentals = rental_model._cron_invoice_rental()
+        self.assertEqual(len(rentals), 1)
+        # Chargeable from delivery + 30 days, i.e. 10 days into the period, to its end; 2 pallets.
+        days = (period_end - period_start).days + 1 - 10
+        self.assertAlmostEqual(rentals.unit_days, 2 * days)
+        self.assertAlmostEqual(rentals.invoice_id.amount_untaxed, 2 * days * 0.5)
+        self.assertFalse(rental_model._cron_invoice_rental(), "once per period")
+
+    def test_loss_wizard(self):
+        self._sell_water(120)
+        form = Form(self.env["returnable.asset.loss"])
+        form.partner_id = self.partner
+        form.asset_type_id = self.pallet_type
+        form.quantity = 1
+        form.mode = "invoice"
+        invoice = self.env["account.move"].browse(form.save().action_confirm()["res_id"])
+        # Replacement 15 less the deposit of 10 the customer already paid, set off on the liability.
+        self.assertAlmostEqual(invoice.amount_untaxed, 5.0)
+        self.assertAlmostEqual(
+            invoice.line_ids.filtered(lambda aml: aml.account_id == self.deposit_account).debit, 10.0)
+        balance = self._balance()
+        self.assertEqual((balance.qty_lost, balance.balance), (1, 2))
+        wizard = self.env["returnable.asset.loss"].create({
+            "partner_id": self.partner.id, "asset_type_id": self.pallet_type.id, "quantity": 1, "mode": "deposit"})
+        entry = self.env["account.move"].browse(wizard.action_confirm()["res_id"])
+        self.assertAlmostEqual(entry.line_ids.filtered(lambda aml: aml.account_id == self.deposit_account).debit, 10.0)
+        balance = self._balance()
+        self.assertEqual((balance.qty_lost, balance.balance), (2, 1))
+        self.assertAlmostEqual(balance.deposit_held, 10.0)
+        with self.assertRaisesRegex(UserError, "holds only"):
+            self.env["returnable.asset.loss"].create({
+                "partner_id": self.partner.id, "asset_type_id": self.pallet_type.id, "quantity": 5}).action_confirm()
+
+    def test_serialized_lifecycle_and_manual_delivery(self):
+        keg = self._create_rl_product("Keg 50 l", cost=90.0, price=0.0, tracking="serial", taxes_id=False)
+        keg_type = self.env["returnable.asset.type"].create({
+            "name": "Keg", "product_id": keg.id, "company_id": self.company.id, "grace_days": 60})
+        beer = self._create_rl_product("Lager 50 l", cost=60.0, price=150.0)
+        beer.returnable_asset_ids = [Command.create({"asset_type_id": keg_type.id, "units_per_asset": 1})]
+        self._stock_in(beer, 10)
+        lots = [self._stock_in(keg, 1, f"GRAI-KEG-{i}") for i in range(2)]
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id, "partner_id": self.partner.id,
+            "location_id": self.stock_location.id, "location_dest_id": self.customer_location.id,
+            "move_ids": [Command.create({
+                "name": "beer", "product_id": beer.id, "product_uom_qty": 2, "product_uom": beer.uom_id.id,
+                "location_id": self.stock_location.id, "location_dest_id": self.customer_location.id})],
+        })
+        picking.action_confirm()
+        keg_move = picking.move_ids.filtered(lambda m: m.product_id == keg)
+        self.assertEqual(keg_move.product_uom_qty, 2, "two kegs added on confirmation")
+        self.assertTrue(keg_move.asset_auto)
+        picking.action_assign()
+        picking.move_ids.picked = True
+        picking.button_validate()
+        for lot in lots:
+            self.assertEqual((lot.asset_state, lot.asset_trip_count, lot.asset_last_partner_id),
+                             ("at_customer", 1, self.partner))
+        self._return_assets(1, lots=lots[0], asset_type=keg_type)
+        self._return_assets(1, condition="repair", lots=lots[1], asset_type=keg_type)
+        self.assertEqual(lots[0].asset_state, "cleaning")
+        self.assertEqual(lots[1].asset_state, "repair")
+        balance = self._balance(keg_type)
+        self.assertEqual((balance.balance, balance.qty_damaged), (0, 1))
+        self.assertGreaterEqual(balance.average_days_out, 0.0)
+        lots[0].action_asset_available()
+        self.assertEqual(lots[0].asset_state, "available")
+        self.assertEqual(keg_type.recovery_rate, 100.0)
+        self.assertEqual(keg_type.average_trips, 1.0)
+
+    def test_cannot_delete_invoiced_asset_moves(self):
+        self.pallet.invoice_policy = "order"
+        order = self.env["sale.order"].create({
+            "partner_id": self.partner.id, "company_id": self.company.id, "warehouse_id": self.warehouse.id,
+            "order_line": [Command.create({"product_id": self.water.id, "product_uom_qty": 40})],
+        })
+        order.action_confirm()
+        order.order_line.filtered("is_returnable_asset").qty_to_invoice  # noqa: B018 (compute before invoicing)
+        invoice = order._create_invoices()
+        invoice.action_post()
+        pallet_move = order.picking_ids.move_ids.filtered(lambda m: m.product_id == self.pallet)
+        pallet_move._action_cancel()
+        with self.assertRaisesRegex(UserError, "deposit was invoiced"):
+            pallet_move.unlink()
+
+    def test_statement_report(self):
+        self._sell_water(40)
+        self.env["returnable.asset.balance"]._recompute(self.partner)
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "reverse_logistics_assets.report_asset_statement", self.partner.ids)[0]
+        self.assertIn(b"Euro pallet", html)
+        self.assertIn(b"We confirm holding", html)

@@ -1,0 +1,2 @@
+from . import returnable_asset_return
+from . import returnable_asset_loss

@@ -1,0 +1,152 @@
+"""Cross-addon scenario: a supplier lot consumed by two manufacturing orders, the finished lots
+delivered to three customers, one of them partly returned; the recall trace must find exactly
+those consignees and quantities downstream, and the supplier upstream. Needs mrp installed."""
+
+from odoo import Command
+from odoo.tests import Form, TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestRecallManufacturingChain(TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.env.user.groups_id += env.ref("stock.group_production_lot") + env.ref("mrp.group_mrp_user")
+        cls.company = env.company
+        cls.warehouse = env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.stock = cls.warehouse.lot_stock_id
+        cls.supplier = env["res.partner"].create({"name": "Peanut Farm Co-op"})
+        cls.customers = env["res.partner"].create([{"name": f"Grocer {n}"} for n in ("North", "South", "East")])
+        cls.bystander = env["res.partner"].create({"name": "Grocer West"})
+        cls.peanuts = env["product.product"].create({"name": "Roasted Peanuts", "is_storable": True,
+                                                     "tracking": "lot"})
+        cls.bar = env["product.product"].create({"name": "Peanut Bar", "is_storable": True, "tracking": "lot"})
+        cls.bom = env["mrp.bom"].create({
+            "product_tmpl_id": cls.bar.product_tmpl_id.id, "product_qty": 1,
+            "bom_line_ids": [Command.create({"product_id": cls.peanuts.id, "product_qty": 1})],
+        })
+        cls.lot_bad = cls._receive_from_supplier(cls.peanuts, 10, "PEANUT-BAD")
+        cls.lot_ok = cls._receive_from_supplier(cls.peanuts, 10, "PEANUT-OK")
+        cls.bar_1 = cls._manufacture(4, "BAR-1", cls.lot_bad)
+        cls.bar_2 = cls._manufacture(5, "BAR-2", cls.lot_bad)
+        cls.bar_3 = cls._manufacture(6, "BAR-3", cls.lot_ok)
+        north, south, east = cls.customers
+        cls._deliver(north, cls.bar, [(cls.bar_1, 3)])
+        cls.south_delivery = cls._deliver(south, cls.bar, [(cls.bar_1, 1), (cls.bar_2, 2)])
+        cls._deliver(east, cls.bar, [(cls.bar_2, 3)])
+        cls._deliver(cls.bystander, cls.bar, [(cls.bar_3, 6)])
+        cls._return_with_odoo_wizard(cls.south_delivery, cls.bar_2, 1)
+
+    @classmethod
+    def _receive_from_supplier(cls, product, qty, lot_name):
+        supplier_location = cls.env.ref("stock.stock_location_suppliers")
+        receipt = cls.env["stock.picking"].create({
+            "picking_type_id": cls.warehouse.in_type_id.id, "partner_id": cls.supplier.id,
+            "location_id": supplier_location.id, "location_dest_id": cls.stock.id,
+            "move_ids": [Command.create({
+                "name": product.name, "product_id": product.id, "product_uom_qty": qty,
+                "product_uom": product.uom_id.id, "location_id": supplier_location.id,
+                "location_dest_id": cls.stock.id,
+            })],
+        })
+        receipt.action_confirm()
+        receipt.move_ids.move_line_ids.lot_name = lot_name
+        receipt.move_ids.picked = True
+        receipt.button_validate()
+        return receipt.move_line_ids.lot_id
+
+    @classmethod
+    def _manufacture(cls, qty, lot_name, component_lot):
+        form = Form(cls.env["mrp.production"])
+        form.product_id = cls.bar
+        form.bom_id = cls.bom
+        form.product_qty = qty
+        production = form.save()
+        production.action_confirm()
+        raw = production.move_raw_ids
+        raw.move_line_ids.unlink()
+        raw.write({"move_line_ids": [Command.create({
+            "product_id": cls.peanuts.id, "lot_id": component_lot.id, "quantity": qty,
+            "location_id": cls.stock.id, "location_dest_id": raw.location_dest_id.id,
+        })], "picked": True})
+        lot = cls.env["stock.lot"].create({"name": lot_name, "product_id": cls.bar.id, "company_id": cls.company.id})
+        production.lot_producing_id = lot
+        production.qty_producing = qty
+        production.button_mark_done()
+        assert production.state == "done", production.state
+        return lot
+
+    @classmethod
+    def _deliver(cls, partner, product, lots_qty):
+        customer_location = cls.env.ref("stock.stock_location_customers")
+        total = sum(qty for _lot, qty in lots_qty)
+        picking = cls.env["stock.picking"].create({
+            "picking_type_id": cls.warehouse.out_type_id.id, "partner_id": partner.id,
+            "location_id": cls.stock.id, "location_dest_id": customer_location.id,
+            "move_ids": [Command.create({
+                "name": product.name, "product_id": product.id, "product_uom_qty": total,
+                "product_uom": product.uom_id.id, "location_id": cls.stock.id,
+                "location_dest_id": customer_location.id,
+            })],
+        })
+        picking.action_confirm()
+        picking.move_ids.move_line_ids.unlink()
+        picking.move_ids.write({"move_line_ids": [Command.create({
+            "product_id": product.id, "lot_id": lot.id, "quantity": qty, "picking_id": picking.id,
+            "location_id": cls.stock.id, "location_dest_id": customer_location.id,
+        }) for lot, qty in lots_qty], "picked": True})
+        picking.button_validate()
+        assert picking.state == "done"
+        return picking
+
+    @classmethod
+    def _return_with_odoo_wizard(cls, delivery, lot, qty):
+        wizard = cls.env["stock.return.picking"].with_context(
+            active_id=delivery.id, active_model="stock.picking").create({})
+        wizard.product_return_moves.quantity = qty
+        picking = cls.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        picking.move_ids.move_line_ids.unlink()
+        picking.move_ids.write({"move_line_ids": [Command.create({
+            "product_id": lot.product_id.id, "lot_id": lot.id, "quantity": qty, "picking_id": picking.id,
+            "location_id": picking.location_id.id, "location_dest_id": picking.location_dest_id.id,
+        })], "picked": True})
+        picking.button_validate()
+
+    def test_trace_through_manufacturing(self):
+        campaign = self.env["recall.campaign"].create({
+            "title": "Aflatoxin in peanuts",
+            "product_ids": [Command.set(self.peanuts.ids)],
+            "lot_ids": [Command.set(self.lot_bad.ids)],
+            "reason": "Aflatoxin above the limit in lot PEANUT-BAD.",
+        })
+        campaign.action_trace()
+        exposure = {
+            (r.partner_id.name, r.lot_id.name): (r.qty_shipped, r.qty_returned_before, r.qty_exposed, r.depth)
+            for r in campaign.consignee_exposure_ids
+        }
+        self.assertEqual(exposure, {
+            ("Grocer North", "BAR-1"): (3, 0, 3, 1),
+            ("Grocer South", "BAR-1"): (1, 0, 1, 1),
+            ("Grocer South", "BAR-2"): (2, 1, 1, 1),
+            ("Grocer East", "BAR-2"): (3, 0, 3, 1),
+        })
+        self.assertNotIn(self.bystander, campaign.consignee_ids.partner_id, "made from the good lot")
+        self.assertEqual(campaign.units_shipped, 8)
+        on_hand = {(r.lot_id.name, r.location_id): r.qty_on_hand for r in campaign.stock_exposure_ids}
+        self.assertEqual(on_hand, {("PEANUT-BAD", self.stock): 1, ("BAR-2", self.stock): 1})
+        upstream = campaign.supplier_exposure_ids
+        self.assertEqual(upstream.partner_id, self.supplier)
+        self.assertEqual(upstream.lot_id, self.lot_bad)
+        self.assertEqual(upstream.qty_received, 10)
+
+        # Tracing from a finished lot walks upstream to the peanut supplier too.
+        from_bar = self.env["recall.campaign"].create({
+            "title": "Wrapper defect", "product_ids": [Command.set(self.bar.ids)],
+            "lot_ids": [Command.set(self.bar_3.ids)], "reason": "Torn wrappers.",
+        })
+        from_bar.action_trace()
+        self.assertEqual(from_bar.consignee_ids.partner_id, self.bystander)
+        self.assertEqual(from_bar.supplier_exposure_ids.lot_id, self.lot_ok)
+        self.assertEqual(from_bar.supplier_exposure_ids.partner_id, self.supplier)
