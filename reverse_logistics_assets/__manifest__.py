@@ -14,5 +14,8 @@
         "views/returnable_asset_views.xml",
         "report/returnable_asset_statement.xml",
     ],
+    "demo": [
+        "demo/returnable_asset_demo.xml",
+    ],
     "installable": True,
 }

@@ -851,4 +851,19 @@ class ReturnOrder(models.Model):
         credit = new_return(sale_2, {espresso: 1}, unwanted, resolution="store_credit")
         credit.action_submit()
         receive(credit.receipt_ids)
+
+        # Grading and disposition: the refunded machines, one like new and one for salvage; the
+        # exchanged grinder goes to refurbishment; the distributor's machines wait for a decision.
+        station = self.env["return.grading.station"]
+        grade = {code: ref(f"reverse_logistics.grade_{code.lower()}") for code in "ABCD"}
+        station.grade(done.line_ids.id, grade["A"].id, 1)
+        station.grade(done.line_ids.id, grade["D"].id, 1)
+        done.action_dispose()
+        grinder_line = exchange.line_ids.filtered(lambda line: line.qty_received)[:1]
+        lot = grinder_line._get_ungraded_lots()[0][0]
+        station.grade(grinder_line.id, grade["C"].id, 1, lot_id=lot.id)
+        exchange.grading_ids.disposition_id = ref("reverse_logistics.disposition_refurbish")
+        exchange.action_dispose()
+        station.grade(distributor.line_ids.id, grade["B"].id, 3)
+        station.grade(distributor.line_ids.id, grade["C"].id, 1)
         return True

@@ -10,3 +10,4 @@ from . import stock_move_line
 from . import sale_order
 from . import sale_order_line
 from . import res_partner
+from . import account_move

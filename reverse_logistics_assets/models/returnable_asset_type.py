@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -72,3 +72,50 @@ class ReturnableAssetType(models.Model):
         """{product: asset type} for the products that represent an asset."""
         types = self.search([("product_id", "in", products.ids)])
         return {t.product_id: t for t in types}
+
+    @api.model
+    def _demo_prepare(self):
+        """Demo: pallet and keg types, products that travel on them, and balances built by real flows."""
+        ref = self.env.ref
+        company = ref("base.main_company")
+        liability = self.env["account.account"].search([
+            *self.env["account.account"]._check_company_domain(company),
+            ("account_type", "=", "liability_current")], limit=1)
+        if not liability:
+            return False
+        pallet = self.create({
+            "name": "Euro pallet", "company_id": company.id,
+            "product_id": ref("reverse_logistics_assets.product_demo_euro_pallet").id,
+            "deposit_price": 12.0, "deposit_account_id": liability.id, "replacement_price": 18.0,
+            "grace_days": 30, "rental_per_day": 0.1,
+            "rental_product_id": ref("reverse_logistics_assets.product_demo_pallet_rental").id,
+        })
+        self.create({
+            "name": "Keg 30 l", "company_id": company.id,
+            "product_id": ref("reverse_logistics_assets.product_demo_keg").id, "grace_days": 45,
+        })
+        beans = ref("reverse_logistics.product_demo_beans", raise_if_not_found=False)
+        if not beans:
+            return True
+        beans.product_tmpl_id.returnable_asset_ids = [Command.create({
+            "asset_type_id": pallet.id, "units_per_asset": 20})]
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        self.env["stock.quant"].with_context(inventory_mode=True).create({
+            "product_id": pallet.product_id.id, "location_id": warehouse.lot_stock_id.id, "inventory_quantity": 200,
+        }).action_apply_inventory()
+        for partner_xmlid, qty in (("base.res_partner_2", 60), ("base.res_partner_3", 45)):
+            order = self.env["sale.order"].create({
+                "partner_id": ref(partner_xmlid).id, "warehouse_id": warehouse.id,
+                "order_line": [Command.create({"product_id": beans.id, "product_uom_qty": qty})],
+            })
+            order.action_confirm()
+            order.picking_ids.action_assign()
+            order.picking_ids.move_ids.picked = True
+            order.picking_ids.with_context(skip_sms=True).button_validate()
+            order._create_invoices().action_post()
+        # One customer brings two pallets back.
+        self.env["returnable.asset.return"].create({
+            "partner_id": ref("base.res_partner_2").id, "warehouse_id": warehouse.id,
+            "line_ids": [Command.create({"asset_type_id": pallet.id, "quantity": 2})],
+        }).action_confirm()
+        return True
