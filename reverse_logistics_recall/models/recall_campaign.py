@@ -418,8 +418,9 @@ class RecallCampaign(models.Model):
                     by_warehouse[warehouse] |= quant
             units = sum(q.quantity for quants in by_warehouse.values() for q in quants)
             for warehouse, wh_quants in by_warehouse.items():
-                picking = campaign._create_quarantine_picking(warehouse, wh_quants)
-                picking._action_done()
+                if not warehouse.quarantine_location_id:
+                    warehouse._create_missing_locations({})
+                campaign._create_quant_transfer(warehouse, wh_quants, warehouse.quarantine_location_id)
             # Open moves that lost their reservation look for unaffected stock again.
             unreserved_moves.exists()._action_assign()
             campaign.message_post(body=self.env._(
@@ -428,70 +429,53 @@ class RecallCampaign(models.Model):
             ))
         return True
 
-    def _create_quarantine_picking(self, warehouse, quants):
+    def _create_quant_transfer(self, warehouse, quants, destination):
+        """A done internal transfer moving these quants (lots and packages kept) to `destination`."""
         self.ensure_one()
-        if not warehouse.quarantine_location_id:
-            warehouse._create_missing_locations({})
-        destination = warehouse.quarantine_location_id
-        moves = []
-        for quant in quants:
-            moves.append(Command.create({
-                "name": self.name,
+        moves = [Command.create({
+            "name": self.name,
+            "product_id": quant.product_id.id,
+            "product_uom": quant.product_id.uom_id.id,
+            "product_uom_qty": quant.quantity,
+            "location_id": quant.location_id.id,
+            "location_dest_id": destination.id,
+            "picked": True,
+            "move_line_ids": [Command.create({
                 "product_id": quant.product_id.id,
-                "product_uom": quant.product_id.uom_id.id,
-                "product_uom_qty": quant.quantity,
+                "lot_id": quant.lot_id.id,
+                "package_id": quant.package_id.id,
+                "quantity": quant.quantity,
                 "location_id": quant.location_id.id,
                 "location_dest_id": destination.id,
                 "picked": True,
-                "move_line_ids": [Command.create({
-                    "product_id": quant.product_id.id,
-                    "lot_id": quant.lot_id.id,
-                    "package_id": quant.package_id.id,
-                    "quantity": quant.quantity,
-                    "location_id": quant.location_id.id,
-                    "location_dest_id": destination.id,
-                    "picked": True,
-                })],
-            }))
-        return self.env["stock.picking"].create({
+            })],
+        }) for quant in quants]
+        picking = self.env["stock.picking"].create({
             "picking_type_id": warehouse.int_type_id.id,
-            "location_id": warehouse.lot_stock_id.id,
+            "location_id": quants.location_id[:1].id,
             "location_dest_id": destination.id,
             "origin": self.name,
             "recall_campaign_id": self.id,
             "move_ids": moves,
         })
+        picking._action_done()
+        return picking
 
     def action_release_quarantine(self):
         """Put quarantined units back in stock (a manager's call, e.g. when a lot is cleared)."""
         if not self.env.user.has_group("reverse_logistics_recall.group_recall_manager"):
             raise AccessError(self.env._("Only a Recall Manager may release quarantined stock."))
         for campaign in self:
-            lots = campaign._get_affected_lots()
             quarantines = self.env["stock.warehouse"].search(
                 [("company_id", "=", campaign.company_id.id)]).quarantine_location_id
             quants = self.env["stock.quant"].search([
-                ("lot_id", "in", lots.ids), ("location_id", "in", quarantines.ids), ("quantity", ">", 0),
+                ("lot_id", "in", campaign._get_affected_lots().ids), ("location_id", "in", quarantines.ids),
+                ("quantity", ">", 0),
             ])
             for warehouse in quants.location_id.warehouse_id:
                 wh_quants = quants.filtered(lambda q, wh=warehouse: q.location_id.warehouse_id == wh)
-                picking = self.env["stock.picking"].create({
-                    "picking_type_id": warehouse.int_type_id.id,
-                    "location_id": warehouse.quarantine_location_id.id,
-                    "location_dest_id": warehouse.lot_stock_id.id,
-                    "origin": campaign.name,
-                    "move_ids": [Command.create({
-                        "name": campaign.name, "product_id": q.product_id.id, "product_uom": q.product_id.uom_id.id,
-                        "product_uom_qty": q.quantity, "location_id": q.location_id.id,
-                        "location_dest_id": warehouse.lot_stock_id.id, "picked": True,
-                        "move_line_ids": [Command.create({
-                            "product_id": q.product_id.id, "lot_id": q.lot_id.id, "quantity": q.quantity,
-                            "location_id": q.location_id.id, "location_dest_id": warehouse.lot_stock_id.id,
-                            "picked": True,
-                        })],
-                    }) for q in wh_quants],
-                })
-                picking.with_context(recall_release=True)._action_done()
+                campaign.with_context(recall_release=True)._create_quant_transfer(
+                    warehouse, wh_quants, warehouse.lot_stock_id)
             campaign.message_post(body=self.env._("Quarantine released by %(user)s.", user=self.env.user.name))
         return True
 
