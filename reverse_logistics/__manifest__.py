@@ -36,6 +36,7 @@
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",
+        "views/return_portal_templates.xml",
         "report/return_product_rate_report_views.xml",
         "views/reverse_logistics_menus.xml",
     ],
