@@ -5,9 +5,18 @@ pytest-odoo and Odoo skip HttpCase and tour tests silently when the browser, web
 """
 
 
+def _skipped(session_or_config):
+    reporter = session_or_config.pluginmanager.get_plugin("terminalreporter")
+    return len(reporter.stats.get("skipped", [])) if reporter else 0
+
+
 def pytest_sessionfinish(session, exitstatus):
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
-    if skipped and session.exitstatus == 0:
-        reporter.write_line(f"FAILED: {skipped} test(s) were skipped; skipped tests count as failures.", red=True)
+    if _skipped(session.config) and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = _skipped(config)
+    if skipped:
+        terminalreporter.write_line(
+            f"FAILED: {skipped} test(s) skipped; a skipped test counts as a failure in this project.", red=True)
