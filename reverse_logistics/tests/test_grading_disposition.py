@@ -110,6 +110,7 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         self.assertEqual(self._quant_qty(self.product, self.stock_location), 4)
         self.assertEqual(grading.move_ids.picking_id.picking_type_id, self.warehouse.int_type_id)
         self.assertEqual(grading.move_ids.state, "done")
+        self.assertFalse(grading.move_ids.stock_valuation_layer_ids, "an internal move keeps the value on the books")
         # Ledger: 4 x 100 x 95% (grade A) x 100% (restock), less 4 x 1 processing.
         self.assertAlmostEqual(grading.recovery_value, 380.0)
         self.assertAlmostEqual(grading.processing_cost, 4.0)
@@ -134,6 +135,7 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         self.assertEqual(self._quant_qty(self.product, self.warehouse.repackage_location_id), 0)
         self.assertEqual(self._quant_qty(self.product, self.stock_location), 2)
         self.assertEqual(ret.disposition_status, "processed")
+        self.assertFalse(grading.move_ids.stock_valuation_layer_ids)
 
     def test_refurbish_repair_and_regrade(self):
         self._stock_in(self.product_serial, 1, "SN-R1")
@@ -158,6 +160,7 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         self.assertEqual(repair.state, "done")
         self.assertEqual(grading.state, "done")
         self.assertEqual(self._quant_qty(self.product_serial, self.stock_location, lot), 1)
+        self.assertFalse(repair.move_id.stock_valuation_layer_ids, "triage to stock is an internal move")
         regrade = grading.action_regrade(self.grade_b)
         self.assertEqual(regrade.previous_grading_id, grading)
         self.assertEqual(ret.line_ids.qty_graded, 1, "a regrade does not count the unit twice")
@@ -179,6 +182,7 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         grading = self._grade(ret, self.grade_c, 3, self.liquidate)
         grading.action_dispose()
         self.assertEqual(self._quant_qty(self.product, self.warehouse.liquidation_location_id), 3)
+        self.assertFalse(grading.move_ids.stock_valuation_layer_ids, "still ours until the liquidator buys")
         # 3 x 100 x 50% (grade C) x 30% (liquidator) = 45
         self.assertAlmostEqual(grading.recovery_value, 45.0)
         grading.recovery_value = 60.0  # what the liquidator actually paid
@@ -237,6 +241,12 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         picking.button_validate()
         self.assertEqual(grading.state, "done")
         self.assertEqual(self._quant_qty(self.product, self.triage_location), 0)
+        # Shipping to the vendor takes the units off the books at the cost they came back with.
+        layers = picking.move_ids.stock_valuation_layer_ids
+        self.assertAlmostEqual(sum(layers.mapped("value")), -120.0)
+        valuation = layers.account_move_id.line_ids.filtered(
+            lambda aml: aml.account_id == self.company_data["default_account_stock_valuation"])
+        self.assertAlmostEqual(sum(valuation.mapped("credit")), 120.0)
 
     def test_return_to_vendor_without_vendor(self):
         self.product.seller_ids = False

@@ -244,7 +244,8 @@ class TestRecallFlow(RecallCommon):
         with self.assertRaisesRegex(UserError, "never activated"):
             campaign.action_activate()
         self.assertEqual(self._quant_qty(self.product_lot, self.quarantine, self.lot_bad), 0)
-        self.assertFalse(self.env["mail.mail"].search([("model", "=", "recall.consignee")]))
+        self.assertFalse(self.env["mail.mail"].search([("model", "=", "recall.consignee"),
+                                                       ("res_id", "in", campaign.consignee_ids.ids)]))
 
 
 @tagged("post_install", "-at_install")
