@@ -253,10 +253,11 @@ class ReturnGrading(models.Model):
         shortages = []
         for (product, lot, location), qty in needed.items():
             if float_compare(on_hand[product, lot, location], qty, precision_rounding=product.uom_id.rounding) < 0:
+                label = f"{product.display_name} ({lot.name})" if lot else product.display_name
                 shortages.append(self.env._(
-                    "- %(product)s%(lot)s: %(qty)s to move, %(available)s available in %(location)s",
-                    product=product.display_name, lot=f" ({lot.name})" if lot else "",
-                    qty=qty, available=on_hand[product, lot, location], location=location.display_name,
+                    "- %(product)s: %(qty)s to move, %(available)s available in %(location)s",
+                    product=label, qty=qty, available=on_hand[product, lot, location],
+                    location=location.display_name,
                 ))
         if shortages:
             raise UserError(self.env._(
