@@ -196,7 +196,8 @@ class RecallCampaign(models.Model):
         """Downstream closure of the lots through manufacturing, then the exposure in one pass.
 
         Produced lots are found through stock_move_line_consume_rel: a row (consume_line_id=F,
-        produce_line_id=C) means finished line F consumed component line C.
+        produce_line_id=C) means finished line F consumed component line C. Rows carry the ids of the
+        transfers; their names are read once for the whole scope when it is saved.
         """
         return SQL(
             """
@@ -222,41 +223,35 @@ class RecallCampaign(models.Model):
             ),
             affected AS (SELECT lot_id, MIN(depth) AS depth FROM down GROUP BY lot_id),
             flows AS (
-                -- The move is read only when the picking names no partner: one lookup less per line.
                 SELECT ml.lot_id, ml.product_id, a.depth, ml.quantity_product_uom AS qty, ml.date,
-                       COALESCE(p.partner_id, (SELECT m.partner_id FROM stock_move m WHERE m.id = ml.move_id))
-                           AS partner_id,
-                       p.name AS ref, src.usage AS src_usage, dst.usage AS dst_usage
+                       ml.recall_partner_id AS partner_id, ml.picking_id,
+                       src.usage AS src_usage, dst.usage AS dst_usage
                   FROM affected a
                   JOIN stock_move_line ml ON ml.lot_id = a.lot_id AND ml.state = 'done'
                   JOIN stock_location src ON src.id = ml.location_id
                   JOIN stock_location dst ON dst.id = ml.location_dest_id
-                  LEFT JOIN stock_picking p ON p.id = ml.picking_id
                  WHERE ml.company_id = %(company)s
                    AND (dst.usage = 'customer' OR src.usage = 'customer')
             ),
             supplier_flows AS (
                 SELECT ml.lot_id, ml.product_id, up.depth, ml.quantity_product_uom AS qty, ml.date,
-                       COALESCE(p.partner_id, (SELECT m.partner_id FROM stock_move m WHERE m.id = ml.move_id))
-                           AS partner_id,
-                       p.name AS ref
+                       ml.recall_partner_id AS partner_id, ml.picking_id
                   FROM (SELECT lot_id, MIN(depth) AS depth FROM up GROUP BY lot_id) up
                   JOIN stock_move_line ml ON ml.lot_id = up.lot_id AND ml.state = 'done'
                   JOIN stock_location src ON src.id = ml.location_id AND src.usage = 'supplier'
-                  LEFT JOIN stock_picking p ON p.id = ml.picking_id
                  WHERE ml.company_id = %(company)s
             )
             SELECT 'consignee', partner_id, NULL::int, product_id, lot_id, MIN(depth),
                    SUM(CASE WHEN dst_usage = 'customer' THEN qty ELSE 0 END),
                    SUM(CASE WHEN src_usage = 'customer' THEN qty ELSE 0 END),
                    0.0,
-                   STRING_AGG(DISTINCT ref, ', ') FILTER (WHERE dst_usage = 'customer'),
+                   ARRAY_AGG(DISTINCT picking_id) FILTER (WHERE dst_usage = 'customer' AND picking_id IS NOT NULL),
                    MIN(date), MAX(date)
               FROM flows
              GROUP BY partner_id, product_id, lot_id
             UNION ALL
             SELECT 'supplier', partner_id, NULL, product_id, lot_id, -MIN(depth), SUM(qty), 0.0, 0.0,
-                   STRING_AGG(DISTINCT ref, ', '), MIN(date), MAX(date)
+                   ARRAY_AGG(DISTINCT picking_id) FILTER (WHERE picking_id IS NOT NULL), MIN(date), MAX(date)
               FROM supplier_flows
              GROUP BY partner_id, product_id, lot_id
             UNION ALL
@@ -281,8 +276,19 @@ class RecallCampaign(models.Model):
         return rows, (time.perf_counter() - start) * 1000.0
 
     @api.model
-    def _prepare_exposure_vals(self, row):
-        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand, refs, first, last = row
+    def _get_picking_names(self, rows):
+        picking_ids = {pid for row in rows for pid in (row[9] or [])}
+        if not picking_ids:
+            return {}
+        self.env.cr.execute("SELECT id, name FROM stock_picking WHERE id = ANY(%s)", [list(picking_ids)])
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _prepare_exposure_vals(self, row, picking_names=None):
+        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand, pickings, first, last \
+            = row
+        names = picking_names or {}
+        refs = ", ".join(sorted(names.get(pid, "") for pid in (pickings or []))) or False
         return {
             "kind": kind,
             "partner_id": partner_id,
@@ -314,9 +320,10 @@ class RecallCampaign(models.Model):
                          for r in campaign.consignee_exposure_ids}
             campaign.exposure_ids.unlink()
             consignees = campaign._sync_consignees({row[1] for row in rows if row[0] == "consignee"})
+            picking_names = self._get_picking_names(rows)
             vals_list = []
             for row in rows:
-                vals = dict(self._prepare_exposure_vals(row), campaign_id=campaign.id)
+                vals = dict(self._prepare_exposure_vals(row, picking_names), campaign_id=campaign.id)
                 vals["qty_destroyed"] = destroyed.get((vals["partner_id"], vals["product_id"], vals["lot_id"]), 0.0)
                 if vals["kind"] == "consignee":
                     vals["consignee_id"] = consignees[vals["partner_id"]]
