@@ -297,7 +297,7 @@ def main():
                   f"{report_s:>11.2f}s {report_s / query_s:>5.0f}x {button_s:>9.2f}s "
                   f"{button_s / query_s:>5.0f}x  {same}", flush=True)
         # Odoo as it ships has no index on stock_move_line.lot_id: time its paths without ours.
-        env.cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_trace_idx")
+        env.cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_lot_idx")
         print("Odoo's paths without this addon's index (Odoo 18 as shipped):")
         for label, (lot, query_s) in results.items():
             report_s, _report = walk_twice(env, odoo_report_walk, lot, args.skip_report)
