@@ -22,28 +22,25 @@ class StockWarehouse(models.Model):
         help="Graded units sold off in lots wait here for the liquidator.",
     )
 
+    def _get_reverse_logistics_locations(self):
+        """(warehouse field, location name, barcode suffix) of the internal locations returns need."""
+        return [
+            ("return_location_id", self.env._("Triage"), "TRIAGE"),
+            ("repackage_location_id", self.env._("Repackaging"), "REPACK"),
+            ("liquidation_location_id", self.env._("Liquidation"), "LIQUIDATION"),
+        ]
+
     def _get_locations_values(self, vals, code=False):
         values = super()._get_locations_values(vals, code=code)
         code = (vals.get("code") or code or "").replace(" ", "").upper()
         company_id = vals.get("company_id", self.default_get(["company_id"])["company_id"])
-        values["return_location_id"] = {
-            "name": self.env._("Triage"),
-            "active": True,
-            "usage": "internal",
-            "barcode": self._valid_barcode(code + "TRIAGE", company_id),
-        }
-        values["repackage_location_id"] = {
-            "name": self.env._("Repackaging"),
-            "active": True,
-            "usage": "internal",
-            "barcode": self._valid_barcode(code + "REPACK", company_id),
-        }
-        values["liquidation_location_id"] = {
-            "name": self.env._("Liquidation"),
-            "active": True,
-            "usage": "internal",
-            "barcode": self._valid_barcode(code + "LIQUIDATION", company_id),
-        }
+        for field_name, name, suffix in self._get_reverse_logistics_locations():
+            values[field_name] = {
+                "name": name,
+                "active": True,
+                "usage": "internal",
+                "barcode": self._valid_barcode(code + suffix, company_id),
+            }
         return values
 
     def _get_sequence_values(self, name=False, code=False):

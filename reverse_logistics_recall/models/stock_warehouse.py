@@ -10,14 +10,7 @@ class StockWarehouse(models.Model):
         help="Recalled stock is held here; nothing leaves it while its recall is active.",
     )
 
-    def _get_locations_values(self, vals, code=False):
-        values = super()._get_locations_values(vals, code=code)
-        code = (vals.get("code") or code or "").replace(" ", "").upper()
-        company_id = vals.get("company_id", self.default_get(["company_id"])["company_id"])
-        values["quarantine_location_id"] = {
-            "name": self.env._("Quarantine"),
-            "active": True,
-            "usage": "internal",
-            "barcode": self._valid_barcode(code + "QUARANTINE", company_id),
-        }
-        return values
+    def _get_reverse_logistics_locations(self):
+        return super()._get_reverse_logistics_locations() + [
+            ("quarantine_location_id", self.env._("Quarantine"), "QUARANTINE"),
+        ]
