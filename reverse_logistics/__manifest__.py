@@ -33,6 +33,7 @@
         "views/return_grade_views.xml",
         "views/return_disposition_views.xml",
         "views/return_grading_views.xml",
+        "wizard/return_liquidation_sale_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",

@@ -78,6 +78,8 @@ class ReturnGrading(models.Model):
     scrap_ids = fields.One2many("stock.scrap", "return_grading_id", string="Scraps")
     repair_id = fields.Many2one("repair.order", readonly=True, index="btree_not_null")
     vendor_credit_note_id = fields.Many2one("account.move", string="Vendor Credit Note", readonly=True)
+    liquidation_line_id = fields.Many2one(
+        "sale.order.line", string="Sold to Liquidator", readonly=True, index="btree_not_null", copy=False)
 
     @api.depends("line_id", "grade_id", "quantity")
     def _compute_name(self):

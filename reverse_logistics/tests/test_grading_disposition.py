@@ -185,9 +185,26 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         self.assertFalse(grading.move_ids.stock_valuation_layer_ids, "still ours until the liquidator buys")
         # 3 x 100 x 50% (grade C) x 30% (liquidator) = 45
         self.assertAlmostEqual(grading.recovery_value, 45.0)
-        grading.recovery_value = 60.0  # what the liquidator actually paid
-        self.assertAlmostEqual(ret.recovery_value, 60.0)
+        liquidator = self.env["res.partner"].create({"name": "Bulk Buyers Inc."})
+        wizard = self.env["return.liquidation.sale"].create({
+            "grading_ids": [Command.set(grading.ids)], "partner_id": liquidator.id, "amount": 60.0})
+        order = self.env["sale.order"].browse(wizard.action_confirm()["res_id"])
+        self.assertEqual(order.state, "sale")
+        self.assertAlmostEqual(order.amount_untaxed, 60.0)
+        self.assertEqual(grading.liquidation_line_id, order.order_line)
+        self.assertAlmostEqual(ret.recovery_value, 60.0, msg="what the liquidator actually pays")
         self.assertAlmostEqual(ret.net_recovery, 60.0 - 6.0)
+        delivery = order.picking_ids
+        self.assertEqual(delivery.location_id, self.warehouse.liquidation_location_id)
+        self.assertEqual(delivery.state, "assigned")
+        delivery.move_ids.picked = True
+        delivery.button_validate()
+        self.assertEqual(self._quant_qty(self.product, self.warehouse.liquidation_location_id), 0)
+        self.assertEqual(order.order_line.qty_delivered, 3)
+        with self.assertRaisesRegex(UserError, "not sold yet"):
+            self.env["return.liquidation.sale"].create({
+                "grading_ids": [Command.set(grading.ids)], "partner_id": liquidator.id, "amount": 10.0,
+            }).action_confirm()
 
     def _check_scrap(self, disposition, outcome):
         ret = self._received_return(2)

@@ -1,2 +1,3 @@
 from . import return_policy_override
 from . import return_order_reject
+from . import return_liquidation_sale
