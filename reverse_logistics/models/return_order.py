@@ -679,10 +679,6 @@ class ReturnOrder(models.Model):
             if order._is_resolved():
                 order.write({"state": "done", "date_done": fields.Datetime.now()})
 
-    def _get_report_base_filename(self):
-        self.ensure_one()
-        return self.env._("Return %(name)s", name=self.name)
-
     # ------------------------------------------------------------------
     # Creation from documents
     # ------------------------------------------------------------------

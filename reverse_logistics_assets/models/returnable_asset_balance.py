@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL, float_is_zero
 
 
 class ReturnableAssetBalance(models.Model):
@@ -276,7 +276,3 @@ class ReturnableAssetBalance(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
             balance.write({"last_followup_aging": balance.aging, "date_last_followup": fields.Datetime.now()})
-
-    def _compare_quantity(self, qty):
-        self.ensure_one()
-        return float_compare(qty, self.balance, precision_rounding=self.asset_type_id.product_id.uom_id.rounding)

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from odoo import Command, api, fields, models
@@ -25,9 +26,11 @@ class ReturnableAssetRental(models.Model):
     ]
 
     @api.model
-    def _get_unit_days(self, balance, start, end):
-        """Unit-days in [start, end] beyond the grace days, for the units still out (FIFO)."""
-        flows = self.env["returnable.asset.balance"]._get_asset_flows(balance.partner_id, balance.asset_type_id)
+    def _get_unit_days(self, balance, start, end, flows):
+        """Unit-days in [start, end] beyond the grace days, for the units still out (FIFO).
+
+        `flows` are the asset flows of the balance's partner and type (see _get_asset_flows).
+        """
         outs = [[d, q] for _p, _t, d, kind, q, _c in flows if kind == "out"]
         returned = sum(q for _p, _t, _d, kind, q, _c in flows if kind in ("back", "lost"))
         for item in outs:
@@ -56,11 +59,14 @@ class ReturnableAssetRental(models.Model):
             ("balance", ">", 0), ("asset_type_id.rental_per_day", ">", 0),
         ])
         done = {(r.partner_id.id, r.asset_type_id.id) for r in self.search([("period_start", "=", start)])}
+        balances = balances.filtered(lambda b: (b.partner_id.id, b.asset_type_id.id) not in done)
+        flows_by_key = defaultdict(list)
+        for flow in self.env["returnable.asset.balance"]._get_asset_flows(balances.partner_id, balances.asset_type_id):
+            flows_by_key[flow[0], flow[1]].append(flow)
         rentals = self.browse()
         for balance in balances:
-            if (balance.partner_id.id, balance.asset_type_id.id) in done:
-                continue
-            unit_days = self._get_unit_days(balance, start, end)
+            unit_days = self._get_unit_days(
+                balance, start, end, flows_by_key[balance.partner_id.id, balance.asset_type_id.id])
             if not unit_days:
                 continue
             asset_type = balance.asset_type_id

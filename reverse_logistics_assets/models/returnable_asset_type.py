@@ -56,6 +56,8 @@ class ReturnableAssetType(models.Model):
 
     @api.depends("balance_ids.balance", "balance_ids.qty_out", "balance_ids.qty_back", "balance_ids.qty_lost")
     def _compute_metrics(self):
+        trips = {product.id: (total, count) for product, total, count in self.env["stock.lot"]._read_group(
+            [("product_id", "in", self.product_id.ids)], ["product_id"], ["asset_trip_count:sum", "__count"])}
         for asset_type in self:
             balances = asset_type.balance_ids
             out = sum(balances.mapped("qty_out"))
@@ -64,8 +66,8 @@ class ReturnableAssetType(models.Model):
             asset_type.loss_rate = 100.0 * sum(balances.mapped("qty_lost")) / out if out else 0.0
             closed = balances.filtered("average_days_out")
             asset_type.average_days_out = sum(closed.mapped("average_days_out")) / len(closed) if closed else 0.0
-            lots = self.env["stock.lot"].search([("product_id", "=", asset_type.product_id.id)])
-            asset_type.average_trips = sum(lots.mapped("asset_trip_count")) / len(lots) if lots else 0.0
+            total, count = trips.get(asset_type.product_id.id, (0, 0))
+            asset_type.average_trips = total / count if count else 0.0
 
     @api.model
     def _get_by_product(self, products):

@@ -155,17 +155,22 @@ class RecallConsignee(models.Model):
         self.ensure_one()
         vals_list = []
         budget = self.units_held if self.state == "acknowledged" else None
-        for row in self.exposure_ids.filtered(lambda r: r.qty_exposed > 0):
+        rows = self.exposure_ids.filtered(lambda r: r.qty_exposed > 0)
+        # Latest delivery of each lot to this consignee, found in one search.
+        deliveries = {}
+        for line in self.env["stock.move.line"].search([
+            ("lot_id", "in", rows.lot_id.ids), ("state", "=", "done"),
+            ("location_dest_id.usage", "=", "customer"), ("picking_partner_id", "=", self.partner_id.id),
+        ], order="id"):
+            deliveries[line.lot_id] = line.move_id
+        for row in rows:
             qty = row.qty_exposed - row.qty_destroyed
             if budget is not None:
                 qty = min(qty, budget)
                 budget -= qty
             if float_compare(qty, 0.0, precision_rounding=row.product_id.uom_id.rounding) <= 0:
                 continue
-            delivery = self.env["stock.move.line"].search([
-                ("lot_id", "=", row.lot_id.id), ("state", "=", "done"),
-                ("location_dest_id.usage", "=", "customer"), ("picking_partner_id", "=", self.partner_id.id),
-            ], order="id desc", limit=1).move_id
+            delivery = deliveries.get(row.lot_id, self.env["stock.move"])
             vals_list.append({
                 "product_id": row.product_id.id,
                 "lot_id": row.lot_id.id,
