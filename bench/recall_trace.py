@@ -6,19 +6,23 @@ consume component lots into finished lots, deliveries to thousands of customers 
 Three component lots are traced: one consumed into 1 finished lot (small), one into ~40 (medium),
 one into ~400 (large fan-out). For each it times:
 
-- this addon's trace (customers and net quantities included): the query on its first and second
-  run, and the full action (exposure rows and consignees written);
+- this addon's trace (consignees, products, lots, depth, shipped, returned before and on hand: the
+  scope and its net quantities): the query on its first run and the median of warm runs, and the
+  full action (transfer references and dates read, exposure rows and consignees written);
 - Odoo's traceability report walked downstream to the end as a user must: the report of the lot,
   the downstream arrow on each consumption, then the report of every finished lot, lot after lot;
 - the lot's Transfers button (delivery_ids, through manufacturing), and the partners of those pickings;
 
-and prints the ratios (against the warm trace query) and whether the three customer sets agree;
-then times Odoo's two paths again without this addon's index, as Odoo 18 ships. Nothing asserts a time.
+and prints the ratios (against the warm trace median) and whether the three customer sets agree;
+then times Odoo's two paths again without this addon's index, as Odoo 18 ships. The report walk is
+timed on its second run, the Transfers button as the median of three warm runs (this machine's times
+vary by a few milliseconds from run to run). Nothing asserts a time.
 
     python3 bench/recall_trace.py [--database rl_bench_recall] [--deliveries-per-lot 15]
 """
 
 import argparse
+import statistics
 import subprocess
 import time
 
@@ -238,15 +242,18 @@ def odoo_transfers_button(env, lot):
     return set(pickings.filtered(lambda p: p.location_dest_id.usage == "customer").partner_id.ids)
 
 
-def walk_twice(env, walker, lot, skip=False):
-    """Second-run time and customers of one of Odoo's paths."""
+def walk_warm(env, walker, lot, runs=1, skip=False):
+    """Median time of `runs` warm runs (after one warm-up) and customers of one of Odoo's paths."""
     if skip:
         return float("nan"), set()
     env.invalidate_all()
     walker(env, lot)
-    env.invalidate_all()
-    customers, seconds = time_it(lambda: walker(env, lot))
-    return seconds, customers
+    times = []
+    for _run in range(runs):
+        env.invalidate_all()
+        customers, seconds = time_it(lambda: walker(env, lot))
+        times.append(seconds)
+    return statistics.median(times), customers
 
 
 def main():
@@ -256,6 +263,7 @@ def main():
     parser.add_argument("--deliveries-per-lot", type=int, default=15)
     parser.add_argument("--component-lots", type=int, default=5000)
     parser.add_argument("--customers", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=9, help="warm runs of the trace query (median printed)")
     parser.add_argument("--skip-report", action="store_true", help="do not time Odoo's report walk")
     args = parser.parse_args()
     ensure_database(args.database, ["reverse_logistics_recall", "mrp"])
@@ -272,7 +280,7 @@ def main():
         lots = env["stock.lot"].search([("name", "in", ["CL-000001", "CL-000002", "CL-000003"])], order="name")
         large, medium, small = lots
         cases = (("small", small), ("medium", medium), ("large", large))
-        print("Times are the second of two runs (warm caches) unless marked 'first'.")
+        print(f"trace: median of {args.runs} warm runs; report walk: second run; Transfers: median of 3 warm runs.")
         print(f"{'lot':<10} {'size':<7} {'customers':>9} {'trace 1st':>10} {'trace':>8} {'trace+save':>11} "
               f"{'report walk':>12} {'x':>6} {'Transfers':>10} {'x':>6}  same customers")
         results = {}
@@ -283,12 +291,12 @@ def main():
             })
             env.invalidate_all()
             _rows, first_ms = campaign._run_trace()
-            _rows, query_ms = campaign._run_trace()
+            query_ms = statistics.median(campaign._run_trace()[1] for _run in range(args.runs))
             _none, full = time_it(campaign.action_trace)
             ours = set(campaign.consignee_exposure_ids.partner_id.ids)
             exposed = len(campaign.consignee_exposure_ids.filtered(lambda r: r.qty_exposed > 0).partner_id)
-            report_s, report_customers = walk_twice(env, odoo_report_walk, lot, args.skip_report)
-            button_s, button_customers = walk_twice(env, odoo_transfers_button, lot)
+            report_s, report_customers = walk_warm(env, odoo_report_walk, lot, skip=args.skip_report)
+            button_s, button_customers = walk_warm(env, odoo_transfers_button, lot, runs=3)
             results[label] = (lot, query_ms / 1000.0)
             query_s = query_ms / 1000.0
             same = "yes" if ours == button_customers and (args.skip_report or ours == report_customers) \
@@ -300,8 +308,8 @@ def main():
         env.cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_lot_idx")
         print("Odoo's paths without this addon's index (Odoo 18 as shipped):")
         for label, (lot, query_s) in results.items():
-            report_s, _report = walk_twice(env, odoo_report_walk, lot, args.skip_report)
-            button_s, _button = walk_twice(env, odoo_transfers_button, lot)
+            report_s, _report = walk_warm(env, odoo_report_walk, lot, skip=args.skip_report)
+            button_s, _button = walk_warm(env, odoo_transfers_button, lot, runs=3)
             print(f"{lot.name:<10} {label:<7} report walk {report_s:8.2f}s ({report_s / query_s:5.0f}x)   "
                   f"Transfers {button_s:6.2f}s ({button_s / query_s:5.0f}x)", flush=True)
         env.cr.rollback()

@@ -140,6 +140,14 @@ class TestRecallManufacturingChain(TransactionCase):
         self.assertEqual(upstream.partner_id, self.supplier)
         self.assertEqual(upstream.lot_id, self.lot_bad)
         self.assertEqual(upstream.qty_received, 10)
+        # The saved scope names the transfers that shipped (not the return) and the supplier receipt.
+        south = campaign.consignee_exposure_ids.filtered(lambda r: r.partner_id == self.customers[1])
+        self.assertEqual(set(south.mapped("references")), {self.south_delivery.name})
+        self.assertTrue(all(r.date_first and r.date_last >= r.date_first for r in campaign.consignee_exposure_ids))
+        receipt = self.env["stock.move.line"].search([("lot_id", "=", self.lot_bad.id),
+                                                      ("location_id.usage", "=", "supplier")]).picking_id
+        self.assertEqual(upstream.references, receipt.name)
+        self.assertEqual(upstream.date_first, receipt.date_done)
 
         # Tracing from a finished lot walks upstream to the peanut supplier too.
         from_bar = self.env["recall.campaign"].create({

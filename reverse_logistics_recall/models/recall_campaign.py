@@ -196,17 +196,29 @@ class RecallCampaign(models.Model):
         """Downstream closure of the lots through manufacturing, then the exposure in one pass.
 
         Produced lots are found through stock_move_line_consume_rel: a row (consume_line_id=F,
-        produce_line_id=C) means finished line F consumed component line C. Rows carry the ids of the
-        transfers; their names are read once for the whole scope when it is saved.
+        produce_line_id=C) means finished line F consumed component line C. Only lines into (or out
+        of) a production location can take part in it, so the recursion probes the relation for those
+        alone rather than for every delivery of every lot it reaches.
+
+        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned, on hand).
+        The transfers and dates of each row are read when the scope is saved
+        (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
         """
         return SQL(
             """
-            WITH RECURSIVE down(lot_id, depth) AS (
+            WITH RECURSIVE usage_ids AS (
+                SELECT ARRAY(SELECT id FROM stock_location WHERE usage = 'production') AS production,
+                       ARRAY(SELECT id FROM stock_location WHERE usage = 'customer') AS customer,
+                       ARRAY(SELECT id FROM stock_location WHERE usage = 'supplier') AS supplier,
+                       ARRAY(SELECT id FROM stock_location WHERE usage = 'internal') AS internal
+            ),
+            down(lot_id, depth) AS (
                 SELECT seed, 0 FROM unnest(%(lots)s::int[]) AS seed
               UNION
                 SELECT fin.lot_id, down.depth + 1
                   FROM down
                   JOIN stock_move_line comp ON comp.lot_id = down.lot_id AND comp.state = 'done'
+                   AND comp.location_dest_id = ANY((SELECT production FROM usage_ids)::int[])
                   JOIN stock_move_line_consume_rel rel ON rel.produce_line_id = comp.id
                   JOIN stock_move_line fin ON fin.id = rel.consume_line_id
                  WHERE fin.lot_id IS NOT NULL AND fin.state = 'done' AND down.depth < 30
@@ -217,51 +229,68 @@ class RecallCampaign(models.Model):
                 SELECT comp.lot_id, up.depth + 1
                   FROM up
                   JOIN stock_move_line fin ON fin.lot_id = up.lot_id AND fin.state = 'done'
+                   AND fin.location_id = ANY((SELECT production FROM usage_ids)::int[])
                   JOIN stock_move_line_consume_rel rel ON rel.consume_line_id = fin.id
                   JOIN stock_move_line comp ON comp.id = rel.produce_line_id
                  WHERE comp.lot_id IS NOT NULL AND comp.state = 'done' AND up.depth < 30
             ),
             affected AS (SELECT lot_id, MIN(depth) AS depth FROM down GROUP BY lot_id),
             flows AS (
-                SELECT ml.lot_id, ml.product_id, a.depth, ml.quantity_product_uom AS qty, ml.date,
-                       ml.recall_partner_id AS partner_id, ml.picking_id,
-                       src.usage AS src_usage, dst.usage AS dst_usage
+                SELECT ml.lot_id, ml.product_id, a.depth, ml.recall_partner_id AS partner_id,
+                       ml.quantity_product_uom::float8 AS qty,
+                       ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[]) AS shipped
                   FROM affected a
                   JOIN stock_move_line ml ON ml.lot_id = a.lot_id AND ml.state = 'done'
-                  JOIN stock_location src ON src.id = ml.location_id
-                  JOIN stock_location dst ON dst.id = ml.location_dest_id
                  WHERE ml.company_id = %(company)s
-                   AND (dst.usage = 'customer' OR src.usage = 'customer')
-            ),
-            supplier_flows AS (
-                SELECT ml.lot_id, ml.product_id, up.depth, ml.quantity_product_uom AS qty, ml.date,
-                       ml.recall_partner_id AS partner_id, ml.picking_id
-                  FROM (SELECT lot_id, MIN(depth) AS depth FROM up GROUP BY lot_id) up
-                  JOIN stock_move_line ml ON ml.lot_id = up.lot_id AND ml.state = 'done'
-                  JOIN stock_location src ON src.id = ml.location_id AND src.usage = 'supplier'
-                 WHERE ml.company_id = %(company)s
+                   AND (ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[])
+                        OR ml.location_id = ANY((SELECT customer FROM usage_ids)::int[]))
             )
             SELECT 'consignee', partner_id, NULL::int, product_id, lot_id, MIN(depth),
-                   SUM(CASE WHEN dst_usage = 'customer' THEN qty ELSE 0 END),
-                   SUM(CASE WHEN src_usage = 'customer' THEN qty ELSE 0 END),
-                   0.0,
-                   ARRAY_AGG(DISTINCT picking_id) FILTER (WHERE dst_usage = 'customer' AND picking_id IS NOT NULL),
-                   MIN(date), MAX(date)
+                   COALESCE(SUM(qty) FILTER (WHERE shipped), 0.0),
+                   COALESCE(SUM(qty) FILTER (WHERE NOT shipped), 0.0),
+                   0.0::float8
               FROM flows
              GROUP BY partner_id, product_id, lot_id
             UNION ALL
-            SELECT 'supplier', partner_id, NULL, product_id, lot_id, -MIN(depth), SUM(qty), 0.0, 0.0,
-                   ARRAY_AGG(DISTINCT picking_id) FILTER (WHERE picking_id IS NOT NULL), MIN(date), MAX(date)
-              FROM supplier_flows
-             GROUP BY partner_id, product_id, lot_id
+            SELECT 'supplier', ml.recall_partner_id, NULL, ml.product_id, ml.lot_id, -MIN(up.depth),
+                   SUM(ml.quantity_product_uom)::float8, 0.0, 0.0
+              FROM (SELECT lot_id, MIN(depth) AS depth FROM up GROUP BY lot_id) up
+              JOIN stock_move_line ml ON ml.lot_id = up.lot_id AND ml.state = 'done'
+             WHERE ml.company_id = %(company)s AND ml.location_id = ANY((SELECT supplier FROM usage_ids)::int[])
+             GROUP BY ml.recall_partner_id, ml.product_id, ml.lot_id
             UNION ALL
             SELECT 'on_hand', NULL, q.location_id, q.product_id, q.lot_id, MIN(a.depth), 0.0, 0.0,
-                   SUM(q.quantity), NULL, NULL, NULL
+                   SUM(q.quantity)::float8
               FROM affected a
               JOIN stock_quant q ON q.lot_id = a.lot_id AND q.company_id = %(company)s
-              JOIN stock_location loc ON loc.id = q.location_id AND loc.usage = 'internal'
+             WHERE q.location_id = ANY((SELECT internal FROM usage_ids)::int[])
              GROUP BY q.location_id, q.product_id, q.lot_id
             HAVING SUM(q.quantity) > 0
+            """,
+            lots=list(lot_ids), company=company_id,
+        )
+
+    @api.model
+    def _get_trace_details_query(self, lot_ids, company_id):
+        """Transfers and dates of the consignee and supplier rows of a trace, for the saved scope.
+
+        Keyed like the trace rows (kind, partner, product, lot). References list the transfers that
+        shipped to the consignee (received from the supplier); dates span every movement, returns too.
+        """
+        return SQL(
+            """
+            SELECT CASE WHEN 'customer' IN (src.usage, dst.usage) THEN 'consignee' ELSE 'supplier' END AS kind,
+                   ml.recall_partner_id, ml.product_id, ml.lot_id,
+                   STRING_AGG(DISTINCT p.name, ', ' ORDER BY p.name)
+                       FILTER (WHERE dst.usage = 'customer' OR src.usage = 'supplier'),
+                   MIN(ml.date), MAX(ml.date)
+              FROM stock_move_line ml
+              JOIN stock_location src ON src.id = ml.location_id
+              JOIN stock_location dst ON dst.id = ml.location_dest_id
+              LEFT JOIN stock_picking p ON p.id = ml.picking_id
+             WHERE ml.lot_id = ANY(%(lots)s) AND ml.state = 'done' AND ml.company_id = %(company)s
+               AND (src.usage IN ('supplier', 'customer') OR dst.usage = 'customer')
+             GROUP BY 1, 2, 3, 4
             """,
             lots=list(lot_ids), company=company_id,
         )
@@ -275,20 +304,19 @@ class RecallCampaign(models.Model):
         rows = self.env.cr.fetchall()
         return rows, (time.perf_counter() - start) * 1000.0
 
-    @api.model
-    def _get_picking_names(self, rows):
-        picking_ids = {pid for row in rows for pid in (row[9] or [])}
-        if not picking_ids:
+    def _get_trace_details(self, rows):
+        """{(kind, partner, product, lot): (references, first date, last date)} for trace rows."""
+        self.ensure_one()
+        lot_ids = {row[4] for row in rows if row[0] in ("consignee", "supplier")}
+        if not lot_ids:
             return {}
-        self.env.cr.execute("SELECT id, name FROM stock_picking WHERE id = ANY(%s)", [list(picking_ids)])
-        return dict(self.env.cr.fetchall())
+        self.env.cr.execute(self._get_trace_details_query(lot_ids, self.company_id.id))
+        return {tuple(row[:4]): row[4:] for row in self.env.cr.fetchall()}
 
     @api.model
-    def _prepare_exposure_vals(self, row, picking_names=None):
-        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand, pickings, first, last \
-            = row
-        names = picking_names or {}
-        refs = ", ".join(sorted(names.get(pid, "") for pid in (pickings or []))) or False
+    def _prepare_exposure_vals(self, row, details=None):
+        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand = row
+        refs, first, last = (details or {}).get((kind, partner_id, product_id, lot_id), (False, False, False))
         return {
             "kind": kind,
             "partner_id": partner_id,
@@ -301,7 +329,7 @@ class RecallCampaign(models.Model):
             "qty_exposed": max(shipped - returned, 0.0) if kind == "consignee" else 0.0,
             "qty_received": shipped if kind == "supplier" else 0.0,
             "qty_on_hand": on_hand,
-            "references": refs,
+            "references": refs or False,
             "date_first": first,
             "date_last": last,
         }
@@ -320,10 +348,10 @@ class RecallCampaign(models.Model):
                          for r in campaign.consignee_exposure_ids}
             campaign.exposure_ids.unlink()
             consignees = campaign._sync_consignees({row[1] for row in rows if row[0] == "consignee"})
-            picking_names = self._get_picking_names(rows)
+            details = campaign._get_trace_details(rows)
             vals_list = []
             for row in rows:
-                vals = dict(self._prepare_exposure_vals(row, picking_names), campaign_id=campaign.id)
+                vals = dict(self._prepare_exposure_vals(row, details), campaign_id=campaign.id)
                 vals["qty_destroyed"] = destroyed.get((vals["partner_id"], vals["product_id"], vals["lot_id"]), 0.0)
                 if vals["kind"] == "consignee":
                     vals["consignee_id"] = consignees[vals["partner_id"]]
