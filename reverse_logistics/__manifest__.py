@@ -34,6 +34,7 @@
         "views/return_disposition_views.xml",
         "views/return_grading_views.xml",
         "wizard/return_liquidation_sale_views.xml",
+        "views/product_template_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",

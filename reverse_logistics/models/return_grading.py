@@ -77,6 +77,10 @@ class ReturnGrading(models.Model):
     move_ids = fields.One2many("stock.move", "return_grading_id", string="Stock Moves")
     scrap_ids = fields.One2many("stock.scrap", "return_grading_id", string="Scraps")
     repair_id = fields.Many2one("repair.order", readonly=True, index="btree_not_null")
+    refurbished_product_id = fields.Many2one(
+        "product.product", string="Refurbished As", readonly=True,
+        help="The product the units went back to stock as once refurbished.",
+    )
     vendor_credit_note_id = fields.Many2one("account.move", string="Vendor Credit Note", readonly=True)
     liquidation_line_id = fields.Many2one(
         "sale.order.line", string="Sold to Liquidator", readonly=True, index="btree_not_null", copy=False)
@@ -286,11 +290,13 @@ class ReturnGrading(models.Model):
             ], limit=1)
         return self.env.ref("stock.stock_location_suppliers")
 
-    def _prepare_disposition_move_vals(self, source, destination, picked=True):
+    def _prepare_disposition_move_vals(self, source, destination, picked=True, product=None, lot=None):
         self.ensure_one()
+        product = product or self.product_id
+        lot = self.lot_id if lot is None else lot
         return {
             "name": self.name,
-            "product_id": self.product_id.id,
+            "product_id": product.id,
             "product_uom": self.product_uom_id.id,
             "product_uom_qty": self.quantity,
             "location_id": source.id,
@@ -300,9 +306,9 @@ class ReturnGrading(models.Model):
             "return_grading_id": self.id,
             "picked": picked,
             "move_line_ids": [Command.create({
-                "product_id": self.product_id.id,
+                "product_id": product.id,
                 "product_uom_id": self.product_uom_id.id,
-                "lot_id": self.lot_id.id,
+                "lot_id": lot.id,
                 "quantity": self.quantity,
                 "location_id": source.id,
                 "location_dest_id": destination.id,
@@ -405,6 +411,7 @@ class ReturnGrading(models.Model):
             if not grading.warehouse_id.repair_type_id:
                 raise UserError(self.env._(
                     "Warehouse %(warehouse)s has no repair operation type.", warehouse=grading.warehouse_id.name))
+            grading._check_refurbished_product()
         repairs = self.env["repair.order"].create([g._prepare_repair_vals() for g in self])
         for grading, repair in zip(self, repairs, strict=True):
             grading.repair_id = repair
@@ -426,11 +433,63 @@ class ReturnGrading(models.Model):
             "repair_request": self.env._("Refurbish returned unit from %(order)s", order=self.order_id.name),
         }
 
+    def _check_refurbished_product(self):
+        """Refuse, before any repair starts, units that could not become their refurbished product."""
+        self.ensure_one()
+        refurbished = self.product_id.refurbished_product_id
+        if not refurbished:
+            return
+        problem = False
+        if refurbished.uom_id.category_id != self.product_uom_id.category_id:
+            problem = self.env._("its unit of measure is not of the same kind")
+        elif refurbished.tracking != "none" and not self.lot_id:
+            problem = self.env._("it is tracked and these units have no lot or serial number")
+        elif refurbished.tracking == "serial" and float_compare(
+                self.quantity, 1.0, precision_rounding=self.product_uom_id.rounding) != 0:
+            problem = self.env._("it is tracked by serial number and these are several units")
+        if problem:
+            raise UserError(self.env._(
+                "%(units)s cannot go back to stock as %(refurbished)s: %(problem)s.",
+                units=self.name, refurbished=refurbished.display_name, problem=problem))
+
     def _on_repair_done(self):
-        self.filtered(lambda g: g.state == "dispositioned").write({
-            "state": "done", "date_done": fields.Datetime.now(),
-        })
+        done = self.filtered(lambda g: g.state == "dispositioned")
+        done.filtered(lambda g: g.product_id.refurbished_product_id)._convert_to_refurbished_product()
+        done.write({"state": "done", "date_done": fields.Datetime.now()})
         self.line_id.order_id._on_dispositioned()
+
+    def _get_refurbished_lot(self, product):
+        """The lot of the refurbished product keeps the returned unit's lot or serial number."""
+        self.ensure_one()
+        if product.tracking == "none" or not self.lot_id:
+            return self.env["stock.lot"]
+        lot = self.env["stock.lot"].search([
+            ("product_id", "=", product.id), ("name", "=", self.lot_id.name),
+            ("company_id", "in", [self.company_id.id, False]),
+        ], limit=1)
+        return lot or lot.create({"name": self.lot_id.name, "product_id": product.id, "company_id": self.company_id.id})
+
+    def _convert_to_refurbished_product(self):
+        """Take the repaired units out of stock as the returned product and bring them back as its
+        refurbished product, at that product's own cost. Both moves pass through the production
+        location, where Odoo's repairs consume their parts too."""
+        outgoing, incoming = self.env["stock.move"], self.env["stock.move"]
+        for grading in self:
+            grading._check_refurbished_product()
+            refurbished = grading.product_id.refurbished_product_id
+            stock = grading.repair_id.product_location_dest_id or grading._get_destination()
+            production = grading.product_id.with_company(grading.company_id).property_stock_production
+            outgoing |= outgoing.create(dict(
+                grading._prepare_disposition_move_vals(stock, production), refurbish_conversion=True))
+            incoming |= incoming.create(dict(
+                grading._prepare_disposition_move_vals(
+                    production, stock, product=refurbished, lot=grading._get_refurbished_lot(refurbished)),
+                refurbish_conversion=True, price_unit=refurbished.with_company(grading.company_id).standard_price,
+            ))
+            grading.refurbished_product_id = refurbished
+        # The returned units leave first, so the refurbished ones never share their quant.
+        outgoing._action_done()
+        incoming._action_done()
 
     def _get_vendor(self):
         self.ensure_one()
@@ -506,6 +565,10 @@ class ReturnGrading(models.Model):
         self.ensure_one()
         if self.operation == "return_to_vendor":
             return self.quantity * self._get_purchase_price()
+        refurbished = self.product_id.refurbished_product_id
+        if self.operation == "refurbish" and refurbished:
+            # It sells as the refurbished product, at that product's price.
+            return self.quantity * refurbished.lst_price * self.disposition_id.recovery_share / 100.0
         return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 \
             * self.disposition_id.recovery_share / 100.0
 

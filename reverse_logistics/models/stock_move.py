@@ -12,6 +12,29 @@ class StockMove(models.Model):
         "return.grading", string="Graded Units", index="btree_not_null", copy=False, readonly=True,
     )
 
+    refurbish_conversion = fields.Boolean(
+        readonly=True, copy=False,
+        help="One of the two moves that turn a refurbished returned unit into its refurbished product.",
+    )
+
     def _prepare_merge_moves_distinct_fields(self):
         # One move per return line and per grading: quantities, lots and values are counted on them.
         return super()._prepare_merge_moves_distinct_fields() + ["return_line_id", "return_grading_id"]
+
+    # Both legs of a refurbishment conversion post against the returned product's expense account:
+    # what the unit came back valued at leaves stock there and the refurbished product's cost comes
+    # back from there, so only the write-down (or write-up) of the unit stays on it.
+    def _get_src_account(self, accounts_data):
+        if self.refurbish_conversion:
+            return self._get_refurbish_conversion_account()
+        return super()._get_src_account(accounts_data)
+
+    def _get_dest_account(self, accounts_data):
+        if self.refurbish_conversion:
+            return self._get_refurbish_conversion_account()
+        return super()._get_dest_account(accounts_data)
+
+    def _get_refurbish_conversion_account(self):
+        self.ensure_one()
+        returned = self.return_grading_id.product_id.with_company(self.company_id)
+        return returned.product_tmpl_id.get_product_accounts()["expense"].id

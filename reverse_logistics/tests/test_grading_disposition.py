@@ -167,6 +167,71 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         self.assertEqual(ret.line_ids.grade_summary, "1 B")
         self.assertEqual(ret.disposition_status, "processed")
 
+    def test_refurbish_into_refurbished_product(self):
+        """The repaired grinder goes back to stock as 'Grinder (Refurbished)' at that product's cost;
+        the write-down from the value it came back with (80) to that cost (50) is the only amount left
+        on the grinder's expense account."""
+        refurbished = self._create_rl_product("Grinder (Refurbished)", cost=50.0, price=110.0, tracking="serial")
+        self.product_serial.refurbished_product_id = refurbished
+        self._stock_in(self.product_serial, 1, "SN-RF1")
+        sale, _delivery, _invoice = self._sell([(self.product_serial, 1, 150.0, 0.0)])
+        ret = self._new_return(sale)
+        ret.action_submit()
+        self._receive(ret.receipt_ids)
+        lot = ret.line_ids.lot_id
+        grading = self.env["return.grading"].create({
+            "line_id": ret.line_ids.id, "grade_id": self.grade_c.id, "quantity": 1, "lot_id": lot.id,
+            "disposition_id": self.refurbish.id})
+        grading.action_dispose()
+        # Expected value back: the refurbished product's price times the refurbish channel's share.
+        self.assertAlmostEqual(grading.recovery_value, 110.0 * self.refurbish.recovery_share / 100.0)
+        repair = grading.repair_id
+        repair.action_repair_start()
+        repair.action_repair_end()
+        self.assertEqual(grading.state, "done")
+        self.assertEqual(grading.refurbished_product_id, refurbished)
+        self.assertEqual(self._quant_qty(self.product_serial, self.stock_location), 0)
+        new_lot = self.env["stock.lot"].search([("product_id", "=", refurbished.id), ("name", "=", "SN-RF1")])
+        self.assertEqual(self._quant_qty(refurbished, self.stock_location, new_lot), 1)
+
+        conversion = grading.move_ids.filtered("refurbish_conversion")
+        self.assertEqual(len(conversion), 2)
+        self.assertTrue(all(m.state == "done" for m in conversion))
+        out = conversion.filtered(lambda m: m.product_id == self.product_serial)
+        back = conversion - out
+        self.assertAlmostEqual(out.stock_valuation_layer_ids.value, -80.0)
+        self.assertAlmostEqual(back.stock_valuation_layer_ids.value, 50.0)
+        self.assertEqual(refurbished.qty_available, 1)
+        self.assertAlmostEqual(refurbished.value_svl, 50.0)
+        lines = conversion.stock_valuation_layer_ids.account_move_id.line_ids
+        self.assertTrue(all(m.state == "posted" for m in lines.move_id))
+        expense = self.product_serial.categ_id.property_account_expense_categ_id
+        valuation = self.company_data["default_account_stock_valuation"]
+        by_account = {}
+        for line in lines:
+            by_account[line.account_id] = by_account.get(line.account_id, 0.0) + line.balance
+        self.assertAlmostEqual(by_account[expense], 30.0, msg="write-down of the unit")
+        self.assertAlmostEqual(by_account[valuation], -30.0, msg="80 out, 50 in")
+        self.assertEqual(set(by_account), {expense, valuation})
+
+    def test_refurbished_product_needs_a_serial_per_unit(self):
+        refurbished = self._create_rl_product("Beans (Refurbished)", cost=2.0, price=6.0, tracking="serial")
+        self.product_lot.refurbished_product_id = refurbished
+        self._stock_in(self.product_lot, 3, "BEANS-1")
+        sale, _delivery, _invoice = self._sell([(self.product_lot, 3, 12.0, 0.0)])
+        ret = self._new_return(sale)
+        ret.action_submit()
+        self._receive(ret.receipt_ids)
+        grading = self.env["return.grading"].create({
+            "line_id": ret.line_ids.id, "grade_id": self.grade_c.id, "quantity": 3,
+            "lot_id": ret.line_ids.lot_id.id, "disposition_id": self.refurbish.id})
+        with self.assertRaisesRegex(UserError, "tracked by serial number and these are several units"):
+            grading.action_dispose()
+        self.assertEqual(grading.state, "graded")
+        self.assertFalse(grading.repair_id)
+        with self.assertRaisesRegex(ValidationError, "cannot be refurbished as itself"):
+            self.product_lot.refurbished_product_id = self.product_lot
+
     def test_refurbish_refused_for_unrepairable_product(self):
         self.product.can_be_refurbished = False
         ret = self._received_return(1)
