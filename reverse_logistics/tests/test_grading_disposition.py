@@ -29,9 +29,9 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         cls.scrap_location = cls.env["stock.location"].search([
             ("scrap_location", "=", True), ("company_id", "in", [cls.company.id, False])], limit=1)
 
-    def _received_return(self, qty=5, product=None, price=100.0):
+    def _received_return(self, qty=5, product=None, price=100.0, lot_name=None):
         product = product or self.product
-        self._stock_in(product, qty)
+        self._stock_in(product, qty, lot_name)
         sale, _delivery, _invoice = self._sell([(product, qty, price, 0.0)])
         ret = self._new_return(sale, qty=qty)
         ret.action_submit()
@@ -40,7 +40,8 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         return ret
 
     def _grade(self, ret, grade, qty, disposition=None):
-        result = self.station.grade(ret.line_ids[0].id, grade.id, qty)
+        line = ret.line_ids[0]
+        result = self.station.grade(line.id, grade.id, qty, lot_id=line.lot_id.id)
         grading = self.env["return.grading"].browse(result["grading_id"])
         if disposition:
             grading.disposition_id = disposition
@@ -173,15 +174,8 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         on the grinder's expense account."""
         refurbished = self._create_rl_product("Grinder (Refurbished)", cost=50.0, price=110.0, tracking="serial")
         self.product_serial.refurbished_product_id = refurbished
-        self._stock_in(self.product_serial, 1, "SN-RF1")
-        sale, _delivery, _invoice = self._sell([(self.product_serial, 1, 150.0, 0.0)])
-        ret = self._new_return(sale)
-        ret.action_submit()
-        self._receive(ret.receipt_ids)
-        lot = ret.line_ids.lot_id
-        grading = self.env["return.grading"].create({
-            "line_id": ret.line_ids.id, "grade_id": self.grade_c.id, "quantity": 1, "lot_id": lot.id,
-            "disposition_id": self.refurbish.id})
+        ret = self._received_return(1, self.product_serial, price=150.0, lot_name="SN-RF1")
+        grading = self._grade(ret, self.grade_c, 1, self.refurbish)
         grading.action_dispose()
         # Expected value back: the refurbished product's price times the refurbish channel's share.
         self.assertAlmostEqual(grading.recovery_value, 110.0 * self.refurbish.recovery_share / 100.0)
@@ -217,14 +211,8 @@ class TestGradingDisposition(ReverseLogisticsCommon):
     def test_refurbished_product_needs_a_serial_per_unit(self):
         refurbished = self._create_rl_product("Beans (Refurbished)", cost=2.0, price=6.0, tracking="serial")
         self.product_lot.refurbished_product_id = refurbished
-        self._stock_in(self.product_lot, 3, "BEANS-1")
-        sale, _delivery, _invoice = self._sell([(self.product_lot, 3, 12.0, 0.0)])
-        ret = self._new_return(sale)
-        ret.action_submit()
-        self._receive(ret.receipt_ids)
-        grading = self.env["return.grading"].create({
-            "line_id": ret.line_ids.id, "grade_id": self.grade_c.id, "quantity": 3,
-            "lot_id": ret.line_ids.lot_id.id, "disposition_id": self.refurbish.id})
+        ret = self._received_return(3, self.product_lot, price=12.0, lot_name="BEANS-1")
+        grading = self._grade(ret, self.grade_c, 3, self.refurbish)
         with self.assertRaisesRegex(UserError, "tracked by serial number and these are several units"):
             grading.action_dispose()
         self.assertEqual(grading.state, "graded")
