@@ -849,7 +849,8 @@ class ReturnOrder(models.Model):
         receive(credit.receipt_ids)
 
         # Grading and disposition: the refunded machines, one like new and one for salvage; the
-        # exchanged grinder goes to refurbishment; the distributor's machines wait for a decision.
+        # exchanged grinder goes to refurbishment (it comes back as the refurbished grinder when its
+        # repair is done); the distributor's machines wait for a decision.
         station = self.env["return.grading.station"]
         grade = {code: ref(f"reverse_logistics.grade_{code.lower()}") for code in "ABCD"}
         station.grade(done.line_ids.id, grade["A"].id, 1)
