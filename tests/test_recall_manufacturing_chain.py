@@ -58,20 +58,22 @@ class TestRecallManufacturingChain(TransactionCase):
         return receipt.move_line_ids.lot_id
 
     @classmethod
-    def _manufacture(cls, qty, lot_name, component_lot):
+    def _manufacture(cls, qty, lot_name, component_lot, bom=None):
+        bom = bom or cls.bom
+        product = bom.product_tmpl_id.product_variant_id
         form = Form(cls.env["mrp.production"])
-        form.product_id = cls.bar
-        form.bom_id = cls.bom
+        form.product_id = product
+        form.bom_id = bom
         form.product_qty = qty
         production = form.save()
         production.action_confirm()
         raw = production.move_raw_ids
         raw.move_line_ids.unlink()
         raw.write({"move_line_ids": [Command.create({
-            "product_id": cls.peanuts.id, "lot_id": component_lot.id, "quantity": qty,
+            "product_id": component_lot.product_id.id, "lot_id": component_lot.id, "quantity": qty,
             "location_id": cls.stock.id, "location_dest_id": raw.location_dest_id.id,
         })], "picked": True})
-        lot = cls.env["stock.lot"].create({"name": lot_name, "product_id": cls.bar.id, "company_id": cls.company.id})
+        lot = cls.env["stock.lot"].create({"name": lot_name, "product_id": product.id, "company_id": cls.company.id})
         production.lot_producing_id = lot
         production.qty_producing = qty
         production.button_mark_done()
@@ -158,3 +160,34 @@ class TestRecallManufacturingChain(TransactionCase):
         self.assertEqual(from_bar.consignee_ids.partner_id, self.bystander)
         self.assertEqual(from_bar.supplier_exposure_ids.lot_id, self.lot_ok)
         self.assertEqual(from_bar.supplier_exposure_ids.partner_id, self.supplier)
+
+    def test_trace_two_levels_down(self):
+        """The bar returned by Grocer South goes into a gift box sold to a fourth customer: the peanut
+        recall reaches that customer at depth 2."""
+        gift_box = self.env["product.product"].create({"name": "Gift Box", "is_storable": True, "tracking": "lot"})
+        bom = self.env["mrp.bom"].create({
+            "product_tmpl_id": gift_box.product_tmpl_id.id, "product_qty": 1,
+            "bom_line_ids": [Command.create({"product_id": self.bar.id, "product_qty": 1})],
+        })
+        gift_lot = self._manufacture(1, "GIFT-1", self.bar_2, bom=bom)
+        shop = self.env["res.partner"].create({"name": "Gift Shop"})
+        self._deliver(shop, gift_box, [(gift_lot, 1)])
+        campaign = self.env["recall.campaign"].create({
+            "title": "Aflatoxin in peanuts", "product_ids": [Command.set(self.peanuts.ids)],
+            "lot_ids": [Command.set(self.lot_bad.ids)], "reason": "Aflatoxin above the limit.",
+        })
+        campaign.action_trace()
+        row = campaign.consignee_exposure_ids.filtered(lambda r: r.partner_id == shop)
+        self.assertEqual((row.lot_id, row.depth, row.qty_exposed), (gift_lot, 2, 1))
+        self.assertEqual(campaign.units_shipped, 9)
+        self.assertNotIn(("BAR-2", self.stock), {(r.lot_id.name, r.location_id) for r in campaign.stock_exposure_ids},
+                         "the returned bar went into the gift box")
+        # Upstream from the gift box: the bar's lot and, through it, the peanut supplier.
+        from_gift = self.env["recall.campaign"].create({
+            "title": "Box glue", "product_ids": [Command.set(gift_box.ids)],
+            "lot_ids": [Command.set(gift_lot.ids)], "reason": "Glue not food safe.",
+        })
+        from_gift.action_trace()
+        self.assertEqual(from_gift.supplier_exposure_ids.lot_id, self.lot_bad)
+        self.assertEqual(from_gift.supplier_exposure_ids.depth, -2)
+        self.assertEqual(from_gift.consignee_ids.partner_id, shop)
