@@ -191,3 +191,17 @@ class TestRecallManufacturingChain(TransactionCase):
         self.assertEqual(from_gift.supplier_exposure_ids.lot_id, self.lot_bad)
         self.assertEqual(from_gift.supplier_exposure_ids.depth, -2)
         self.assertEqual(from_gift.consignee_ids.partner_id, shop)
+
+    def test_anonymous_sale_is_exposed_without_consignee(self):
+        """A bar sold without a customer (a counter sale) counts as exposed; there is nobody to notify."""
+        self._deliver(self.env["res.partner"], self.bar, [(self.bar_2, 1)])
+        campaign = self.env["recall.campaign"].create({
+            "title": "Aflatoxin in peanuts", "product_ids": [Command.set(self.peanuts.ids)],
+            "lot_ids": [Command.set(self.lot_bad.ids)], "reason": "Aflatoxin above the limit.",
+        })
+        campaign.action_trace()
+        anonymous = campaign.consignee_exposure_ids.filtered(lambda r: not r.partner_id)
+        self.assertEqual((anonymous.lot_id, anonymous.qty_exposed), (self.bar_2, 1))
+        self.assertFalse(anonymous.consignee_id)
+        self.assertEqual(len(campaign.consignee_ids), 3)
+        self.assertEqual(campaign.units_shipped, 9)

@@ -353,7 +353,7 @@ class RecallCampaign(models.Model):
             for row in rows:
                 vals = dict(self._prepare_exposure_vals(row, details), campaign_id=campaign.id)
                 vals["qty_destroyed"] = destroyed.get((vals["partner_id"], vals["product_id"], vals["lot_id"]), 0.0)
-                if vals["kind"] == "consignee":
+                if vals["kind"] == "consignee" and vals["partner_id"]:
                     vals["consignee_id"] = consignees[vals["partner_id"]]
                 vals_list.append(vals)
             exposures = self.env["recall.exposure"].create(vals_list)
@@ -398,7 +398,8 @@ class RecallCampaign(models.Model):
         """{partner id: consignee id}, creating the consignees a trace found for the first time."""
         self.ensure_one()
         existing = {c.partner_id.id: c.id for c in self.consignee_ids}
-        missing = [pid for pid in partner_ids if pid not in existing]
+        # Deliveries without a partner (anonymous sales) count as exposed but have nobody to notify.
+        missing = [pid for pid in partner_ids if pid and pid not in existing]
         # Thousands of consignees on a large recall: no creation log or follower per record.
         created = self.env["recall.consignee"].with_context(
             tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True,
