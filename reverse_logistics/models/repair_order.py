@@ -10,3 +10,9 @@ class RepairOrder(models.Model):
         res = super().action_repair_done()
         self.return_grading_ids._on_repair_done()
         return res
+
+    def action_repair_cancel(self):
+        res = super().action_repair_cancel()
+        for repair in self:
+            repair.return_grading_ids._on_disposition_cancelled(self.env._("Repair %(name)s", name=repair.name))
+        return res

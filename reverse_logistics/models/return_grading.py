@@ -547,6 +547,29 @@ class ReturnGrading(models.Model):
             }) for g in self],
         }
 
+    def _on_disposition_cancelled(self, document):
+        """The repair or vendor shipment that was to end these units' disposition was cancelled:
+        the units never left triage, so they wait for a disposition again."""
+        gradings = self.filtered(lambda g: g.state == "dispositioned")
+        if not gradings:
+            return
+        credit_notes = gradings.vendor_credit_note_id
+        credit_notes.filtered(lambda m: m.state == "draft").sudo().button_cancel()
+        for order, units in gradings.grouped("order_id").items():
+            body = self.env._(
+                "%(document)s was cancelled: %(units)s wait for a disposition again.",
+                document=document, units=", ".join(units.mapped("name")))
+            posted = units.vendor_credit_note_id.filtered(lambda m: m.state == "posted")
+            if posted:
+                body += " " + self.env._(
+                    "Vendor credit note %(moves)s is posted already: reverse it if the vendor takes nothing back.",
+                    moves=", ".join(posted.mapped("name")))
+            order.message_post(body=body)
+        gradings.write({
+            "state": "graded", "date_dispositioned": False, "repair_id": False, "vendor_credit_note_id": False,
+            "processing_cost": 0.0, "recovery_value": 0.0, "co2_kg": 0.0, "landfill_weight": 0.0,
+        })
+
     def _on_vendor_shipment_done(self):
         self.filtered(lambda g: g.state == "dispositioned").write({
             "state": "done", "date_done": fields.Datetime.now(),

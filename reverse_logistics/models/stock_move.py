@@ -21,6 +21,17 @@ class StockMove(models.Model):
         # One move per return line and per grading: quantities, lots and values are counted on them.
         return super()._prepare_merge_moves_distinct_fields() + ["return_line_id", "return_grading_id"]
 
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        # A cancelled vendor shipment leaves its units in triage: they wait for a disposition again.
+        gradings = self.return_grading_id.filtered(
+            lambda g: g.state == "dispositioned" and g.operation == "return_to_vendor"
+            and all(move.state == "cancel" for move in g.move_ids))
+        for picking, moves in self.filtered(lambda m: m.return_grading_id in gradings).grouped("picking_id").items():
+            moves.return_grading_id._on_disposition_cancelled(
+                picking.name or self.env._("The vendor shipment"))
+        return res
+
     # Both legs of a refurbishment conversion post against the returned product's expense account:
     # what the unit came back valued at leaves stock there and the refurbished product's cost comes
     # back from there, so only the write-down (or write-up) of the unit stays on it.

@@ -318,6 +318,39 @@ class TestGradingDisposition(ReverseLogisticsCommon):
             lambda aml: aml.account_id == self.company_data["default_account_stock_valuation"])
         self.assertAlmostEqual(sum(valuation.mapped("credit")), 120.0)
 
+    def test_cancelled_vendor_shipment_puts_units_back_to_disposition(self):
+        ret = self._received_return(2)
+        grading = self._grade(ret, self.grade_c, 2, self.rtv)
+        grading.action_dispose()
+        picking, credit = grading.move_ids.picking_id, grading.vendor_credit_note_id
+        picking.action_cancel()
+        self.assertEqual(grading.state, "graded")
+        self.assertEqual(credit.state, "cancel", "no vendor credit for units the vendor never got")
+        self.assertFalse(grading.vendor_credit_note_id)
+        self.assertAlmostEqual(grading.recovery_value, 0.0)
+        self.assertIn(picking.name, ret.message_ids[0].body)
+        self.assertEqual(self._quant_qty(self.product, self.triage_location), 2)
+        # They can go another way now.
+        grading.disposition_id = self.env.ref("reverse_logistics.disposition_restock")
+        grading.action_dispose()
+        self.assertEqual(grading.state, "done")
+        self.assertEqual(self._quant_qty(self.product, self.stock_location), 2)
+
+    def test_cancelled_refurbishment_puts_units_back_to_disposition(self):
+        ret = self._received_return(1)
+        grading = self._grade(ret, self.grade_c, 1, self.refurbish)
+        grading.action_dispose()
+        repair = grading.repair_id
+        repair.action_repair_cancel()
+        self.assertEqual(grading.state, "graded")
+        self.assertFalse(grading.repair_id)
+        self.assertIn(repair.name, ret.message_ids[0].body)
+        self.assertEqual(ret.disposition_status, "to_dispose")
+        self.assertEqual(self._quant_qty(self.product, self.triage_location), 1)
+        grading.action_dispose()
+        self.assertEqual(grading.state, "dispositioned")
+        self.assertNotEqual(grading.repair_id, repair, "a new repair order")
+
     def test_return_to_vendor_without_vendor(self):
         self.product.seller_ids = False
         ret = self._received_return(1)
