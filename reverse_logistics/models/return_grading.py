@@ -570,6 +570,11 @@ class ReturnGrading(models.Model):
             "processing_cost": 0.0, "recovery_value": 0.0, "co2_kg": 0.0, "landfill_weight": 0.0,
         })
 
+    def _on_liquidation_sale_cancelled(self):
+        for grading in self:
+            grading.liquidation_line_id = False
+            grading.recovery_value = grading._compute_recovery_value()
+
     def _on_vendor_shipment_done(self):
         self.filtered(lambda g: g.state == "dispositioned").write({
             "state": "done", "date_done": fields.Datetime.now(),

@@ -16,6 +16,13 @@ class SaleOrder(models.Model):
         for order in self:
             order.return_order_count = len(order.return_order_ids)
 
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        # Liquidated units of a cancelled liquidator order that never shipped may be offered again.
+        gradings = self.env["return.grading"].search([("liquidation_line_id", "in", self.order_line.ids)])
+        gradings.filtered(lambda g: not g.liquidation_line_id.qty_delivered)._on_liquidation_sale_cancelled()
+        return res
+
     def action_create_return_order(self):
         """Open a draft return pre-filled with what is still returnable from this order."""
         self.ensure_one()

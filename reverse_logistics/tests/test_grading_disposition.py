@@ -247,6 +247,14 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         self.assertEqual(grading.liquidation_line_id, order.order_line)
         self.assertAlmostEqual(ret.recovery_value, 60.0, msg="what the liquidator actually pays")
         self.assertAlmostEqual(ret.net_recovery, 60.0 - 6.0)
+        # The first liquidator backs out before anything ships: the units may be offered again.
+        order._action_cancel()
+        self.assertFalse(grading.liquidation_line_id)
+        self.assertAlmostEqual(grading.recovery_value, 45.0, msg="back to the expected value")
+        wizard = self.env["return.liquidation.sale"].create({
+            "grading_ids": [Command.set(grading.ids)], "partner_id": liquidator.id, "amount": 60.0})
+        order = self.env["sale.order"].browse(wizard.action_confirm()["res_id"])
+        self.assertEqual(grading.liquidation_line_id, order.order_line)
         delivery = order.picking_ids
         self.assertEqual(delivery.location_id, self.warehouse.liquidation_location_id)
         self.assertEqual(delivery.state, "assigned")
