@@ -205,3 +205,29 @@ class TestRecallManufacturingChain(TransactionCase):
         self.assertFalse(anonymous.consignee_id)
         self.assertEqual(len(campaign.consignee_ids), 3)
         self.assertEqual(campaign.units_shipped, 9)
+
+    def test_fsma_spreadsheet_lists_every_tracking_event(self):
+        campaign = self.env["recall.campaign"].create({
+            "title": "Aflatoxin in peanuts", "product_ids": [Command.set(self.peanuts.ids)],
+            "lot_ids": [Command.set(self.lot_bad.ids)], "reason": "Aflatoxin above the limit.",
+        })
+        campaign.action_trace()
+        rows = campaign._get_fsma_rows()
+        events = sorted((row[0], row[4], row[5], row[9], row[12]) for row in rows)
+        self.assertEqual(events, sorted([
+            ("Receiving", "PEANUT-BAD", 10, "Peanut Farm Co-op", ""),
+            ("Transformation", "BAR-1", 4, "", "PEANUT-BAD"),
+            ("Transformation", "BAR-2", 5, "", "PEANUT-BAD"),
+            ("Shipping", "BAR-1", 3, "Grocer North", ""),
+            ("Shipping", "BAR-1", 1, "Grocer South", ""),
+            ("Shipping", "BAR-2", 2, "Grocer South", ""),
+            ("Shipping", "BAR-2", 3, "Grocer East", ""),
+            ("Receiving (return)", "BAR-2", 1, "Grocer South", ""),
+            ("On hand", "PEANUT-BAD", 1, "", ""),
+            ("On hand", "BAR-2", 1, "", ""),
+        ]))
+        shipping = [row for row in rows if row[0] == "Shipping" and row[9] == "Grocer South"]
+        self.assertEqual({row[11] for row in shipping}, {self.south_delivery.name})
+        self.assertTrue(all(row[1] for row in rows if row[0] != "On hand"))
+        action = campaign.action_export_fsma204()
+        self.assertIn("/web/content/", action["url"])

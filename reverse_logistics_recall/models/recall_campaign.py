@@ -192,21 +192,18 @@ class RecallCampaign(models.Model):
                     products=", ".join(untracked.mapped("display_name"))))
 
     @api.model
-    def _get_trace_query(self, lot_ids, company_id):
-        """Downstream closure of the lots through manufacturing, then the exposure in one pass.
+    def _get_lot_closure_sql(self, lot_ids):
+        """CTEs of the trace: `usage_ids` (location ids by usage), `down(lot_id, depth)` (the lots and
+        everything made from them, at any depth) and `up(lot_id, depth)` (what they were made from).
 
         Produced lots are found through stock_move_line_consume_rel: a row (consume_line_id=F,
         produce_line_id=C) means finished line F consumed component line C. Only lines into (or out
         of) a production location can take part in it, so the recursion probes the relation for those
         alone rather than for every delivery of every lot it reaches.
-
-        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned, on hand).
-        The transfers and dates of each row are read when the scope is saved
-        (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
         """
         return SQL(
             """
-            WITH RECURSIVE usage_ids AS (
+            usage_ids AS (
                 SELECT ARRAY(SELECT id FROM stock_location WHERE usage = 'production') AS production,
                        ARRAY(SELECT id FROM stock_location WHERE usage = 'customer') AS customer,
                        ARRAY(SELECT id FROM stock_location WHERE usage = 'supplier') AS supplier,
@@ -233,7 +230,22 @@ class RecallCampaign(models.Model):
                   JOIN stock_move_line_consume_rel rel ON rel.consume_line_id = fin.id
                   JOIN stock_move_line comp ON comp.id = rel.produce_line_id
                  WHERE comp.lot_id IS NOT NULL AND comp.state = 'done' AND up.depth < 30
-            ),
+            )
+            """,
+            lots=list(lot_ids),
+        )
+
+    @api.model
+    def _get_trace_query(self, lot_ids, company_id):
+        """The exposure of the lots' closure (`_get_lot_closure_sql`) in one query.
+
+        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned, on hand).
+        The transfers and dates of each row are read when the scope is saved
+        (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
+        """
+        return SQL(
+            """
+            WITH RECURSIVE %(closure)s,
             affected AS (SELECT lot_id, MIN(depth) AS depth FROM down GROUP BY lot_id),
             flows AS (
                 SELECT ml.lot_id, ml.product_id, a.depth, ml.recall_partner_id AS partner_id,
@@ -267,7 +279,7 @@ class RecallCampaign(models.Model):
              GROUP BY q.location_id, q.product_id, q.lot_id
             HAVING SUM(q.quantity) > 0
             """,
-            lots=list(lot_ids), company=company_id,
+            closure=self._get_lot_closure_sql(lot_ids), company=company_id,
         )
 
     @api.model
@@ -549,23 +561,76 @@ class RecallCampaign(models.Model):
     # ------------------------------------------------------------------
     # Outputs
     # ------------------------------------------------------------------
+    @api.model
+    def _get_fsma_events_query(self, lot_ids, company_id):
+        """Every done movement of the traced lots (up and down) that is a critical tracking event:
+        receipts from suppliers, transformations (with the lots they consumed), shipments to customers
+        and their returns."""
+        return SQL(
+            """
+            WITH RECURSIVE %(closure)s
+            SELECT ml.date,
+                   CASE WHEN src.usage = 'supplier' THEN 'receiving'
+                        WHEN src.usage = 'production' THEN 'transformation'
+                        WHEN src.usage = 'customer' THEN 'return'
+                        ELSE 'shipping' END,
+                   ml.product_id, ml.lot_id, ml.quantity_product_uom, ml.recall_partner_id,
+                   src.complete_name, dst.complete_name, COALESCE(p.name, ml.reference),
+                   (SELECT STRING_AGG(DISTINCT lot.name, ', ' ORDER BY lot.name)
+                      FROM stock_move_line_consume_rel rel
+                      JOIN stock_move_line comp ON comp.id = rel.produce_line_id
+                      JOIN stock_lot lot ON lot.id = comp.lot_id
+                     WHERE rel.consume_line_id = ml.id)
+              FROM stock_move_line ml
+              JOIN stock_location src ON src.id = ml.location_id
+              JOIN stock_location dst ON dst.id = ml.location_dest_id
+              LEFT JOIN stock_picking p ON p.id = ml.picking_id
+             WHERE ml.lot_id IN (SELECT lot_id FROM down UNION SELECT lot_id FROM up)
+               AND ml.state = 'done' AND ml.company_id = %(company)s
+               AND (src.usage IN ('supplier', 'production', 'customer') OR dst.usage = 'customer')
+             ORDER BY ml.date, ml.id
+            """,
+            closure=self._get_lot_closure_sql(lot_ids), company=company_id,
+        )
+
     def _get_fsma_rows(self):
-        """Every traced event with its key data elements (FSMA 204 style)."""
+        """One row per critical tracking event of the affected lots with its key data elements (FSMA 204
+        style), then the stock on hand the last trace found."""
         self.ensure_one()
+        labels = {
+            "receiving": self.env._("Receiving"), "transformation": self.env._("Transformation"),
+            "shipping": self.env._("Shipping"), "return": self.env._("Receiving (return)"),
+            "on_hand": self.env._("On hand"),
+        }
+        self.env.flush_all()
+        self.env.cr.execute(self._get_fsma_events_query(self.lot_ids.ids, self.company_id.id))
+        events = self.env.cr.fetchall()
+        products = self.env["product.product"].browse({e[2] for e in events})
+        lots = self.env["stock.lot"].browse({e[3] for e in events})
+        partners = self.env["res.partner"].browse({e[5] for e in events if e[5]})
+        # Read the names of the whole set at once rather than event after event.
+        products.mapped("display_name"), lots.mapped("name"), partners.mapped("display_name")
         rows = []
-        for row in self.exposure_ids.sorted(lambda r: (r.kind, r.date_first or fields.Datetime.now())):
-            event = {"consignee": "Shipping", "supplier": "Receiving", "on_hand": "On hand"}[row.kind]
+        for date, kind, product_id, lot_id, qty, partner_id, source, destination, reference, inputs in events:
+            product, partner = products.browse(product_id), partners.browse(partner_id)
             rows.append([
-                event, row.product_id.display_name, row.product_id.default_code or "", row.lot_id.name,
-                row.qty_shipped or row.qty_received or row.qty_on_hand, row.product_id.uom_id.name,
-                row.partner_id.display_name or row.location_id.display_name or "",
-                ", ".join(filter(None, [row.partner_id.street, row.partner_id.city,
-                                        row.partner_id.country_id.code])) if row.partner_id else "",
-                fields.Datetime.to_string(row.date_first) if row.date_first else "",
-                fields.Datetime.to_string(row.date_last) if row.date_last else "",
-                row.references or "", self.company_id.name,
+                labels[kind], fields.Datetime.to_string(date), product.display_name, product.default_code or "",
+                lots.browse(lot_id).name, qty, product.uom_id.name, source, destination,
+                partner.display_name or "", self._get_partner_address(partner), reference or "", inputs or "",
+                self.company_id.name,
+            ])
+        date = fields.Datetime.to_string(self.date_traced) if self.date_traced else ""
+        for row in self.stock_exposure_ids:
+            rows.append([
+                labels["on_hand"], date, row.product_id.display_name, row.product_id.default_code or "",
+                row.lot_id.name, row.qty_on_hand, row.product_id.uom_id.name, row.location_id.display_name, "",
+                "", "", "", "", self.company_id.name,
             ])
         return rows
+
+    @api.model
+    def _get_partner_address(self, partner):
+        return ", ".join(filter(None, [partner.street, partner.zip, partner.city, partner.country_id.code]))
 
     def action_export_fsma204(self):
         self.ensure_one()
@@ -575,9 +640,11 @@ class RecallCampaign(models.Model):
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
         sheet = workbook.add_worksheet("Traceability")
         header = [
-            "Event", "Product", "Product Code", "Traceability Lot Code", "Quantity", "Unit",
-            "Partner / Location", "Address", "First Date", "Last Date", "Reference Documents",
-            "Traceability Lot Source",
+            self.env._("Event"), self.env._("Date"), self.env._("Product"), self.env._("Product Code"),
+            self.env._("Traceability Lot Code"), self.env._("Quantity"), self.env._("Unit"),
+            self.env._("From"), self.env._("To"), self.env._("Partner"), self.env._("Partner Address"),
+            self.env._("Reference Document"), self.env._("Input Lot Codes"),
+            self.env._("Traceability Lot Code Source"),
         ]
         bold = workbook.add_format({"bold": True})
         sheet.write_row(0, 0, header, bold)
