@@ -205,6 +205,10 @@ class TestRecallManufacturingChain(TransactionCase):
         self.assertFalse(anonymous.consignee_id)
         self.assertEqual(len(campaign.consignee_ids), 3)
         self.assertEqual(campaign.units_shipped, 9)
+        self.assertEqual(campaign._get_status_report_values()["units_anonymous"], 1)
+        report = self.env["ir.actions.report"]._render_qweb_html(
+            "reverse_logistics_recall.report_recall_closeout", campaign.ids)[0]
+        self.assertIn(b"without a known consignee", report)
 
     def test_fsma_spreadsheet_lists_every_tracking_event(self):
         campaign = self.env["recall.campaign"].create({

@@ -673,6 +673,8 @@ class RecallCampaign(models.Model):
             "not_responded": len(consignees.filtered(lambda c: c.state == "notified")),
             "units_held": sum(consignees.mapped("units_held")),
             "units_shipped": self.units_shipped,
+            "units_anonymous": sum(
+                self.consignee_exposure_ids.filtered(lambda r: not r.partner_id).mapped("qty_exposed")),
             "units_returned": self.units_retrieved,
             "units_destroyed": self.units_destroyed,
             "effectiveness": self.effectiveness,
