@@ -1,12 +1,14 @@
+import math
+
 from odoo import http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 
 class ReturnPortal(CustomerPortal):
-    """Customers follow their returns on the portal: list and detail, read-only."""
+    """Customers follow their returns on the portal and ask for new ones from their orders."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -35,3 +37,35 @@ class ReturnPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({"return_order": order, "page_name": "return", "access_token": access_token})
         return request.render("reverse_logistics.portal_return_page", values)
+
+    @http.route(["/my/orders/<int:order_id>/return"], type="http", auth="public", methods=["GET", "POST"],
+                website=True)
+    def portal_return_request(self, order_id, access_token=None, **post):
+        try:
+            sale_order = self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        # The customer has no rights on returns: the model checks quantities and the policy decides.
+        returns = request.env["return.order"].sudo()
+        candidates = returns._get_portal_candidates(sale_order)
+        error = None
+        if request.httprequest.method == "POST":
+            try:
+                quantities = {c["key"]: float(post.get(f"qty_{c['key']}") or 0.0) for c in candidates}
+                if not all(math.isfinite(qty) for qty in quantities.values()):
+                    raise ValueError
+                reason = request.env["return.reason"].sudo().browse(int(post.get("reason_id") or 0)).exists()
+                with request.env.cr.savepoint():
+                    return_order = returns._create_from_portal(sale_order, quantities, reason, post.get("note"))
+                return request.redirect(return_order.get_portal_url())
+            except ValueError:
+                error = request.env._("Quantities must be numbers.")
+            except (UserError, ValidationError) as exc:
+                error = exc.args[0]
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "sale_order": sale_order, "candidates": candidates, "error": error, "post": post,
+            "access_token": access_token, "page_name": "return_request",
+            "reasons": request.env["return.reason"].sudo().search([]),
+        })
+        return request.render("reverse_logistics.portal_return_request", values)

@@ -735,6 +735,58 @@ class ReturnOrder(models.Model):
         }
 
     # ------------------------------------------------------------------
+    # Portal requests
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_portal_candidates(self, sale_order):
+        """What the customer may still send back from an order, one dict per delivered move and lot:
+        key (the form field's suffix), vals (of the return line), qty (returnable), product, lot."""
+        candidates = []
+        for vals in self._get_returnable_candidates(sale_order.order_line.move_ids):
+            qty = self.env["return.order.line"].new(vals)._get_returnable_qty()
+            if qty:
+                candidates.append({
+                    "key": f"{vals['origin_move_id']}-{vals.get('lot_id') or 0}", "vals": vals, "qty": qty,
+                    "product": self.env["product.product"].browse(vals["product_id"]),
+                    "lot": self.env["stock.lot"].browse(vals.get("lot_id")),
+                })
+        return candidates
+
+    @api.model
+    def _prepare_portal_return_vals(self, sale_order, line_vals, note):
+        return {
+            "partner_id": sale_order.partner_id.id,
+            "sale_order_id": sale_order.id,
+            "company_id": sale_order.company_id.id,
+            "warehouse_id": sale_order.warehouse_id.id,
+            "note": note or False,
+            "line_ids": [Command.create(vals) for vals in line_vals],
+        }
+
+    @api.model
+    def _create_from_portal(self, sale_order, quantities, reason, note=False):
+        """The return a customer asks for on the portal, submitted to the policy at once.
+
+        `quantities` maps the keys of `_get_portal_candidates` to the quantities asked for; the line
+        constraints refuse more than was delivered and not yet returned, so nothing is created then.
+        """
+        if not reason:
+            raise UserError(self.env._("Tell us why you send the items back."))
+        line_vals = []
+        for candidate in self._get_portal_candidates(sale_order):
+            qty = quantities.get(candidate["key"]) or 0.0
+            if qty < 0:
+                raise UserError(self.env._("Quantities to return cannot be negative."))
+            if qty:
+                line_vals.append(dict(candidate["vals"], product_uom_qty=qty, reason_id=reason.id))
+        if not line_vals:
+            raise UserError(self.env._("Choose at least one item to return."))
+        order = self.create(self._prepare_portal_return_vals(sale_order, line_vals, note))
+        order.message_post(body=self.env._("Requested by the customer on the portal."))
+        order.action_submit()
+        return order
+
+    # ------------------------------------------------------------------
     # Demo
     # ------------------------------------------------------------------
     @api.model
