@@ -56,7 +56,8 @@ class ReturnPortal(CustomerPortal):
                     raise ValueError
                 reason = request.env["return.reason"].sudo().browse(int(post.get("reason_id") or 0)).exists()
                 with request.env.cr.savepoint():
-                    return_order = returns._create_from_portal(sale_order, quantities, reason, post.get("note"))
+                    return_order = returns._create_from_portal(
+                        sale_order, quantities, reason, post.get("note"), post.get("resolution") or "refund")
                 return request.redirect(return_order.get_portal_url())
             except ValueError:
                 error = request.env._("Quantities must be numbers.")
@@ -67,5 +68,6 @@ class ReturnPortal(CustomerPortal):
             "sale_order": sale_order, "candidates": candidates, "error": error, "post": post,
             "access_token": access_token, "page_name": "return_request",
             "reasons": request.env["return.reason"].sudo().search([]),
+            "resolutions": returns._get_portal_resolutions(),
         })
         return request.render("reverse_logistics.portal_return_request", values)

@@ -753,8 +753,15 @@ class ReturnOrder(models.Model):
         return candidates
 
     @api.model
-    def _prepare_portal_return_vals(self, sale_order, line_vals, note):
+    def _get_portal_resolutions(self):
+        """The resolutions a customer may choose on the portal, as (value, label)."""
+        labels = dict(self._fields["resolution"]._description_selection(self.env))
+        return [(value, labels[value]) for value in ("refund", "exchange", "store_credit")]
+
+    @api.model
+    def _prepare_portal_return_vals(self, sale_order, line_vals, note, resolution="refund"):
         return {
+            "resolution": resolution,
             "partner_id": sale_order.partner_id.id,
             "sale_order_id": sale_order.id,
             "company_id": sale_order.company_id.id,
@@ -764,7 +771,7 @@ class ReturnOrder(models.Model):
         }
 
     @api.model
-    def _create_from_portal(self, sale_order, quantities, reason, note=False):
+    def _create_from_portal(self, sale_order, quantities, reason, note=False, resolution="refund"):
         """The return a customer asks for on the portal, submitted to the policy at once.
 
         `quantities` maps the keys of `_get_portal_candidates` to the quantities asked for; the line
@@ -772,6 +779,8 @@ class ReturnOrder(models.Model):
         """
         if not reason:
             raise UserError(self.env._("Tell us why you send the items back."))
+        if resolution not in dict(self._get_portal_resolutions()):
+            raise UserError(self.env._("Choose a refund, an exchange or a store credit."))
         line_vals = []
         for candidate in self._get_portal_candidates(sale_order):
             qty = quantities.get(candidate["key"]) or 0.0
@@ -781,7 +790,7 @@ class ReturnOrder(models.Model):
                 line_vals.append(dict(candidate["vals"], product_uom_qty=qty, reason_id=reason.id))
         if not line_vals:
             raise UserError(self.env._("Choose at least one item to return."))
-        order = self.create(self._prepare_portal_return_vals(sale_order, line_vals, note))
+        order = self.create(self._prepare_portal_return_vals(sale_order, line_vals, note, resolution))
         order.message_post(body=self.env._("Requested by the customer on the portal."))
         order.action_submit()
         return order

@@ -90,6 +90,13 @@ class TestReturnPortal(HttpCase):
         # Only one unit is left to ask for.
         again = self.url_open(f"/my/orders/{order.id}/return")
         self.assertIn(">1 ", again.text.replace("\n", " "))
+        self.url_open(f"/my/orders/{order.id}/return", data={
+            "csrf_token": csrf, f"qty_{key}": "1", "reason_id": reason.id, "resolution": "store_credit"})
+        credit = env["return.order"].search([("sale_order_id", "=", order.id)]) - ret
+        self.assertEqual((credit.resolution, credit.line_ids.product_uom_qty), ("store_credit", 1))
+        bogus = self.url_open(f"/my/orders/{order.id}/return", data={
+            "csrf_token": csrf, f"qty_{key}": "1", "reason_id": reason.id, "resolution": "none"})
+        self.assertIn("alert-danger", bogus.text)
         # Somebody else's order is not reachable.
         refused = self.url_open(f"/my/orders/{other.id}/return")
         self.assertNotIn("Return items from", refused.text)
