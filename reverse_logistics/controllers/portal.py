@@ -47,11 +47,10 @@ class ReturnPortal(CustomerPortal):
             return request.redirect("/my")
         # The customer has no rights on returns: the model checks quantities and the policy decides.
         returns = request.env["return.order"].sudo()
-        candidates = returns._get_portal_candidates(sale_order)
         error = None
         if request.httprequest.method == "POST":
             try:
-                quantities = {c["key"]: float(post.get(f"qty_{c['key']}") or 0.0) for c in candidates}
+                quantities = {name[4:]: float(value or 0.0) for name, value in post.items() if name.startswith("qty_")}
                 if not all(math.isfinite(qty) for qty in quantities.values()):
                     raise ValueError
                 reason = request.env["return.reason"].sudo().browse(int(post.get("reason_id") or 0)).exists()
@@ -65,7 +64,8 @@ class ReturnPortal(CustomerPortal):
                 error = exc.args[0]
         values = self._prepare_portal_layout_values()
         values.update({
-            "sale_order": sale_order, "candidates": candidates, "error": error, "post": post,
+            "sale_order": sale_order, "candidates": returns._get_portal_candidates(sale_order), "error": error,
+            "post": post,
             "access_token": access_token, "page_name": "return_request",
             "reasons": request.env["return.reason"].sudo().search([]),
             "resolutions": returns._get_portal_resolutions(),

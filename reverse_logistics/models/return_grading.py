@@ -285,9 +285,8 @@ class ReturnGrading(models.Model):
         if operation == "liquidate":
             return warehouse.liquidation_location_id
         if operation in ("recycle", "dispose"):
-            return self.env["stock.location"].search([
-                ("scrap_location", "=", True), ("company_id", "in", [self.company_id.id, False]),
-            ], limit=1)
+            # None named: stock.scrap takes the company's scrap location, for a whole batch in one query.
+            return self.env["stock.location"]
         return self.env.ref("stock.stock_location_suppliers")
 
     def _prepare_disposition_move_vals(self, source, destination, picked=True, product=None, lot=None):
@@ -380,19 +379,22 @@ class ReturnGrading(models.Model):
 
     def _prepare_scrap_vals(self):
         self.ensure_one()
-        return {
+        vals = {
             "product_id": self.product_id.id,
             "product_uom_id": self.product_uom_id.id,
             "scrap_qty": self.quantity,
             "lot_id": self.lot_id.id,
             "location_id": self._get_triage_location().id,
-            "scrap_location_id": self._get_destination().id,
             "company_id": self.company_id.id,
             "origin": self.order_id.name,
             "return_grading_id": self.id,
             "environmental_outcome": self.environmental_outcome,
             "disposal_weight": self.weight,
         }
+        destination = self._get_destination()
+        if destination:
+            vals["scrap_location_id"] = destination.id
+        return vals
 
     def _dispose_scrap(self):
         # stock.scrap posts the write-off through Odoo's own valuation for automated categories.
@@ -473,23 +475,23 @@ class ReturnGrading(models.Model):
         """Take the repaired units out of stock as the returned product and bring them back as its
         refurbished product, at that product's own cost. Both moves pass through the production
         location, where Odoo's repairs consume their parts too."""
-        outgoing, incoming = self.env["stock.move"], self.env["stock.move"]
+        outgoing_vals, incoming_vals = [], []
         for grading in self:
             grading._check_refurbished_product()
             refurbished = grading.product_id.refurbished_product_id
             stock = grading.repair_id.product_location_dest_id or grading._get_destination()
             production = grading.product_id.with_company(grading.company_id).property_stock_production
-            outgoing |= outgoing.create(dict(
+            outgoing_vals.append(dict(
                 grading._prepare_disposition_move_vals(stock, production), refurbish_conversion=True))
-            incoming |= incoming.create(dict(
+            incoming_vals.append(dict(
                 grading._prepare_disposition_move_vals(
                     production, stock, product=refurbished, lot=grading._get_refurbished_lot(refurbished)),
                 refurbish_conversion=True, price_unit=refurbished.with_company(grading.company_id).standard_price,
             ))
             grading.refurbished_product_id = refurbished
         # The returned units leave first, so the refurbished ones never share their quant.
-        outgoing._action_done()
-        incoming._action_done()
+        self.env["stock.move"].create(outgoing_vals)._action_done()
+        self.env["stock.move"].create(incoming_vals)._action_done()
 
     def _get_vendor(self):
         self.ensure_one()

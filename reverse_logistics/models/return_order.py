@@ -704,17 +704,18 @@ class ReturnOrder(models.Model):
         return candidates
 
     @api.model
-    def _create_from_moves(self, moves, partner, sale_order=None, picking=None):
-        sale_order = sale_order or self.env["sale.order"]
-        line_vals = []
+    def _get_returnable_lines(self, moves):
+        """[(line values, returnable quantity)] of the delivered (move, lot) pairs with units left to return."""
+        lines = []
         for vals in self._get_returnable_candidates(moves):
             qty = self.env["return.order.line"].new(vals)._get_returnable_qty()
             if qty:
-                line_vals.append(dict(vals, product_uom_qty=qty))
-        if not line_vals:
-            raise UserError(self.env._(
-                "Nothing left to return: every delivered unit was already returned or is being returned."
-            ))
+                lines.append((vals, qty))
+        return lines
+
+    @api.model
+    def _prepare_order_vals(self, partner, line_vals, sale_order=None, picking=None):
+        sale_order = sale_order or self.env["sale.order"]
         warehouse = picking.picking_type_id.warehouse_id if picking else sale_order.warehouse_id
         order_vals = {
             "partner_id": partner.id,
@@ -725,7 +726,16 @@ class ReturnOrder(models.Model):
         }
         if warehouse:
             order_vals["warehouse_id"] = warehouse.id
-        order = self.create(order_vals)
+        return order_vals
+
+    @api.model
+    def _create_from_moves(self, moves, partner, sale_order=None, picking=None):
+        line_vals = [dict(vals, product_uom_qty=qty) for vals, qty in self._get_returnable_lines(moves)]
+        if not line_vals:
+            raise UserError(self.env._(
+                "Nothing left to return: every delivered unit was already returned or is being returned."
+            ))
+        order = self.create(self._prepare_order_vals(partner, line_vals, sale_order, picking))
         return {
             "type": "ir.actions.act_window",
             "res_model": "return.order",
@@ -741,16 +751,11 @@ class ReturnOrder(models.Model):
     def _get_portal_candidates(self, sale_order):
         """What the customer may still send back from an order, one dict per delivered move and lot:
         key (the form field's suffix), vals (of the return line), qty (returnable), product, lot."""
-        candidates = []
-        for vals in self._get_returnable_candidates(sale_order.order_line.move_ids):
-            qty = self.env["return.order.line"].new(vals)._get_returnable_qty()
-            if qty:
-                candidates.append({
-                    "key": f"{vals['origin_move_id']}-{vals.get('lot_id') or 0}", "vals": vals, "qty": qty,
-                    "product": self.env["product.product"].browse(vals["product_id"]),
-                    "lot": self.env["stock.lot"].browse(vals.get("lot_id")),
-                })
-        return candidates
+        return [{
+            "key": f"{vals['origin_move_id']}-{vals.get('lot_id') or 0}", "vals": vals, "qty": qty,
+            "product": self.env["product.product"].browse(vals["product_id"]),
+            "lot": self.env["stock.lot"].browse(vals.get("lot_id")),
+        } for vals, qty in self._get_returnable_lines(sale_order.order_line.move_ids)]
 
     @api.model
     def _get_portal_resolutions(self):
@@ -760,15 +765,8 @@ class ReturnOrder(models.Model):
 
     @api.model
     def _prepare_portal_return_vals(self, sale_order, line_vals, note, resolution="refund"):
-        return {
-            "resolution": resolution,
-            "partner_id": sale_order.partner_id.id,
-            "sale_order_id": sale_order.id,
-            "company_id": sale_order.company_id.id,
-            "warehouse_id": sale_order.warehouse_id.id,
-            "note": note or False,
-            "line_ids": [Command.create(vals) for vals in line_vals],
-        }
+        return dict(self._prepare_order_vals(sale_order.partner_id, line_vals, sale_order),
+                    resolution=resolution, note=note or False)
 
     @api.model
     def _create_from_portal(self, sale_order, quantities, reason, note=False, resolution="refund"):

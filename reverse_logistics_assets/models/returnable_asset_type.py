@@ -72,6 +72,8 @@ class ReturnableAssetType(models.Model):
     @api.model
     def _get_by_product(self, products):
         """{product: asset type} for the products that represent an asset."""
+        if not products:
+            return {}
         types = self.search([("product_id", "in", products.ids)])
         return {t.product_id: t for t in types}
 

@@ -23,9 +23,9 @@ class StockMove(models.Model):
         return super().unlink()
 
     def _check_asset_moves_deletable(self):
-        asset_products = self.env["returnable.asset.type"].search([]).product_id
+        asset_types = self.env["returnable.asset.type"]._get_by_product(self.product_id)
         invoiced = self.filtered(
-            lambda m: m.product_id in asset_products and m.sale_line_id.invoice_lines.filtered(
+            lambda m: m.product_id in asset_types and m.sale_line_id.invoice_lines.filtered(
                 lambda aml: aml.parent_state == "posted"))
         if invoiced:
             raise UserError(self.env._(

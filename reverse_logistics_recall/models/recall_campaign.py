@@ -630,7 +630,10 @@ class RecallCampaign(models.Model):
 
     @api.model
     def _get_partner_address(self, partner):
-        return ", ".join(filter(None, [partner.street, partner.zip, partner.city, partner.country_id.code]))
+        """The partner's address as its country writes it, on one line for a spreadsheet cell."""
+        if not partner:
+            return ""
+        return ", ".join(filter(None, (line.strip() for line in partner._display_address(True).splitlines())))
 
     def action_export_fsma204(self):
         self.ensure_one()

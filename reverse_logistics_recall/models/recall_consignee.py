@@ -127,6 +127,7 @@ class RecallConsignee(models.Model):
     def action_create_return(self):
         """A recall return for what the consignee holds: no fee, no window, received into quarantine."""
         returns = self.env["return.order"]
+        warehouses = {}
         for consignee in self:
             if consignee.return_order_ids.filtered(lambda r: r.state not in ("cancel", "rejected")):
                 raise UserError(self.env._("%(partner)s already has a recall return.",
@@ -136,7 +137,10 @@ class RecallConsignee(models.Model):
                 raise UserError(self.env._("%(partner)s holds nothing left to return.",
                                            partner=consignee.partner_id.display_name))
             campaign = consignee.campaign_id
-            warehouse = self.env["stock.warehouse"].search([("company_id", "=", campaign.company_id.id)], limit=1)
+            if campaign.company_id not in warehouses:
+                warehouses[campaign.company_id] = self.env["stock.warehouse"].search(
+                    [("company_id", "=", campaign.company_id.id)], limit=1)
+            warehouse = warehouses[campaign.company_id]
             returns |= returns.create({
                 "partner_id": consignee.partner_id.id,
                 "return_type": "recall",

@@ -49,12 +49,12 @@ class StockMoveLine(models.Model):
 
     def _check_recall_quarantine(self):
         """Nothing of an active recall leaves quarantine but to scrap or to its vendor."""
-        if self.env.context.get("recall_release"):
+        tracked = self.filtered("lot_id")
+        if not tracked or self.env.context.get("recall_release"):
             return
-        quarantines = self.location_id.warehouse_id.quarantine_location_id
-        leaving = self.filtered(
-            lambda ml: ml.lot_id and ml.location_id in quarantines
-            and ml.location_dest_id.usage not in ("inventory", "supplier")
+        quarantines = tracked.location_id.warehouse_id.quarantine_location_id
+        leaving = tracked.filtered(
+            lambda ml: ml.location_id in quarantines and ml.location_dest_id.usage not in ("inventory", "supplier")
         )
         if not leaving:
             return
