@@ -24,10 +24,13 @@ class StockMove(models.Model):
     def _action_cancel(self):
         res = super()._action_cancel()
         # A cancelled vendor shipment leaves its units in triage: they wait for a disposition again.
-        gradings = self.return_grading_id.filtered(
+        gradings = self.sudo().return_grading_id.filtered(
             lambda g: g.state == "dispositioned" and g.operation == "return_to_vendor"
             and all(move.state == "cancel" for move in g.move_ids))
-        for picking, moves in self.filtered(lambda m: m.return_grading_id in gradings).grouped("picking_id").items():
+        if not gradings:
+            return res
+        for picking, moves in self.sudo().filtered(
+                lambda m: m.return_grading_id in gradings).grouped("picking_id").items():
             moves.return_grading_id._on_disposition_cancelled(
                 picking.name or self.env._("The vendor shipment"))
         return res
