@@ -1,3 +1,4 @@
+from . import reverse_logistics_flow_mixin
 from . import return_reason
 from . import return_policy
 from . import return_policy_fee

@@ -5,6 +5,7 @@ from odoo.tools import float_compare, float_is_zero, float_round
 
 class ReturnOrderLine(models.Model):
     _name = "return.order.line"
+    _inherit = ["reverse.logistics.flow.mixin"]
     _description = "Return Order Line"
     _order = "order_id, sequence, id"
     _check_company_auto = True
@@ -90,19 +91,19 @@ class ReturnOrderLine(models.Model):
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     refund_amount = fields.Monetary(
         string="Refunded", currency_field="company_currency_id", compute="_compute_ledger", store=True,
-        help="Untaxed amount of the posted credit notes, net of the restocking fee.",
+        help="Untaxed amount of the posted credit notes, net of the restocking fee.", groups="base.group_user",
     )
     restocking_fee_charged = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
     processing_cost = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
     recovery_value = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
     net_recovery = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
         help="Recovery value less processing costs.",
     )
 
@@ -221,6 +222,11 @@ class ReturnOrderLine(models.Model):
                 lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
             )[-1:]
 
+    @api.constrains("restocking_fee_percent")
+    def _check_restocking_fee_percent(self):
+        if any(not 0.0 <= line.restocking_fee_percent <= 100.0 for line in self):
+            raise ValidationError(self.env._("A restocking fee is a percentage between 0 and 100."))
+
     @api.constrains("product_uom_qty", "origin_move_id", "sale_line_id", "lot_id")
     def _check_returnable_quantity(self):
         for line in self:
@@ -229,6 +235,14 @@ class ReturnOrderLine(models.Model):
             if float_compare(line.product_uom_qty, 0.0, precision_rounding=line.product_uom_id.rounding) <= 0:
                 raise ValidationError(self.env._(
                     "The quantity of %(product)s to return must be positive.", product=line.product_id.display_name,
+                ))
+            rounding = line.product_uom_id.rounding
+            if float_compare(float_round(line.product_uom_qty, precision_rounding=rounding), line.product_uom_qty,
+                             precision_digits=6):
+                raise ValidationError(self.env._(
+                    "%(product)s is counted in %(uom)s with a precision of %(rounding)s: %(qty)s cannot be returned.",
+                    product=line.product_id.display_name, uom=line.product_uom_id.name, rounding=rounding,
+                    qty=line.product_uom_qty,
                 ))
             returnable = line._get_returnable_qty()
             if returnable is not None and float_compare(
@@ -249,6 +263,35 @@ class ReturnOrderLine(models.Model):
             product=self.product_id.display_name + (f" ({self.lot_id.name})" if self.lot_id else ""),
             qty=self.product_uom_qty, returnable=returnable,
         )
+
+    # ------------------------------------------------------------------
+    # What users may write (reverse.logistics.flow.mixin): lines are edited while the return is a draft;
+    # prices come from the sale and invoice, the fee from the policy (a manager may change it)
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_user_draft_fields(self, has_document):
+        allowed = {"product_id", "product_uom_qty", "lot_id", "reason_id", "exchange_product_id", "note", "sequence",
+                   "sale_line_id", "origin_move_id"}
+        if not has_document:
+            # Nothing to take the price from (a distributor return without documents): the user gives it.
+            allowed |= {"price_unit", "discount", "tax_ids"}
+        if self.env.user.has_group("reverse_logistics.group_return_manager"):
+            allowed.add("restocking_fee_percent")
+        return allowed
+
+    @api.model
+    def _get_user_creatable_fields(self, vals):
+        order = self.env["return.order"].browse(vals.get("order_id"))
+        if order and order.state != "draft":
+            return set()
+        has_document = bool(vals.get("sale_line_id") or vals.get("origin_move_id"))
+        return self._get_user_draft_fields(has_document) | {"order_id"}
+
+    def _get_user_writable_fields(self):
+        self.ensure_one()
+        if self.order_id.state != "draft":
+            return {"note"}
+        return self._get_user_draft_fields(bool(self.sale_line_id or self.origin_move_id or self.invoice_line_id))
 
     # ------------------------------------------------------------------
     # Delivered and returnable quantities
@@ -473,7 +516,7 @@ class ReturnOrderLine(models.Model):
             vals["price_unit"] = max(product.lst_price - net_returned, 0.0)
         return vals
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
         if any(line.state not in ("draft", "cancel") for line in self):
             raise UserError(self.env._("Lines of an approved return cannot be deleted."))
-        return super().unlink()
