@@ -416,7 +416,9 @@ class ReturnOrder(models.Model):
         orders._check_lines_before_approval()
         now = fields.Datetime.now()
         for order in orders:
-            order.sudo().write({"state": "approved", "date_approved": now, "date_submitted": order.date_submitted or now})
+            order.sudo().write({
+                "state": "approved", "date_approved": now, "date_submitted": order.date_submitted or now,
+            })
         orders.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
         orders._create_receipts()
         for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
