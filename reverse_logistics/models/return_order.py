@@ -296,7 +296,7 @@ class ReturnOrder(models.Model):
                 allowed |= self._get_user_document_fields()
             if self.env.user.has_group("reverse_logistics.group_return_manager"):
                 allowed |= {"policy_id"} if self.date_submitted else self._get_manager_draft_fields()
-        elif self.state == "approved" and not (self.credit_note_ids or self.exchange_order_ids):
+        elif self.state == "approved" and not (self.sudo().credit_note_ids or self.sudo().exchange_order_ids):
             # The customer may still change their mind before anything was credited or shipped.
             allowed.add("resolution")
         return allowed
@@ -708,7 +708,8 @@ class ReturnOrder(models.Model):
                 render_values={"self": credit_note, "origin": self},
                 subtype_xmlid="mail.mt_note",
             )
-        return credit_notes.sudo(False)
+        # Posted in the caller's environment: the policy's flow runs as the system, the manual button as the user.
+        return credit_notes.with_env(self.env)
 
     def _get_credit_note_journal(self, invoice):
         if invoice:

@@ -236,13 +236,11 @@ class ReturnOrderLine(models.Model):
                 raise ValidationError(self.env._(
                     "The quantity of %(product)s to return must be positive.", product=line.product_id.display_name,
                 ))
-            rounding = line.product_uom_id.rounding
-            if float_compare(float_round(line.product_uom_qty, precision_rounding=rounding), line.product_uom_qty,
-                             precision_digits=6):
+            if not line._is_countable_quantity(line.product_uom_qty):
                 raise ValidationError(self.env._(
-                    "%(product)s is counted in %(uom)s with a precision of %(rounding)s: %(qty)s cannot be returned.",
-                    product=line.product_id.display_name, uom=line.product_uom_id.name, rounding=rounding,
-                    qty=line.product_uom_qty,
+                    "%(product)s is counted in %(uom)s: %(qty)s cannot be returned (no fraction of a unit, and "
+                    "no more decimals than the unit's rounding).",
+                    product=line.product_id.display_name, uom=line.product_uom_id.name, qty=line.product_uom_qty,
                 ))
             returnable = line._get_returnable_qty()
             if returnable is not None and float_compare(
@@ -254,6 +252,19 @@ class ReturnOrderLine(models.Model):
                     "Lot %(lot)s is not a lot of %(product)s.", lot=line.lot_id.name,
                     product=line.product_id.display_name,
                 ))
+
+    def _is_countable_quantity(self, qty):
+        """A quantity the unit of measure can express: within its rounding and, for units counted one by
+        one (the Unit category: units, dozens), a whole number of units."""
+        self.ensure_one()
+        uom = self.product_uom_id
+        if float_compare(float_round(qty, precision_rounding=uom.rounding), qty, precision_digits=6):
+            return False
+        if uom.category_id == self.env.ref("uom.product_uom_categ_unit", raise_if_not_found=False):
+            units = uom._compute_quantity(qty, uom.category_id.uom_ids.filtered(
+                lambda u: u.uom_type == "reference")[:1] or uom, round=False)
+            return float_is_zero(units - round(units), precision_digits=6)
+        return True
 
     def _get_excess_message(self, returnable):
         self.ensure_one()
