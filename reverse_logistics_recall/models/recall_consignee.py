@@ -137,7 +137,8 @@ class RecallConsignee(models.Model):
         if units_held < 0:
             raise UserError(self.env._("The number of units held cannot be negative."))
         max_units = self._get_max_units_held()
-        if float_compare(units_held, max_units, precision_digits=4) > 0:
+        # A plain comparison: float_compare would overflow on a number such as 1e308.
+        if units_held - max_units > 1e-6:
             raise UserError(self.env._(
                 "You cannot hold more than the %(max)s units delivered to you and not yet sent back.",
                 max=f"{max_units:g}"))
