@@ -157,8 +157,20 @@ class TestRoleMatrix(ReverseLogisticsCommon):
             self.assertEqual(order.state, "sale")
             self.assertEqual(order.order_line.filtered("is_returnable_asset").product_uom_qty, 1,
                              "the pallet the water travels on is added to the order")
-            order._action_cancel()
+            order.with_context(disable_cancel_warning=True).action_cancel()
             self.assertEqual(order.state, "cancel", role)
+
+    def test_salespeople_see_the_returns_of_their_orders(self):
+        own, everything = self.users["salesman_own"], self.users["salesman_all"]
+        mine, _invoice = self._machine_return(self.users["returns_user"], qty=1, salesperson=own)
+        theirs, _invoice = self._machine_return(self.users["returns_user"], qty=1, salesperson=everything)
+        visible = self.env["return.order"].with_user(own).search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(visible, mine)
+        self.assertEqual(mine.with_user(own).line_ids.product_uom_qty, 1)
+        self.assertEqual(self.env["return.order"].with_user(everything).search([("id", "in", (mine | theirs).ids)]),
+                         mine | theirs)
+        with self.assertRaises(AccessError):
+            theirs.with_user(own).read(["name"])
 
     def test_billing_and_accountant_post_invoices_and_credit_notes(self):
         for role in ("billing", "accountant"):
