@@ -222,6 +222,24 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         with self.assertRaises(AccessError):
             ret.credit_note_ids.read(["amount_total"])
 
+    def test_policy_credits_for_a_manager_approving_and_a_clerk_closing(self):
+        clerk, manager = self.users["returns_user"], self.users["returns_manager"]
+        self.assertFalse(manager.has_group("account.group_account_invoice"))
+        # Above the auto-approval limit: a manager approves; the policy credits on approval.
+        self.policy.write({"auto_approve_max_amount": 50.0, "refund_step": "approval"})
+        ret, _invoice = self._machine_return(clerk, qty=1)
+        self.assertEqual(ret.state, "draft")
+        ret.with_user(manager).action_approve()
+        self.assertEqual(ret.sudo().credit_note_ids.state, "posted")
+        self.assertAlmostEqual(ret.sudo().credit_note_ids.amount_total, 115.0)
+        # Resolving on receipt: the clerk closes a partial receipt and the policy credits what came.
+        self.policy.write({"auto_approve_max_amount": 100000.0, "refund_step": "receipt"})
+        ret, _invoice = self._machine_return(clerk, qty=3)
+        self._receive(ret.receipt_ids.with_user(clerk), {self.product: 1})
+        ret.with_user(clerk).action_close_receipt()
+        self.assertEqual(ret.state, "done")
+        self.assertAlmostEqual(sum(ret.sudo().credit_note_ids.mapped("amount_total")), 115.0)
+
     def test_returns_manager_salesman_receives_other_salesperson_return(self):
         manager = self.users["returns_manager_salesman"]
         other = self.users["salesman_all"]

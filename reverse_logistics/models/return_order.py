@@ -422,7 +422,8 @@ class ReturnOrder(models.Model):
         orders.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
         orders._create_receipts()
         for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
-            order._resolve()
+            # What the policy resolves by itself is the system's act, not the approver's accounting.
+            order.sudo()._resolve()
         return True
 
     def action_reject(self):
@@ -600,7 +601,8 @@ class ReturnOrder(models.Model):
                 vals.update(state="received", date_received=now)
             order.sudo().write(vals)
             if order.policy_id.refund_step == "receipt":
-                order._resolve()
+                # Credited by the system on the policy's behalf, whoever received or closed the receipt.
+                order.sudo()._resolve()
             order._check_done()
 
     # ------------------------------------------------------------------
