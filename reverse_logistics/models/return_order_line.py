@@ -106,14 +106,31 @@ class ReturnOrderLine(models.Model):
         help="Recovery value less processing costs.",
     )
 
-    @api.depends("move_ids.state", "move_ids.quantity")
+    @api.depends("move_ids.state", "move_ids.quantity", "move_ids.returned_move_ids.state",
+                 "move_ids.returned_move_ids.quantity",
+                 "move_ids.returned_move_ids.returned_move_ids.state",
+                 "move_ids.returned_move_ids.returned_move_ids.quantity")
     def _compute_qty_received(self):
         for line in self:
-            qty = 0.0
-            for move in line.move_ids:
-                if move.state == "done":
-                    qty += move.product_uom._compute_quantity(move.quantity, line.product_uom_id)
-            line.qty_received = qty
+            line.qty_received = line._get_net_done_qty(line.move_ids)
+
+    def _get_net_done_qty(self, moves):
+        """Done quantity of `moves` (into the company) net of Odoo's returns of them, in the line's unit.
+
+        Odoo's Return wizard on a return receipt sends the goods back to the customer: those units are
+        no longer received. A return of that return brings them in again, and so on down the chain.
+        """
+        self.ensure_one()
+        qty = 0.0
+        seen = self.env["stock.move"]
+        sign, level = 1, moves
+        while level:
+            level -= seen
+            seen |= level
+            for move in level.filtered(lambda m: m.state == "done"):
+                qty += sign * move.product_uom._compute_quantity(move.quantity, self.product_uom_id)
+            sign, level = -sign, level.returned_move_ids
+        return qty
 
     @api.depends("refund_line_ids.quantity", "refund_line_ids.parent_state", "refund_line_ids.is_restocking_fee")
     def _compute_qty_refunded(self):
@@ -305,6 +322,15 @@ class ReturnOrderLine(models.Model):
         else:
             returned = sum(m.product_uom._compute_quantity(m.product_uom_qty, self.product_uom_id)
                            for m in native_returns)
+        # Goods Odoo's wizard sent back to the customer again (a return of that return) are delivered again.
+        resent = native_returns.returned_move_ids.filtered(lambda m: m.state == "done")
+        if lot:
+            returned -= sum(
+                ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
+                for ml in resent.move_line_ids if ml.lot_id == lot
+            )
+        else:
+            returned -= sum(m.product_uom._compute_quantity(m.quantity, self.product_uom_id) for m in resent)
         domain = [
             ("id", "not in", self.ids),
             ("state", "not in", ("cancel", "rejected")),
