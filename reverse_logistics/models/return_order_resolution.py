@@ -1,0 +1,155 @@
+from collections import defaultdict
+
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+
+
+class ReturnOrder(models.Model):
+    _inherit = "return.order"
+
+    def action_create_credit_note(self):
+        """Manual trigger, e.g. when the policy resolves on receipt but the customer is credited early."""
+        for order in self:
+            if order.resolution not in ("refund", "store_credit"):
+                raise UserError(self.env._("%(name)s is not resolved by a credit note.", name=order.name))
+            if order.state in ("draft", "rejected", "cancel"):
+                raise UserError(self.env._("Approve %(name)s before crediting the customer.", name=order.name))
+            order._lock_for_resolution()
+            if not order.line_ids._get_quantities_to_resolve("qty_refunded"):
+                raise UserError(self.env._(
+                    "Nothing to credit on %(name)s: every returned unit already has a credit note.",
+                    name=order.name,
+                ))
+            order._resolve()
+        return True
+
+    # ------------------------------------------------------------------
+    # Resolution
+    # ------------------------------------------------------------------
+    def _resolve(self):
+        self.ensure_one()
+        handler = getattr(self, f"_resolve_{self.resolution}", None)
+        if handler:
+            handler()
+        self._check_done()
+
+    def _resolve_none(self):
+        return True
+
+    def _resolve_refund(self):
+        credit_notes = self._create_credit_notes()
+        if self.policy_id.auto_post_credit_note:
+            # Posting settles them against the invoice they reverse (Odoo reconciles reversals).
+            credit_notes.action_post()
+        return credit_notes
+
+    def _resolve_store_credit(self):
+        credit_notes = self._create_credit_notes(store_credit=True)
+        if self.policy_id.auto_post_credit_note:
+            # Left unreconciled on purpose: it stays an open credit on the customer's account.
+            credit_notes.action_post()
+        return credit_notes
+
+    def _resolve_exchange(self):
+        lines_qty = self.line_ids._get_quantities_to_resolve("qty_exchanged")
+        if not lines_qty:
+            return self.env["sale.order"]
+        order = self.env["sale.order"].sudo().create(self._prepare_exchange_order_vals(lines_qty))
+        order.action_confirm()
+        self.date_resolved = fields.Datetime.now()
+        self.message_post(body=self.env._("Replacement order %(order)s created.", order=order._get_html_link()))
+        return order
+
+    def _prepare_exchange_order_vals(self, lines_qty):
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "warehouse_id": self.warehouse_id.id,
+            "origin": self.name,
+            "return_order_id": self.id,
+            "client_order_ref": self.name,
+            "order_line": [Command.create(line._prepare_exchange_line_vals(qty)) for line, qty in lines_qty],
+        }
+
+    def _lock_for_resolution(self):
+        """Row lock so that two concurrent resolutions cannot both credit the same units."""
+        self.env.cr.execute("SELECT id FROM return_order WHERE id IN %s FOR UPDATE", [tuple(self.ids)])
+        self.line_ids.invalidate_recordset(["qty_refunded"])
+
+    def _create_credit_notes(self, store_credit=False):
+        """One credit note per origin invoice for the units not credited yet (none when all are)."""
+        self.ensure_one()
+        self._lock_for_resolution()
+        lines_qty = self.line_ids._get_quantities_to_resolve("qty_refunded")
+        if not lines_qty:
+            return self.env["account.move"]
+        by_invoice = defaultdict(list)
+        for line, qty in lines_qty:
+            by_invoice[line.invoice_line_id.move_id].append((line, qty))
+        vals_list = [
+            self._prepare_credit_note_vals(invoice, invoice_lines, store_credit)
+            for invoice, invoice_lines in by_invoice.items()
+        ]
+        credit_notes = self.env["account.move"].sudo().with_company(self.company_id).create(vals_list)
+        self.date_resolved = fields.Datetime.now()
+        for credit_note in credit_notes:
+            credit_note.message_post_with_source(
+                "mail.message_origin_link",
+                render_values={"self": credit_note, "origin": self},
+                subtype_xmlid="mail.mt_note",
+            )
+        return credit_notes.sudo(False)
+
+    def _get_credit_note_journal(self, invoice):
+        if invoice:
+            return invoice.journal_id
+        return self.env["account.journal"].search([
+            *self.env["account.journal"]._check_company_domain(self.company_id),
+            ("type", "=", "sale"),
+        ], limit=1)
+
+    def _prepare_credit_note_vals(self, invoice, lines_qty, store_credit=False):
+        self.ensure_one()
+        partner = invoice.partner_id or self.partner_id
+        fiscal_position = invoice.fiscal_position_id if invoice else \
+            self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(partner)
+        line_commands = []
+        for line, qty in lines_qty:
+            line_commands.append(Command.create(line._prepare_credit_note_line_vals(qty, fiscal_position)))
+            fee_vals = line._prepare_restocking_fee_line_vals(qty, fiscal_position)
+            if fee_vals:
+                line_commands.append(Command.create(fee_vals))
+        ref = self.env._("Store credit for %(name)s", name=self.name) if store_credit else \
+            self.env._("Return %(name)s", name=self.name)
+        return {
+            "move_type": "out_refund",
+            "partner_id": partner.id,
+            "journal_id": self._get_credit_note_journal(invoice).id,
+            "currency_id": (invoice.currency_id or self.currency_id).id,
+            "fiscal_position_id": fiscal_position.id,
+            "invoice_origin": self.name,
+            "ref": ref,
+            # A store credit is not a reversal: Odoo would settle it against the invoice.
+            "reversed_entry_id": False if store_credit else invoice.id,
+            "invoice_payment_term_id": False if store_credit else invoice.invoice_payment_term_id.id,
+            "return_order_id": self.id,
+            "is_store_credit": store_credit,
+            "company_id": self.company_id.id,
+            "invoice_line_ids": line_commands,
+        }
+
+    def _is_resolved(self):
+        self.ensure_one()
+        if self.resolution in ("refund", "store_credit"):
+            if any(m.state == "draft" for m in self.credit_note_ids):
+                return False
+            return not self.line_ids._get_quantities_to_resolve("qty_refunded", base_field="qty_received")
+        if self.resolution == "exchange":
+            return not self.line_ids._get_quantities_to_resolve("qty_exchanged", base_field="qty_received")
+        return True
+
+    def _check_done(self):
+        for order in self.filtered(lambda o: o.state == "received"):
+            if order._is_resolved():
+                order.write({"state": "done", "date_done": fields.Datetime.now()})
