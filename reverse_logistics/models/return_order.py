@@ -266,18 +266,31 @@ class ReturnOrder(models.Model):
         return self.return_type in ("customer", "distributor")
 
     def _get_resolution_base_field(self):
-        """The line quantity the resolution pays for at this order's policy step."""
+        """The line quantity the resolution pays for at this order's policy step (or the manual button's)."""
         self.ensure_one()
+        if self.env.context.get("return_resolution_base_field"):
+            return self.env.context["return_resolution_base_field"]
         return "product_uom_qty" if self.policy_id.refund_step == "approval" else "qty_received"
+
+    def _get_amount_in_company_currency(self, amount):
+        """`amount` of this return's currency in company currency, at the return's date."""
+        self.ensure_one()
+        company = self.company_id
+        if not self.currency_id or self.currency_id == company.currency_id:
+            return amount
+        date = (self.date_request or fields.Datetime.now()).date()
+        return self.currency_id._convert(amount, company.currency_id, company, date)
 
     def _is_auto_approvable(self):
         self.ensure_one()
         policy = self.policy_id
+        # The limit is in company currency; the return's value is in the invoice's.
         return bool(
             policy.auto_approve
             and not self.line_ids._get_policy_problems()
-            and float_compare(self.amount_untaxed, policy.auto_approve_max_amount,
-                              precision_rounding=self.currency_id.rounding) <= 0
+            and float_compare(self._get_amount_in_company_currency(self.amount_untaxed),
+                              policy.auto_approve_max_amount,
+                              precision_rounding=self.company_id.currency_id.rounding) <= 0
         )
 
     # ------------------------------------------------------------------

@@ -323,13 +323,6 @@ class ReturnOrderLine(models.Model):
                 problems += policy._get_line_problems(line)
         return problems
 
-    def _get_unit_value(self):
-        """Value of one returned unit: what the customer paid for it, else its cost."""
-        self.ensure_one()
-        if self.price_unit:
-            return self.price_unit * (1 - (self.discount or 0.0) / 100.0)
-        return self.product_id.standard_price
-
     def _get_ungraded_lots(self):
         """[(lot, qty)] received on this line and not graded yet."""
         self.ensure_one()

@@ -5,3 +5,4 @@ from . import test_grading_station_tour
 from . import test_metrics
 from . import test_return_portal
 from . import test_credit_wizard_mix
+from . import test_credit_allocation
