@@ -31,7 +31,9 @@ class CreditCommon(ReverseLogisticsCommon):
             "order_line": [
                 Command.create({
                     "product_id": product.id, "product_uom_qty": qty, "price_unit": price,
-                    "discount": discount, "tax_id": [Command.set(taxes.ids)],
+                    "discount": discount,
+                    # None: the product's taxes, mapped by the fiscal position, as Odoo sets them.
+                    **({"tax_id": [Command.set(taxes.ids)]} if taxes is not None else {}),
                     **({"product_uom": uom.id} if uom else {}),
                 })
                 for product, qty, price, discount, taxes, *rest in lines
