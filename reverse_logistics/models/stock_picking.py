@@ -16,6 +16,12 @@ class StockPicking(models.Model):
             backorder.return_order_id = self.return_order_id
         return backorder
 
+    def _create_backorder(self, backorder_moves=None):
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        # The rest of a return receipt expects the same announced lots.
+        backorders.move_ids.return_line_id._set_receipt_lots()
+        return backorders
+
     def _action_done(self):
         self._check_return_lots()
         res = super()._action_done()

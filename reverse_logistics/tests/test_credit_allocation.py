@@ -174,3 +174,28 @@ class TestCreditAllocation(CreditCommon):
         with self.assertRaisesRegex(UserError, "component of the kit Espresso Kit"):
             ret.action_approve()
         self.assertFalse(ret.sudo().credit_note_ids)
+
+    def test_clerk_receives_in_two_steps(self):
+        order = self._order([(self.product, 2, 100.0, 0.0, self.tax)])
+        self._deliver(order)
+        self._invoice(order)
+        ret = self._return_as(self.clerk, order, qty=2)
+        ret.action_submit()
+        backorder = self._receive(ret.receipt_ids.with_user(self.clerk), {self.product: 1})
+        self._receive(backorder.with_user(self.clerk))
+        self.assertEqual(len(ret.sudo().credit_note_ids), 2)
+        self.assertAlmostEqual(sum(ret.sudo().credit_note_ids.mapped("amount_total")), r2(2 * 115.0))
+        self.assertEqual(ret.state, "done")
+
+    def test_lot_backorder_keeps_the_announced_lot(self):
+        lot = self._stock_in(self.product_lot, 4, "LOT-BO")
+        order = self._order([(self.product_lot, 4, 12.0, 0.0, self.tax)])
+        self._deliver(order)
+        self._invoice(order)
+        ret = self._return_as(self.clerk, order, qty=3)
+        ret.action_submit()
+        backorder = self._receive(ret.receipt_ids.with_user(self.clerk), {self.product_lot: 1})
+        self.assertEqual(backorder.move_line_ids.lot_id, lot)
+        self._receive(backorder.with_user(self.clerk))
+        self.assertEqual(self._quant_qty(self.product_lot, self.triage_location, lot), 3)
+        self.assertEqual(ret.line_ids.qty_refunded, 3)
