@@ -1,4 +1,3 @@
-from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -329,8 +328,10 @@ class ReturnOrder(models.Model):
         return self.return_type in ("customer", "distributor")
 
     def _get_resolution_base_field(self):
-        """The line quantity the resolution pays for at this order's policy step."""
+        """The line quantity the resolution pays for at this order's policy step (or the manual button's)."""
         self.ensure_one()
+        if self.env.context.get("return_resolution_base_field"):
+            return self.env.context["return_resolution_base_field"]
         return "product_uom_qty" if self.policy_id.refund_step == "approval" else "qty_received"
 
     @api.model
@@ -339,15 +340,26 @@ class ReturnOrder(models.Model):
         recalls) always go to a manager, so choosing a type never dodges the window."""
         return ["customer"]
 
+    def _get_amount_in_company_currency(self, amount):
+        """`amount` of this return's currency in company currency, at the return's date."""
+        self.ensure_one()
+        company = self.company_id
+        if not self.currency_id or self.currency_id == company.currency_id:
+            return amount
+        date = (self.date_request or fields.Datetime.now()).date()
+        return self.currency_id._convert(amount, company.currency_id, company, date)
+
     def _is_auto_approvable(self):
         self.ensure_one()
         policy = self.policy_id
+        # The limit is in company currency; the return's value is in the invoice's.
         return bool(
             policy.auto_approve
             and self.return_type in self._get_auto_approvable_return_types()
             and not self.line_ids._get_policy_problems()
-            and float_compare(self.amount_untaxed, policy.auto_approve_max_amount,
-                              precision_rounding=self.currency_id.rounding) <= 0
+            and float_compare(self._get_amount_in_company_currency(self.amount_untaxed),
+                              policy.auto_approve_max_amount,
+                              precision_rounding=self.company_id.currency_id.rounding) <= 0
         )
 
     # ------------------------------------------------------------------
@@ -510,22 +522,6 @@ class ReturnOrder(models.Model):
             "Return window overridden by %(user)s: %(reason)s", user=self.env.user.name, reason=reason,
         ))
 
-    def action_create_credit_note(self):
-        """Manual trigger, e.g. when the policy resolves on receipt but the customer is credited early."""
-        for order in self:
-            if order.resolution not in ("refund", "store_credit"):
-                raise UserError(self.env._("%(name)s is not resolved by a credit note.", name=order.name))
-            if order.state in ("draft", "rejected", "cancel"):
-                raise UserError(self.env._("Approve %(name)s before crediting the customer.", name=order.name))
-            order._lock_for_resolution()
-            if not order.line_ids._get_quantities_to_resolve("qty_refunded"):
-                raise UserError(self.env._(
-                    "Nothing to credit on %(name)s: every returned unit already has a credit note.",
-                    name=order.name,
-                ))
-            order._resolve()
-        return True
-
     def action_view_receipts(self):
         return self._action_view_records(self.receipt_ids, "stock.action_picking_tree_all")
 
@@ -633,138 +629,6 @@ class ReturnOrder(models.Model):
         action["domain"] = [("order_id", "in", self.ids)]
         action["context"] = {"create": False}
         return action
-
-    # ------------------------------------------------------------------
-    # Resolution
-    # ------------------------------------------------------------------
-    def _resolve(self):
-        self.ensure_one()
-        handler = getattr(self, f"_resolve_{self.resolution}", None)
-        if handler:
-            handler()
-        self._check_done()
-
-    def _resolve_none(self):
-        return True
-
-    def _resolve_refund(self):
-        credit_notes = self._create_credit_notes()
-        if self.policy_id.auto_post_credit_note:
-            # Posting settles them against the invoice they reverse (Odoo reconciles reversals).
-            credit_notes.action_post()
-        return credit_notes
-
-    def _resolve_store_credit(self):
-        credit_notes = self._create_credit_notes(store_credit=True)
-        if self.policy_id.auto_post_credit_note:
-            # Left unreconciled on purpose: it stays an open credit on the customer's account.
-            credit_notes.action_post()
-        return credit_notes
-
-    def _resolve_exchange(self):
-        lines_qty = self.line_ids._get_quantities_to_resolve("qty_exchanged")
-        if not lines_qty:
-            return self.env["sale.order"]
-        order = self.env["sale.order"].sudo().create(self._prepare_exchange_order_vals(lines_qty))
-        order.action_confirm()
-        self.sudo().date_resolved = fields.Datetime.now()
-        self.message_post(body=self.env._("Replacement order %(order)s created.", order=order._get_html_link()))
-        return order
-
-    def _prepare_exchange_order_vals(self, lines_qty):
-        self.ensure_one()
-        return {
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "warehouse_id": self.warehouse_id.id,
-            "origin": self.name,
-            "return_order_id": self.id,
-            "client_order_ref": self.name,
-            "order_line": [Command.create(line._prepare_exchange_line_vals(qty)) for line, qty in lines_qty],
-        }
-
-    def _lock_for_resolution(self):
-        """Row lock so that two concurrent resolutions cannot both credit the same units."""
-        self.env.cr.execute("SELECT id FROM return_order WHERE id IN %s FOR UPDATE", [tuple(self.ids)])
-        self.line_ids.invalidate_recordset(["qty_refunded"])
-
-    def _create_credit_notes(self, store_credit=False):
-        """One credit note per origin invoice for the units not credited yet (none when all are)."""
-        self.ensure_one()
-        self._lock_for_resolution()
-        lines_qty = self.line_ids._get_quantities_to_resolve("qty_refunded")
-        if not lines_qty:
-            return self.env["account.move"]
-        by_invoice = defaultdict(list)
-        for line, qty in lines_qty:
-            by_invoice[line.invoice_line_id.move_id].append((line, qty))
-        vals_list = [
-            self._prepare_credit_note_vals(invoice, invoice_lines, store_credit)
-            for invoice, invoice_lines in by_invoice.items()
-        ]
-        credit_notes = self.env["account.move"].sudo().with_company(self.company_id).create(vals_list)
-        self.sudo().date_resolved = fields.Datetime.now()
-        for credit_note in credit_notes:
-            credit_note.message_post_with_source(
-                "mail.message_origin_link",
-                render_values={"self": credit_note, "origin": self},
-                subtype_xmlid="mail.mt_note",
-            )
-        # Posted in the caller's environment: the policy's flow runs as the system, the manual button as the user.
-        return credit_notes.with_env(self.env)
-
-    def _get_credit_note_journal(self, invoice):
-        if invoice:
-            return invoice.journal_id
-        return self.env["account.journal"].search([
-            *self.env["account.journal"]._check_company_domain(self.company_id),
-            ("type", "=", "sale"),
-        ], limit=1)
-
-    def _prepare_credit_note_vals(self, invoice, lines_qty, store_credit=False):
-        self.ensure_one()
-        partner = invoice.partner_id or self.partner_id
-        fiscal_position = invoice.fiscal_position_id if invoice else \
-            self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(partner)
-        line_commands = []
-        for line, qty in lines_qty:
-            line_commands.append(Command.create(line._prepare_credit_note_line_vals(qty, fiscal_position)))
-            fee_vals = line._prepare_restocking_fee_line_vals(qty, fiscal_position)
-            if fee_vals:
-                line_commands.append(Command.create(fee_vals))
-        ref = self.env._("Store credit for %(name)s", name=self.name) if store_credit else \
-            self.env._("Return %(name)s", name=self.name)
-        return {
-            "move_type": "out_refund",
-            "partner_id": partner.id,
-            "journal_id": self._get_credit_note_journal(invoice).id,
-            "currency_id": (invoice.currency_id or self.currency_id).id,
-            "fiscal_position_id": fiscal_position.id,
-            "invoice_origin": self.name,
-            "ref": ref,
-            # A store credit is not a reversal: Odoo would settle it against the invoice.
-            "reversed_entry_id": False if store_credit else invoice.id,
-            "invoice_payment_term_id": False if store_credit else invoice.invoice_payment_term_id.id,
-            "return_order_id": self.id,
-            "is_store_credit": store_credit,
-            "company_id": self.company_id.id,
-            "invoice_line_ids": line_commands,
-        }
-
-    def _is_resolved(self):
-        self.ensure_one()
-        if self.resolution in ("refund", "store_credit"):
-            if any(m.state == "draft" for m in self.credit_note_ids):
-                return False
-            return not self.line_ids._get_quantities_to_resolve("qty_refunded", base_field="qty_received")
-        if self.resolution == "exchange":
-            return not self.line_ids._get_quantities_to_resolve("qty_exchanged", base_field="qty_received")
-        return True
-
-    def _check_done(self):
-        for order in self.filtered(lambda o: o.state == "received"):
-            if order._is_resolved():
-                order.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
 
     # ------------------------------------------------------------------
     # Creation from documents

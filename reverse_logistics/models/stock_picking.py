@@ -6,8 +6,21 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     return_order_id = fields.Many2one(
-        "return.order", string="Return Order", index="btree_not_null", copy=True, readonly=True,
+        "return.order", string="Return Order", index="btree_not_null", copy=False, readonly=True,
     )
+
+    def _create_backorder_picking(self):
+        # A backorder is the rest of the same receipt; a picking copied by Odoo's Return wizard is not.
+        backorder = super()._create_backorder_picking()
+        if self.return_order_id:
+            backorder.return_order_id = self.return_order_id
+        return backorder
+
+    def _create_backorder(self, backorder_moves=None):
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        # The rest of a return receipt expects the same announced lots.
+        backorders.move_ids.return_line_id._set_receipt_lots()
+        return backorders
 
     def _action_done(self):
         self._check_return_lots()
