@@ -240,6 +240,33 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         self.assertEqual(ret.state, "done")
         self.assertAlmostEqual(sum(ret.sudo().credit_note_ids.mapped("amount_total")), 115.0)
 
+    def test_clerk_creates_returns_in_the_form(self):
+        clerk = self.users["returns_user"]
+        form = Form(self.env["return.order"].with_user(clerk))
+        form.partner_id = self.partner_b
+        form.return_type = "distributor"
+        with form.line_ids.new() as line:
+            line.product_id = self.product
+            line.product_uom_qty = 3
+            line.reason_id = self.reason_unwanted
+        ret = form.save()
+        self.assertEqual(ret.line_ids.price_unit, 100.0, "a documentless line takes the list price")
+        self.assertEqual(ret.line_ids.restocking_fee_percent, self.policy._get_restocking_fee_percent(
+            self.reason_unwanted), "the policy's fee: the clerk does not set it")
+        self.assertEqual(ret.user_id, clerk)
+        self.assertEqual(ret.policy_id, self.policy)
+        # From a sale order, in the form too: quantities only, prices come from the invoice.
+        sale, _delivery, _invoice = self._sell([(self.product, 2, 90.0, 10.0)])
+        ret = self.env["return.order"].with_user(clerk).browse(
+            sale.with_user(clerk).action_create_return_order()["res_id"])
+        with Form(ret) as form:
+            with form.line_ids.edit(0) as line:
+                line.product_uom_qty = 1
+                line.reason_id = self.reason_defect
+        self.assertEqual(ret.line_ids.price_unit, 90.0)
+        self.assertEqual(ret.line_ids.discount, 10.0)
+        self.assertAlmostEqual(ret.amount_untaxed, 81.0)
+
     def test_returns_manager_salesman_receives_other_salesperson_return(self):
         manager = self.users["returns_manager_salesman"]
         other = self.users["salesman_all"]

@@ -24,7 +24,7 @@ class ReturnOrder(models.Model):
             ("done", "Done"),
             ("cancel", "Cancelled"),
         ],
-        default="draft", required=True, copy=False, tracking=True, index=True,
+        default="draft", required=True, copy=False, tracking=True, index=True, readonly=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True,
