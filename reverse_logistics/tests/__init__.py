@@ -4,3 +4,4 @@ from . import test_grading_disposition
 from . import test_grading_station_tour
 from . import test_metrics
 from . import test_return_portal
+from . import test_weee_register
