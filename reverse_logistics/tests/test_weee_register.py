@@ -5,7 +5,7 @@ from datetime import timedelta
 import openpyxl
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..models.product_template_weee import WEEE_CATEGORIES
@@ -35,6 +35,11 @@ class TestWeeeRegister(ReverseLogisticsCommon):
                                             weight=cls.FRIDGE_KG)
         cls.phone = cls._create_rl_product("Phone", cost=50.0, price=120.0, weee_category="6",
                                            weight=cls.PHONE_KG)
+        # Energy recovery: scrapped, yet recovered (Annex V's "otherwise recovered").
+        cls.energy_recovery = cls.env["return.disposition"].create({
+            "name": "Energy recovery", "operation": "dispose", "weee_treatment": "recovery",
+            "environmental_outcome": "recycled",
+        })
         cls.household = cls.env["res.partner"].create({"name": "Jane Doe", "is_company": False})
         cls.business = cls.env["res.partner"].create({"name": "Acme Offices", "is_company": True})
         cls.manager = new_test_user(
@@ -96,15 +101,16 @@ class TestWeeeRegister(ReverseLogisticsCommon):
         refurbishing = self._grade(ret_home, self.phone, self.grade_b, 4, self.refurbish)
         refurbishing.repair_id.action_repair_cancel()
         self.assertEqual(refurbishing.state, "graded")
-        # Business: 2 fridges disposed of, 5 phones restocked.
+        # Business: 2 fridges disposed of, 4 phones restocked, 1 sent to energy recovery.
         disposed = self._grade(ret_office, self.fridge, self.grade_d, 2, self.dispose)
-        restocked_phones = self._grade(ret_office, self.phone, self.grade_a, 5, self.restock)
+        restocked_phones = self._grade(ret_office, self.phone, self.grade_a, 4, self.restock)
+        recovered_phone = self._grade(ret_office, self.phone, self.grade_d, 1, self.energy_recovery)
         # The old take-back is treated now: treated in the period, though collected before it.
         old_recycled = self._grade(ret_old, self.fridge, self.grade_d, 1, self.recycle)
         return {
             "returns": ret_home | ret_office,
             "fridge_gradings": restocked | recycled_fridge | disposed | old_recycled,
-            "phone_gradings": recycled_phones | restocked_phones,
+            "phone_gradings": recycled_phones | restocked_phones | recovered_phone,
         }
 
     def _register(self):
@@ -125,6 +131,20 @@ class TestWeeeRegister(ReverseLogisticsCommon):
         self.assertFalse(ret.line_ids.restocking_fee_percent)
         self.assertFalse(ret.credit_note_ids)
         self.assertEqual(self._takeback(self.business, {self.phone: 1}).weee_source, "business")
+        # A take-back is never a refund, whatever the guard lets a clerk write on it.
+        clerk = new_test_user(
+            self.env, login="rl_weee_clerk", groups="base.group_user,stock.group_stock_user,"
+            "reverse_logistics.group_return_user",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
+        )
+        draft = self.env["return.order"].with_user(clerk).create({
+            "partner_id": self.household.id, "return_type": "takeback", "resolution": "refund",
+            "warehouse_id": self.warehouse.id, "weee_source": "business",
+            "line_ids": [Command.create({"product_id": self.phone.id, "product_uom_qty": 1})],
+        })
+        self.assertEqual((draft.resolution, draft.weee_source), ("none", "business"))
+        with self.assertRaises(ValidationError):
+            draft.resolution = "refund"
 
     def test_register_every_cell(self):
         records = self._build_period()
@@ -133,7 +153,7 @@ class TestWeeeRegister(ReverseLogisticsCommon):
         # Figures computed by hand from the period built above.
         fridge_treated = {"reuse": 2 * fridge, "recycling": 1 * fridge + 1 * fridge, "recovery": 0.0,
                           "disposal": 2 * fridge}
-        phone_treated = {"reuse": 5 * phone, "recycling": 6 * phone, "recovery": 0.0, "disposal": 0.0}
+        phone_treated = {"reuse": 4 * phone, "recycling": 6 * phone, "recovery": 1 * phone, "disposal": 0.0}
         expected = {code: {
             "units_household": 0.0, "units_business": 0.0, "kg_household": 0.0, "kg_business": 0.0,
             "kg_collected": 0.0, "kg_reuse": 0.0, "kg_recycling": 0.0, "kg_recovery": 0.0, "kg_disposal": 0.0,
@@ -157,6 +177,8 @@ class TestWeeeRegister(ReverseLogisticsCommon):
             })
         # Fridges: 200 of 300 kg treated were re-used or recycled (66.7 %, under both targets).
         self.assertEqual(expected["1"]["recovery_rate"], 66.67)
+        # Phones: all 2.2 kg recovered, 2.0 kg of them re-used or recycled (90.91 %): both targets met.
+        self.assertEqual((expected["6"]["recovery_rate"], expected["6"]["recycling_rate"]), (100.0, 90.91))
         expected["6"]["targets_met"] = True
         targets = {"1": (85, 80), "2": (80, 70), "3": (0, 80), "4": (85, 80), "5": (75, 55), "6": (75, 55)}
         self.assertEqual(register.line_ids.mapped("weee_category"), [code for code, _label in WEEE_CATEGORIES])
