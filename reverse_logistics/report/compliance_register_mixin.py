@@ -28,7 +28,8 @@ class ComplianceRegisterMixin(models.AbstractModel):
         return []
 
     def _get_register_lines(self):
-        return self.env["ir.model"]  # overridden: the computed lines
+        """The register's computed lines, in the order of the export (each register defines it)."""
+        raise NotImplementedError()
 
     def _get_register_title(self):
         return self._description

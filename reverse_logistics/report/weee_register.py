@@ -67,23 +67,31 @@ class WeeeRegisterLine(models.TransientModel):
     def _get_treated_gradings(self, company, start, end):
         """{grading: quantity} of the treatments that ran in the period.
 
-        Each unit counts once: a regrade (which carries no disposition of its own) stands for the
-        treatment of the grading it replaces, and only the current grading of each unit is read. A
-        disposition cancelled (repair or vendor shipment cancelled) puts its units back to 'graded'
-        and clears its date: they count as treated only once a disposition runs again.
+        Each unit counts once, by its latest disposition: a regrade carries no disposition of its own and
+        leaves the treatment of the grading it replaces standing, while a later grading that was
+        dispositioned again takes its place. A disposition cancelled (repair or vendor shipment
+        cancelled) puts its units back to 'graded' and clears its date: they count as treated only once
+        a disposition runs again.
         """
-        gradings = self.env["return.grading"].search(self._get_takeback_domain(company) + [
+        gradings = self.env["return.grading"]
+        candidates = gradings.search(self._get_takeback_domain(company) + [
             ("return_type", "=", "takeback"),
+            ("state", "!=", "graded"),
+            ("disposition_id.weee_treatment", "!=", False),
+            ("date_dispositioned", ">=", start), ("date_dispositioned", "<", end),
         ])
-        treated = {}
-        for grading in gradings._get_current():
-            source = grading
-            while source and not source.disposition_id:
-                source = source.previous_grading_id
-            if (source and source.state != "graded" and source.disposition_id.weee_treatment
-                    and source.date_dispositioned and start <= source.date_dispositioned < end):
-                treated[source] = grading.quantity
-        return treated
+        # Follow the regrades down from each candidate: one of them dispositioned again replaces it.
+        replaced = gradings
+        descendants = gradings.search([("previous_grading_id", "in", candidates.ids)])
+        while descendants:
+            redisposed = descendants.filtered("disposition_id")
+            for grading in redisposed:
+                origin = grading.previous_grading_id
+                while origin.previous_grading_id and origin not in candidates:
+                    origin = origin.previous_grading_id
+                replaced |= origin
+            descendants = gradings.search([("previous_grading_id", "in", (descendants - redisposed).ids)])
+        return {grading: grading.quantity for grading in candidates - replaced}
 
     @api.model
     def _prepare_register_lines(self, company, start, end):
