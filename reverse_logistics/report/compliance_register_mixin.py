@@ -1,5 +1,6 @@
 import base64
 import io
+from urllib.parse import quote
 
 import xlsxwriter
 
@@ -87,6 +88,6 @@ class ComplianceRegisterMixin(models.AbstractModel):
         self.write({"xlsx_file": base64.b64encode(self._get_xlsx_content()), "xlsx_filename": filename})
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{filename}?download=true",
+            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{quote(filename)}?download=true",
             "target": "self",
         }
