@@ -82,8 +82,21 @@ class ComplianceRegisterMixin(models.AbstractModel):
         workbook.close()
         return output.getvalue()
 
+    def _get_pdf_report(self):
+        """The register's PDF report action (each register defines it)."""
+        raise NotImplementedError()
+
+    def _ensure_register_computed(self):
+        if not self._get_register_lines():
+            self.action_compute()
+
+    def action_print_pdf(self):
+        self._ensure_register_computed()
+        return self._get_pdf_report().report_action(self)
+
     def action_export_xlsx(self):
         self.ensure_one()
+        self._ensure_register_computed()
         filename = f"{self._get_register_title()} {self.date_from} {self.date_to}.xlsx"
         self.write({"xlsx_file": base64.b64encode(self._get_xlsx_content()), "xlsx_filename": filename})
         return {

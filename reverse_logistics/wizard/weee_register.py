@@ -55,12 +55,5 @@ class WeeeRegister(models.TransientModel):
             }
         return True
 
-    def action_export_xlsx(self):
-        if not self.line_ids:
-            self.action_compute()
-        return super().action_export_xlsx()
-
-    def action_print_pdf(self):
-        if not self.line_ids:
-            self.action_compute()
-        return self.env.ref("reverse_logistics.action_report_weee_register").report_action(self)
+    def _get_pdf_report(self):
+        return self.env.ref("reverse_logistics.action_report_weee_register")

@@ -45,12 +45,5 @@ class PackagingReuseRegister(models.TransientModel):
                     "view_mode": "form", "target": "current"}
         return True
 
-    def action_export_xlsx(self):
-        if not self.line_ids:
-            self.action_compute()
-        return super().action_export_xlsx()
-
-    def action_print_pdf(self):
-        if not self.line_ids:
-            self.action_compute()
-        return self.env.ref("reverse_logistics_assets.action_report_packaging_reuse_register").report_action(self)
+    def _get_pdf_report(self):
+        return self.env.ref("reverse_logistics_assets.action_report_packaging_reuse_register")
