@@ -43,6 +43,9 @@
         "views/reverse_logistics_menus.xml",
         "views/weee_views.xml",
         "report/weee_register_views.xml",
+        "report/return_slip_report.xml",
+        "views/return_order_slip_views.xml",
+        "views/return_portal_slip_templates.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

@@ -71,3 +71,15 @@ class ReturnPortal(CustomerPortal):
             "resolutions": returns._get_portal_resolutions(),
         })
         return request.render("reverse_logistics.portal_return_request", values)
+
+    @http.route(["/my/returns/<int:return_id>/slip"], type="http", auth="public", website=True)
+    def portal_return_slip(self, return_id, access_token=None, download=False, **kw):
+        """The return slip PDF of the customer's own return (or of the holder of its access token)."""
+        try:
+            order = self._document_check_access("return.order", return_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if order.state not in order._get_slip_states():
+            return request.redirect(order.get_portal_url())
+        return self._show_report(model=order, report_type="pdf",
+                                 report_ref="reverse_logistics.action_report_return_slip", download=download)

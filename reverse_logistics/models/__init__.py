@@ -29,3 +29,5 @@ from . import stock_scrap
 from . import repair_order
 from . import product_template
 from . import product_template_weee
+from . import return_policy_customer
+from . import return_order_slip
