@@ -44,6 +44,7 @@
         "views/weee_views.xml",
         "report/weee_register_views.xml",
         "report/return_slip_report.xml",
+        "data/mail_template_data.xml",
         "views/return_order_slip_views.xml",
         "views/return_portal_slip_templates.xml",
     ],

@@ -31,3 +31,4 @@ from . import product_template
 from . import product_template_weee
 from . import return_policy_customer
 from . import return_order_slip
+from . import return_order_mail

@@ -14,3 +14,16 @@ class ReturnPolicy(models.Model):
         help="Printed on the return slip the customer puts in the parcel.",
     )
 
+    # One switch per customer mail (data/mail_template_data.xml); all on by default.
+    mail_request_received = fields.Boolean(
+        string="Request Received", default=True,
+        help="Mail the customer when a return waits for a manager's review.")
+    mail_approved = fields.Boolean(
+        string="Approved", default=True, help="Mail the customer the approval, with the return slip attached.")
+    mail_rejected = fields.Boolean(
+        string="Rejected", default=True, help="Mail the customer the refusal and its reason.")
+    mail_goods_received = fields.Boolean(
+        string="Goods Received", default=True, help="Mail the customer when every expected unit arrived.")
+    mail_resolved = fields.Boolean(
+        string="Refunded / Credited / Replaced", default=True,
+        help="Mail the customer when a credit note is posted or a replacement order is created.")
