@@ -45,6 +45,7 @@
         "report/weee_register_views.xml",
         "report/return_slip_report.xml",
         "data/mail_template_data.xml",
+        "data/return_deadline_data.xml",
         "views/return_order_slip_views.xml",
         "views/return_portal_slip_templates.xml",
     ],

@@ -32,3 +32,6 @@ from . import product_template_weee
 from . import return_policy_customer
 from . import return_order_slip
 from . import return_order_mail
+from . import return_order_deadline
+from . import return_order_line_deadline
+from . import stock_picking_deadline

@@ -18,6 +18,7 @@ class ReturnOrder(models.Model):
             "rejected": ("mail_rejected", "reverse_logistics.mail_template_return_rejected"),
             "goods_received": ("mail_goods_received", "reverse_logistics.mail_template_return_goods_received"),
             "resolved": ("mail_resolved", "reverse_logistics.mail_template_return_resolved"),
+            "expired": ("mail_expired", "reverse_logistics.mail_template_return_expired"),
         }
 
     def _is_customer_mail_sent(self, switch):

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ReturnPolicy(models.Model):
@@ -27,3 +28,20 @@ class ReturnPolicy(models.Model):
     mail_resolved = fields.Boolean(
         string="Refunded / Credited / Replaced", default=True,
         help="Mail the customer when a credit note is posted or a replacement order is created.")
+    mail_expired = fields.Boolean(
+        string="Expired", default=True, help="Mail the customer when the return expired unreceived.")
+
+    receipt_deadline_days = fields.Integer(
+        string="Receipt Deadline (days)", default=30,
+        help="An approved return whose goods did not arrive this many days after approval expires and "
+        "its units become returnable again. 0: never.")
+    grading_sla_hours = fields.Integer(
+        string="Grading SLA (hours)", default=48,
+        help="Units waiting for grading longer than this after they arrived give the responsible an "
+        "activity. 0: no SLA.")
+
+    @api.constrains("receipt_deadline_days", "grading_sla_hours")
+    def _check_deadlines(self):
+        for policy in self:
+            if policy.receipt_deadline_days < 0 or policy.grading_sla_hours < 0:
+                raise ValidationError(self.env._("Deadlines cannot be negative (0 switches them off)."))

@@ -10,3 +10,4 @@ from . import test_credit_currency_tax_uom
 from . import test_weee_register
 from . import test_return_slip
 from . import test_return_mail
+from . import test_return_deadline
