@@ -48,6 +48,7 @@
         "data/return_deadline_data.xml",
         "views/return_order_slip_views.xml",
         "views/return_portal_slip_templates.xml",
+        "views/return_guest_templates.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

@@ -35,3 +35,4 @@ from . import return_order_mail
 from . import return_order_deadline
 from . import return_order_line_deadline
 from . import stock_picking_deadline
+from . import return_guest_attempt

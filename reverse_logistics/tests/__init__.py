@@ -11,3 +11,4 @@ from . import test_weee_register
 from . import test_return_slip
 from . import test_return_mail
 from . import test_return_deadline
+from . import test_return_guest
