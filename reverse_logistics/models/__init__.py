@@ -36,3 +36,5 @@ from . import return_order_deadline
 from . import return_order_line_deadline
 from . import stock_picking_deadline
 from . import return_guest_attempt
+from . import return_policy_alias
+from . import return_order_mail_gateway

@@ -12,3 +12,4 @@ from . import test_return_slip
 from . import test_return_mail
 from . import test_return_deadline
 from . import test_return_guest
+from . import test_return_mail_gateway
