@@ -49,6 +49,7 @@
         "views/return_order_slip_views.xml",
         "views/return_portal_slip_templates.xml",
         "views/return_guest_templates.xml",
+        "views/return_portal_polish_templates.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

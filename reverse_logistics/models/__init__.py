@@ -38,3 +38,4 @@ from . import stock_picking_deadline
 from . import return_guest_attempt
 from . import return_policy_alias
 from . import return_order_mail_gateway
+from . import return_order_portal
