@@ -105,3 +105,12 @@ class TestReturnMail(ReverseLogisticsCommon):
         message = self.env["mail.message"].search([
             ("model", "=", "return.order"), ("res_id", "=", ret2.id), ("message_type", "=", "comment")])
         self.assertEqual(message.subject, f"Your return {ret2.name} is approved")
+
+    def test_store_credit_and_exchange_mails(self):
+        for resolution, subject in (("store_credit", "store credit issued"), ("exchange", "replacement on its way")):
+            ret = self._new_return(self.sale, qty=1, resolution=resolution).with_user(self.clerk)
+            ret.action_submit()
+            self._receive(ret.sudo().receipt_ids.with_user(self.clerk))
+            messages, mails = self._customer_mails(ret, "reverse_logistics.mail_template_return_resolved")
+            self.assertEqual(messages.subject, f"Your return {ret.name}: {subject}")
+            self.assertIn(self.partner, mails.recipient_ids)
