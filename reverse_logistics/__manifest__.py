@@ -43,6 +43,13 @@
         "views/reverse_logistics_menus.xml",
         "views/weee_views.xml",
         "report/weee_register_views.xml",
+        "report/return_slip_report.xml",
+        "data/mail_template_data.xml",
+        "data/return_deadline_data.xml",
+        "views/return_order_slip_views.xml",
+        "views/return_portal_slip_templates.xml",
+        "views/return_guest_templates.xml",
+        "views/return_portal_polish_templates.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

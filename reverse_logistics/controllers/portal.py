@@ -54,9 +54,12 @@ class ReturnPortal(CustomerPortal):
                 if not all(math.isfinite(qty) for qty in quantities.values()):
                     raise ValueError
                 reason = request.env["return.reason"].sudo().browse(int(post.get("reason_id") or 0)).exists()
+                photos = [(photo.filename or "photo", photo.read())
+                          for photo in request.httprequest.files.getlist("photos") if photo.filename]
                 with request.env.cr.savepoint():
-                    return_order = returns._create_from_portal(
-                        sale_order, quantities, reason, post.get("note"), post.get("resolution") or "refund")
+                    return_order = returns._create_from_portal_with_photos(
+                        sale_order, quantities, reason, post.get("note"), post.get("resolution") or "refund",
+                        photos=photos)
                 return request.redirect(return_order.get_portal_url())
             except ValueError:
                 error = request.env._("Quantities must be numbers.")
@@ -71,3 +74,32 @@ class ReturnPortal(CustomerPortal):
             "resolutions": returns._get_portal_resolutions(),
         })
         return request.render("reverse_logistics.portal_return_request", values)
+
+    @http.route(["/my/returns/<int:return_id>/slip"], type="http", auth="public", website=True)
+    def portal_return_slip(self, return_id, access_token=None, download=False, **kw):
+        """The return slip PDF of the customer's own return (or of the holder of its access token)."""
+        try:
+            order = self._document_check_access("return.order", return_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if order.state not in order._get_slip_states():
+            return request.redirect(order.get_portal_url())
+        return self._show_report(model=order, report_type="pdf",
+                                 report_ref="reverse_logistics.action_report_return_slip", download=download)
+
+    @http.route(["/my/returns/<int:return_id>/cancel"], type="http", auth="public", methods=["POST"], website=True)
+    def portal_return_cancel(self, return_id, access_token=None, **kw):
+        """The customer withdraws a request before anything was received or credited."""
+        try:
+            order = self._document_check_access("return.order", return_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        try:
+            with request.env.cr.savepoint():
+                order._action_cancel_by_customer()
+        except UserError as exc:
+            values = self._prepare_portal_layout_values()
+            values.update({"return_order": order, "page_name": "return", "access_token": access_token,
+                           "error": exc.args[0]})
+            return request.render("reverse_logistics.portal_return_page", values)
+        return request.redirect(order.get_portal_url())

@@ -29,3 +29,13 @@ from . import stock_scrap
 from . import repair_order
 from . import product_template
 from . import product_template_weee
+from . import return_policy_customer
+from . import return_order_slip
+from . import return_order_mail
+from . import return_order_deadline
+from . import return_order_line_deadline
+from . import stock_picking_deadline
+from . import return_guest_attempt
+from . import return_policy_alias
+from . import return_order_mail_gateway
+from . import return_order_portal

@@ -9,3 +9,9 @@ from . import test_credit_allocation
 from . import test_credit_currency_tax_uom
 from . import test_weee_register
 from . import test_credit_invariants
+from . import test_return_slip
+from . import test_return_mail
+from . import test_return_deadline
+from . import test_return_guest
+from . import test_return_mail_gateway
+from . import test_return_portal_polish

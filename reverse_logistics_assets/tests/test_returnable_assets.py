@@ -245,3 +245,8 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             "reverse_logistics_assets.report_asset_statement", self.partner.ids)[0]
         self.assertIn(b"Euro pallet", html)
         self.assertIn(b"We confirm holding", html)
+        # Drawn for real by wkhtmltopdf too, not only as the HTML tests get by default.
+        pdf, kind = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+            "reverse_logistics_assets.report_asset_statement", self.partner.ids)
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))

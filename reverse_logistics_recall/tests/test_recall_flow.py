@@ -227,6 +227,11 @@ class TestRecallFlow(RecallCommon):
         report = self.env["ir.actions.report"]._render_qweb_html(
             "reverse_logistics_recall.report_recall_closeout", campaign.ids)[0]
         self.assertIn(b"Units confirmed destroyed", report)
+        # Drawn for real by wkhtmltopdf too, not only as the HTML tests get by default.
+        pdf, kind = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+            "reverse_logistics_recall.report_recall_closeout", campaign.ids)
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
         action = campaign.action_export_fsma204()
         self.assertIn("/web/content/", action["url"])
         campaign.action_close()

@@ -1,0 +1,81 @@
+from odoo import models
+
+
+class ReturnOrder(models.Model):
+    """A mail to the customer at each step of the return, each one switched on or off in the policy.
+
+    Mails are posted in the chatter (the customer reads them on the portal too) and sent through the
+    mail queue, never inside the transaction that approves or receives.
+    """
+
+    _inherit = "return.order"
+
+    def _get_customer_mail_steps(self):
+        """{step: (policy switch, mail template xmlid)}."""
+        return {
+            "request_received": ("mail_request_received", "reverse_logistics.mail_template_return_request_received"),
+            "approved": ("mail_approved", "reverse_logistics.mail_template_return_approved"),
+            "rejected": ("mail_rejected", "reverse_logistics.mail_template_return_rejected"),
+            "goods_received": ("mail_goods_received", "reverse_logistics.mail_template_return_goods_received"),
+            "resolved": ("mail_resolved", "reverse_logistics.mail_template_return_resolved"),
+            "expired": ("mail_expired", "reverse_logistics.mail_template_return_expired"),
+        }
+
+    def _is_customer_mail_sent(self, switch):
+        """Hook: recall returns have the recall's own notices; a customer without an address gets none."""
+        self.ensure_one()
+        return bool(self.return_type != "recall" and self.partner_id.email and self.policy_id[switch])
+
+    def _get_customer_mail_author(self):
+        """The returns team writes, never the customer (an author is not notified of their own message)."""
+        self.ensure_one()
+        return (self.user_id or self.policy_id.user_id).partner_id or self.company_id.partner_id
+
+    def _send_customer_mail(self, step):
+        switch, xmlid = self._get_customer_mail_steps()[step]
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        for order in self.filtered(lambda o: o._is_customer_mail_sent(switch)):
+            # As the system: a clerk or a portal customer triggers the step, the policy writes the mail.
+            order.sudo().message_post_with_source(
+                template.sudo(), message_type="comment", subtype_xmlid="mail.mt_comment",
+                author_id=order._get_customer_mail_author().id, force_send=False,
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+
+    # ------------------------------------------------------------------
+    # The steps
+    # ------------------------------------------------------------------
+    def action_submit(self):
+        first_time = self.filtered(lambda o: o.state == "draft" and not o.date_submitted)
+        res = super().action_submit()
+        # Approved at once: the approval mail says it all.
+        first_time.filtered(lambda o: o.state == "draft")._send_customer_mail("request_received")
+        return res
+
+    def _action_approve(self):
+        drafts = self.filtered(lambda o: o.state == "draft")
+        res = super()._action_approve()
+        drafts.filtered(lambda o: o.state != "draft")._send_customer_mail("approved")
+        return res
+
+    def _action_reject(self, reason):
+        res = super()._action_reject(reason)
+        self._send_customer_mail("rejected")
+        return res
+
+    def _on_receipt_done(self):
+        waiting = self.filtered(lambda o: not o.date_received)
+        res = super()._on_receipt_done()
+        waiting.filtered("date_received")._send_customer_mail("goods_received")
+        return res
+
+    def _resolve(self):
+        before = (self.sudo().credit_note_ids.filtered(lambda m: m.state == "posted"), self.sudo().exchange_order_ids)
+        res = super()._resolve()
+        after = (self.sudo().credit_note_ids.filtered(lambda m: m.state == "posted"), self.sudo().exchange_order_ids)
+        # Only what the customer actually gets: a posted credit note or a replacement order.
+        if after[0] - before[0] or after[1] - before[1]:
+            self._send_customer_mail("resolved")
+        return res
