@@ -1,3 +1,4 @@
+from . import reverse_logistics_flow_mixin
 from . import return_reason
 from . import return_policy
 from . import return_policy_fee
@@ -9,6 +10,8 @@ from . import return_disposition
 from . import return_disposition_rule
 from . import return_order
 from . import return_order_line
+from . import return_order_resolution
+from . import return_order_line_invoicing
 from . import return_grading
 from . import return_grading_answer
 from . import return_grading_station

@@ -8,3 +8,7 @@ class AccountMoveLine(models.Model):
         "return.order.line", string="Return Line", index="btree_not_null", copy=False, readonly=True,
     )
     is_restocking_fee = fields.Boolean(copy=False, readonly=True)
+    refunded_invoice_line_id = fields.Many2one(
+        "account.move.line", string="Credited Invoice Line", index="btree_not_null", copy=False, readonly=True,
+        help="The invoice line whose units this credit note line gives back (set by return orders).",
+    )

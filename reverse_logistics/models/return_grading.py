@@ -14,6 +14,7 @@ class ReturnGrading(models.Model):
     """
 
     _name = "return.grading"
+    _inherit = ["reverse.logistics.flow.mixin"]
     _description = "Graded Return Units"
     _order = "id desc"
     _check_company_auto = True
@@ -125,6 +126,20 @@ class ReturnGrading(models.Model):
         if any(g.state != "graded" for g in self):
             raise UserError(self.env._("Units already dispositioned keep their grading."))
 
+    # ------------------------------------------------------------------
+    # What users may write (reverse.logistics.flow.mixin): grades and the disposition chosen by hand
+    # before it runs; values, states and documents are the flow's
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_user_creatable_fields(self, vals):
+        return {"line_id", "lot_id", "quantity", "grade_id", "note", "attachment_ids", "disposition_id"}
+
+    def _get_user_writable_fields(self):
+        self.ensure_one()
+        if self.state == "graded":
+            return {"lot_id", "quantity", "grade_id", "note", "attachment_ids", "disposition_id"}
+        return {"note", "attachment_ids"}
+
     def _get_current(self):
         """The latest grading of each unit set: regraded ones give way to their regrade."""
         superseded = self.previous_grading_id
@@ -155,7 +170,7 @@ class ReturnGrading(models.Model):
         for grading in self:
             if grading.state != "done":
                 raise UserError(self.env._("Only processed units can be graded again."))
-            regrades |= self.create({
+            regrades |= self.sudo().create({
                 "line_id": grading.line_id.id,
                 "lot_id": grading.lot_id.id,
                 "quantity": grading.quantity,
@@ -185,7 +200,7 @@ class ReturnGrading(models.Model):
                 unmatched |= grading
                 continue
             disposition, rule, why = decision
-            grading.write({"disposition_id": disposition.id, "disposition_rule_id": rule.id,
+            grading.sudo().write({"disposition_id": disposition.id, "disposition_rule_id": rule.id,
                            "disposition_note": why})
         if unmatched:
             raise UserError(self.env._(
@@ -367,7 +382,7 @@ class ReturnGrading(models.Model):
             lambda g: g._get_destination(),
             lambda g: g.warehouse_id.lot_stock_id,
         )
-        todo.write({"state": "done", "date_done": fields.Datetime.now()})
+        todo.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         todo.line_id.order_id._on_dispositioned()
         return True
 
@@ -416,7 +431,7 @@ class ReturnGrading(models.Model):
             grading._check_refurbished_product()
         repairs = self.env["repair.order"].create([g._prepare_repair_vals() for g in self])
         for grading, repair in zip(self, repairs, strict=True):
-            grading.repair_id = repair
+            grading.sudo().repair_id = repair
         repairs._action_repair_confirm()
         self._mark_dispositioned(done=False)
 
@@ -457,7 +472,7 @@ class ReturnGrading(models.Model):
     def _on_repair_done(self):
         done = self.filtered(lambda g: g.state == "dispositioned")
         done.filtered(lambda g: g.product_id.refurbished_product_id)._convert_to_refurbished_product()
-        done.write({"state": "done", "date_done": fields.Datetime.now()})
+        done.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         self.line_id.order_id._on_dispositioned()
 
     def _get_refurbished_lot(self, product):
@@ -488,7 +503,7 @@ class ReturnGrading(models.Model):
                     production, stock, product=refurbished, lot=grading._get_refurbished_lot(refurbished)),
                 refurbish_conversion=True, price_unit=refurbished.with_company(grading.company_id).standard_price,
             ))
-            grading.refurbished_product_id = refurbished
+            grading.sudo().refurbished_product_id = refurbished
         # The returned units leave first, so the refurbished ones never share their quant.
         self.env["stock.move"].create(outgoing_vals)._action_done()
         self.env["stock.move"].create(incoming_vals)._action_done()
@@ -523,7 +538,7 @@ class ReturnGrading(models.Model):
         for vendor, gradings in by_vendor.items():
             credit_note = self.env["account.move"].sudo().with_company(gradings.company_id[:1]).create(
                 gradings._prepare_vendor_credit_note_vals(vendor))
-            gradings.vendor_credit_note_id = credit_note
+            gradings.sudo().vendor_credit_note_id = credit_note
         self._mark_dispositioned(done=False)
 
     def _get_purchase_price(self):
@@ -567,18 +582,18 @@ class ReturnGrading(models.Model):
                     "Vendor credit note %(moves)s is posted already: reverse it if the vendor takes nothing back.",
                     moves=", ".join(posted.mapped("name")))
             order.message_post(body=body)
-        gradings.write({
+        gradings.sudo().write({
             "state": "graded", "date_dispositioned": False, "repair_id": False, "vendor_credit_note_id": False,
             "processing_cost": 0.0, "recovery_value": 0.0, "co2_kg": 0.0, "landfill_weight": 0.0,
         })
 
     def _on_liquidation_sale_cancelled(self):
-        for grading in self:
+        for grading in self.sudo():
             grading.liquidation_line_id = False
             grading.recovery_value = grading._compute_recovery_value()
 
     def _on_vendor_shipment_done(self):
-        self.filtered(lambda g: g.state == "dispositioned").write({
+        self.filtered(lambda g: g.state == "dispositioned").sudo().write({
             "state": "done", "date_done": fields.Datetime.now(),
         })
         self.line_id.order_id._on_dispositioned()
@@ -588,7 +603,7 @@ class ReturnGrading(models.Model):
         vals = {"state": "done" if done else "dispositioned", "date_dispositioned": now}
         if done:
             vals["date_done"] = now
-        self.write(vals)
+        self.sudo().write(vals)
 
     def _compute_recovery_value(self):
         """Expected value back: vendor credit at purchase price, else the graded value the channel realizes."""
@@ -612,4 +627,4 @@ class ReturnGrading(models.Model):
             }
             if float_is_zero(grading.recovery_value, precision_rounding=grading.currency_id.rounding):
                 vals["recovery_value"] = grading._compute_recovery_value()
-            grading.write(vals)
+            grading.sudo().write(vals)

@@ -87,7 +87,9 @@ class ReturnGradingStation(models.AbstractModel):
             "note": note,
             **self.env["return.grading"]._prepare_checklist_vals(line.product_id, list(passed_question_ids or [])),
         }
-        grading = self.env["return.grading"].create(vals)
+        line.check_access("read")
+        # The checklist score and suggested grade are the station's, not values a user writes.
+        grading = self.env["return.grading"].sudo().create(vals).sudo(False)
         line.order_id._on_graded()
         result = {"graded": grading.name, "grading_id": grading.id}
         if code:

@@ -1,4 +1,3 @@
-from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -8,7 +7,7 @@ from odoo.tools import float_compare
 class ReturnOrder(models.Model):
     _name = "return.order"
     _description = "Return Order"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "reverse.logistics.flow.mixin"]
     _order = "date_request desc, id desc"
     _check_company_auto = True
 
@@ -25,7 +24,7 @@ class ReturnOrder(models.Model):
             ("done", "Done"),
             ("cancel", "Cancelled"),
         ],
-        default="draft", required=True, copy=False, tracking=True, index=True,
+        default="draft", required=True, copy=False, tracking=True, index=True, readonly=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True,
@@ -70,15 +69,16 @@ class ReturnOrder(models.Model):
         ],
         default="refund", required=True, tracking=True,
     )
-    currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", store=True, readonly=False, precompute=True,
-    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True, precompute=True)
     user_id = fields.Many2one(
-        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True,
+        "res.users", string="Responsible", default=lambda self: self._get_default_responsible(), tracking=True,
         domain="[('share', '=', False)]",
     )
     line_ids = fields.One2many("return.order.line", "order_id", string="Lines", copy=True)
-    note = fields.Html()
+    note = fields.Html(string="Internal Note")
+    customer_note = fields.Text(
+        string="Customer's Note", help="What the customer wrote when asking for the return (plain text).",
+    )
     reject_reason = fields.Text(readonly=True, copy=False)
     policy_override = fields.Boolean(
         string="Window Overridden", readonly=True, copy=False, tracking=True,
@@ -88,12 +88,17 @@ class ReturnOrder(models.Model):
     receipt_ids = fields.One2many("stock.picking", "return_order_id", string="Receipts")
     credit_note_ids = fields.One2many("account.move", "return_order_id", string="Credit Notes")
     exchange_order_ids = fields.One2many("sale.order", "return_order_id", string="Replacement Orders")
-    receipt_count = fields.Integer(compute="_compute_counts")
-    credit_note_count = fields.Integer(compute="_compute_counts")
-    exchange_order_count = fields.Integer(compute="_compute_counts")
+    # Counted as the system: a clerk without Invoicing or Sales rights still opens the return.
+    receipt_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
+    credit_note_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
+    exchange_order_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
 
     date_request = fields.Datetime(
         string="Requested On", default=fields.Datetime.now, required=True, copy=False, tracking=True,
+    )
+    date_submitted = fields.Datetime(
+        string="Submitted On", readonly=True, copy=False,
+        help="From then on, the customer, the return type, the origin and the request date are fixed.",
     )
     date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
     date_first_receipt = fields.Datetime(string="First Receipt On", readonly=True, copy=False)
@@ -112,6 +117,10 @@ class ReturnOrder(models.Model):
         help="Total of the posted credit notes of this return, taxes included.",
     )
     policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
+    user_is_return_manager = fields.Boolean(
+        compute="_compute_user_is_return_manager",
+        help="Technical: the current user may set what only a Returns Manager sets (policy, dates, fees).",
+    )
 
     # Grading and disposition run beside the customer's resolution (a refund often comes before the
     # units are graded), so their progress is a status of its own rather than a step of `state`.
@@ -135,20 +144,35 @@ class ReturnOrder(models.Model):
         string="Receipt to Processed (h)", compute="_compute_cycle_times", store=True, aggregator="avg",
     )
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    # The recovery ledger is the company's business, not the customer's: internal users only.
     refund_amount = fields.Monetary(
         string="Refunded (untaxed)", currency_field="company_currency_id",
-        compute="_compute_ledger", store=True,
+        compute="_compute_ledger", store=True, groups="base.group_user",
     )
     restocking_fee_charged = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
-    processing_cost = fields.Monetary(currency_field="company_currency_id", compute="_compute_ledger", store=True)
-    recovery_value = fields.Monetary(currency_field="company_currency_id", compute="_compute_ledger", store=True)
-    net_recovery = fields.Monetary(currency_field="company_currency_id", compute="_compute_ledger", store=True)
+    processing_cost = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user")
+    recovery_value = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user")
+    net_recovery = fields.Monetary(
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user")
     return_cost = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
         help="What the return cost the company: refund less net recovery.",
     )
+
+    @api.depends_context("uid")
+    def _compute_user_is_return_manager(self):
+        self.user_is_return_manager = self.env.user.has_group("reverse_logistics.group_return_manager")
+
+    @api.model
+    def _get_default_responsible(self):
+        """An internal user: whoever creates the return, else (portal, e-mail, cron) the policy's."""
+        if not self.env.user.share and not self.env.user._is_public():
+            return self.env.user
+        return self.env["return.policy"].sudo()._get_default_policy(self.env.company).user_id
 
     @api.depends("company_id")
     def _compute_policy_id(self):
@@ -234,10 +258,47 @@ class ReturnOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("name", "New") == "New":
+            # Users never choose the reference: theirs is replaced by the sequence's.
+            if vals.get("name", "New") == "New" or not self.env.su:
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code("return.order") or "New"
         return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # What users may write (reverse.logistics.flow.mixin); the flow writes the rest as superuser
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_user_document_fields(self):
+        """What the return is about: fixed once it is submitted."""
+        return {"partner_id", "return_type", "sale_order_id", "picking_id", "invoice_id", "company_id"}
+
+    @api.model
+    def _get_manager_draft_fields(self):
+        """Draft fields only a Returns Manager sets: they decide the window and the approval rules."""
+        return {"date_request", "policy_id"}
+
+    @api.model
+    def _get_user_creatable_fields(self, vals):
+        allowed = self._get_user_document_fields() | {
+            "name", "warehouse_id", "resolution", "note", "customer_note", "user_id", "line_ids",
+        }
+        if self.env.user.has_group("reverse_logistics.group_return_manager"):
+            allowed |= self._get_manager_draft_fields()
+        return allowed
+
+    def _get_user_writable_fields(self):
+        self.ensure_one()
+        allowed = {"note", "user_id", "line_ids"}
+        if self.state == "draft":
+            allowed |= {"warehouse_id", "resolution", "customer_note"}
+            if not self.date_submitted:
+                allowed |= self._get_user_document_fields()
+            if self.env.user.has_group("reverse_logistics.group_return_manager"):
+                allowed |= {"policy_id"} if self.date_submitted else self._get_manager_draft_fields()
+        elif self.state == "approved" and not (self.sudo().credit_note_ids or self.sudo().exchange_order_ids):
+            # The customer may still change their mind before anything was credited or shipped.
+            allowed.add("resolution")
+        return allowed
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -267,18 +328,38 @@ class ReturnOrder(models.Model):
         return self.return_type in ("customer", "distributor")
 
     def _get_resolution_base_field(self):
-        """The line quantity the resolution pays for at this order's policy step."""
+        """The line quantity the resolution pays for at this order's policy step (or the manual button's)."""
         self.ensure_one()
+        if self.env.context.get("return_resolution_base_field"):
+            return self.env.context["return_resolution_base_field"]
         return "product_uom_qty" if self.policy_id.refund_step == "approval" else "qty_received"
+
+    @api.model
+    def _get_auto_approvable_return_types(self):
+        """Return types the policy approves by itself; the others (warranty claims, distributor terms,
+        recalls) always go to a manager, so choosing a type never dodges the window."""
+        return ["customer"]
+
+    def _get_amount_in_company_currency(self, amount):
+        """`amount` of this return's currency in company currency, at the return's date."""
+        self.ensure_one()
+        company = self.company_id
+        if not self.currency_id or self.currency_id == company.currency_id:
+            return amount
+        date = (self.date_request or fields.Datetime.now()).date()
+        return self.currency_id._convert(amount, company.currency_id, company, date)
 
     def _is_auto_approvable(self):
         self.ensure_one()
         policy = self.policy_id
+        # The limit is in company currency; the return's value is in the invoice's.
         return bool(
             policy.auto_approve
+            and self.return_type in self._get_auto_approvable_return_types()
             and not self.line_ids._get_policy_problems()
-            and float_compare(self.amount_untaxed, policy.auto_approve_max_amount,
-                              precision_rounding=self.currency_id.rounding) <= 0
+            and float_compare(self._get_amount_in_company_currency(self.amount_untaxed),
+                              policy.auto_approve_max_amount,
+                              precision_rounding=self.company_id.currency_id.rounding) <= 0
         )
 
     # ------------------------------------------------------------------
@@ -317,6 +398,8 @@ class ReturnOrder(models.Model):
             if not order.line_ids:
                 raise UserError(self.env._("%(name)s has no lines to return.", name=order.name))
             order.line_ids._check_returnable_quantity()
+            if not order.date_submitted:
+                order.sudo().date_submitted = fields.Datetime.now()
             if order._is_auto_approvable():
                 to_approve |= order
             elif activity_type:
@@ -343,11 +426,16 @@ class ReturnOrder(models.Model):
         if not orders:
             raise UserError(self.env._("Only draft returns can be approved."))
         orders._check_lines_before_approval()
-        orders.write({"state": "approved", "date_approved": fields.Datetime.now()})
+        now = fields.Datetime.now()
+        for order in orders:
+            order.sudo().write({
+                "state": "approved", "date_approved": now, "date_submitted": order.date_submitted or now,
+            })
         orders.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
         orders._create_receipts()
         for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
-            order._resolve()
+            # What the policy resolves by itself is the system's act, not the approver's accounting.
+            order.sudo()._resolve()
         return True
 
     def action_reject(self):
@@ -363,7 +451,7 @@ class ReturnOrder(models.Model):
     def _action_reject(self, reason):
         if any(order.state != "draft" for order in self):
             raise UserError(self.env._("Only draft returns can be rejected."))
-        self.write({"state": "rejected", "reject_reason": reason})
+        self.sudo().write({"state": "rejected", "reject_reason": reason})
         self.activity_unlink(["reverse_logistics.mail_activity_return_approval"])
         for order in self:
             order.message_post(body=self.env._("Return rejected: %(reason)s", reason=reason))
@@ -383,14 +471,23 @@ class ReturnOrder(models.Model):
                 ))
         self.receipt_ids.filtered(lambda p: p.state != "cancel").action_cancel()
         self.credit_note_ids.filtered(lambda m: m.state == "draft").sudo().button_cancel()
-        self.write({"state": "cancel", "date_cancel": fields.Datetime.now()})
+        self.sudo().write({"state": "cancel", "date_cancel": fields.Datetime.now()})
         self.activity_unlink(["reverse_logistics.mail_activity_return_approval"])
         return True
 
     def action_draft(self):
         if any(order.state not in ("cancel", "rejected") for order in self):
             raise UserError(self.env._("Only cancelled or rejected returns can be reset to draft."))
-        self.write({"state": "draft", "date_cancel": False, "reject_reason": False, "date_approved": False})
+        if any(order.state == "rejected" for order in self) \
+                and not self.env.user.has_group("reverse_logistics.group_return_manager"):
+            raise AccessError(self.env._("Only a Returns Manager may reopen a rejected return."))
+        for order in self.filtered("reject_reason"):
+            # The refusal stays on record in the chatter once the field is cleared.
+            order.message_post(body=self.env._(
+                "Reopened by %(user)s; it had been rejected: %(reason)s",
+                user=self.env.user.name, reason=order.reject_reason))
+        self.sudo().write({"state": "draft", "date_cancel": False, "reject_reason": False, "date_approved": False,
+                           "date_submitted": False})
         return True
 
     def action_close_receipt(self):
@@ -420,26 +517,10 @@ class ReturnOrder(models.Model):
         self.ensure_one()
         if not self.env.user.has_group("reverse_logistics.group_return_manager"):
             raise AccessError(self.env._("Only a Returns Manager may accept a return outside its window."))
-        self.policy_override = True
+        self.sudo().policy_override = True
         self.message_post(body=self.env._(
             "Return window overridden by %(user)s: %(reason)s", user=self.env.user.name, reason=reason,
         ))
-
-    def action_create_credit_note(self):
-        """Manual trigger, e.g. when the policy resolves on receipt but the customer is credited early."""
-        for order in self:
-            if order.resolution not in ("refund", "store_credit"):
-                raise UserError(self.env._("%(name)s is not resolved by a credit note.", name=order.name))
-            if order.state in ("draft", "rejected", "cancel"):
-                raise UserError(self.env._("Approve %(name)s before crediting the customer.", name=order.name))
-            order._lock_for_resolution()
-            if not order.line_ids._get_quantities_to_resolve("qty_refunded"):
-                raise UserError(self.env._(
-                    "Nothing to credit on %(name)s: every returned unit already has a credit note.",
-                    name=order.name,
-                ))
-            order._resolve()
-        return True
 
     def action_view_receipts(self):
         return self._action_view_records(self.receipt_ids, "stock.action_picking_tree_all")
@@ -514,20 +595,21 @@ class ReturnOrder(models.Model):
                 vals["state"] = "receiving"
             else:
                 vals.update(state="received", date_received=now)
-            order.write(vals)
+            order.sudo().write(vals)
             if order.policy_id.refund_step == "receipt":
-                order._resolve()
+                # Credited by the system on the policy's behalf, whoever received or closed the receipt.
+                order.sudo()._resolve()
             order._check_done()
 
     # ------------------------------------------------------------------
     # Grading and disposition
     # ------------------------------------------------------------------
     def _on_graded(self):
-        self.date_graded = fields.Datetime.now()
+        self.sudo().date_graded = fields.Datetime.now()
 
     def _on_dispositioned(self):
         self.flush_recordset(["disposition_status"])
-        self.filtered(lambda o: o.disposition_status == "processed" and not o.date_dispositioned).write(
+        self.filtered(lambda o: o.disposition_status == "processed" and not o.date_dispositioned).sudo().write(
             {"date_dispositioned": fields.Datetime.now()})
 
     def action_open_grading_station(self):
@@ -547,137 +629,6 @@ class ReturnOrder(models.Model):
         action["domain"] = [("order_id", "in", self.ids)]
         action["context"] = {"create": False}
         return action
-
-    # ------------------------------------------------------------------
-    # Resolution
-    # ------------------------------------------------------------------
-    def _resolve(self):
-        self.ensure_one()
-        handler = getattr(self, f"_resolve_{self.resolution}", None)
-        if handler:
-            handler()
-        self._check_done()
-
-    def _resolve_none(self):
-        return True
-
-    def _resolve_refund(self):
-        credit_notes = self._create_credit_notes()
-        if self.policy_id.auto_post_credit_note:
-            # Posting settles them against the invoice they reverse (Odoo reconciles reversals).
-            credit_notes.action_post()
-        return credit_notes
-
-    def _resolve_store_credit(self):
-        credit_notes = self._create_credit_notes(store_credit=True)
-        if self.policy_id.auto_post_credit_note:
-            # Left unreconciled on purpose: it stays an open credit on the customer's account.
-            credit_notes.action_post()
-        return credit_notes
-
-    def _resolve_exchange(self):
-        lines_qty = self.line_ids._get_quantities_to_resolve("qty_exchanged")
-        if not lines_qty:
-            return self.env["sale.order"]
-        order = self.env["sale.order"].sudo().create(self._prepare_exchange_order_vals(lines_qty))
-        order.action_confirm()
-        self.date_resolved = fields.Datetime.now()
-        self.message_post(body=self.env._("Replacement order %(order)s created.", order=order._get_html_link()))
-        return order
-
-    def _prepare_exchange_order_vals(self, lines_qty):
-        self.ensure_one()
-        return {
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "warehouse_id": self.warehouse_id.id,
-            "origin": self.name,
-            "return_order_id": self.id,
-            "client_order_ref": self.name,
-            "order_line": [Command.create(line._prepare_exchange_line_vals(qty)) for line, qty in lines_qty],
-        }
-
-    def _lock_for_resolution(self):
-        """Row lock so that two concurrent resolutions cannot both credit the same units."""
-        self.env.cr.execute("SELECT id FROM return_order WHERE id IN %s FOR UPDATE", [tuple(self.ids)])
-        self.line_ids.invalidate_recordset(["qty_refunded"])
-
-    def _create_credit_notes(self, store_credit=False):
-        """One credit note per origin invoice for the units not credited yet (none when all are)."""
-        self.ensure_one()
-        self._lock_for_resolution()
-        lines_qty = self.line_ids._get_quantities_to_resolve("qty_refunded")
-        if not lines_qty:
-            return self.env["account.move"]
-        by_invoice = defaultdict(list)
-        for line, qty in lines_qty:
-            by_invoice[line.invoice_line_id.move_id].append((line, qty))
-        vals_list = [
-            self._prepare_credit_note_vals(invoice, invoice_lines, store_credit)
-            for invoice, invoice_lines in by_invoice.items()
-        ]
-        credit_notes = self.env["account.move"].sudo().with_company(self.company_id).create(vals_list)
-        self.date_resolved = fields.Datetime.now()
-        for credit_note in credit_notes:
-            credit_note.message_post_with_source(
-                "mail.message_origin_link",
-                render_values={"self": credit_note, "origin": self},
-                subtype_xmlid="mail.mt_note",
-            )
-        return credit_notes.sudo(False)
-
-    def _get_credit_note_journal(self, invoice):
-        if invoice:
-            return invoice.journal_id
-        return self.env["account.journal"].search([
-            *self.env["account.journal"]._check_company_domain(self.company_id),
-            ("type", "=", "sale"),
-        ], limit=1)
-
-    def _prepare_credit_note_vals(self, invoice, lines_qty, store_credit=False):
-        self.ensure_one()
-        partner = invoice.partner_id or self.partner_id
-        fiscal_position = invoice.fiscal_position_id if invoice else \
-            self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(partner)
-        line_commands = []
-        for line, qty in lines_qty:
-            line_commands.append(Command.create(line._prepare_credit_note_line_vals(qty, fiscal_position)))
-            fee_vals = line._prepare_restocking_fee_line_vals(qty, fiscal_position)
-            if fee_vals:
-                line_commands.append(Command.create(fee_vals))
-        ref = self.env._("Store credit for %(name)s", name=self.name) if store_credit else \
-            self.env._("Return %(name)s", name=self.name)
-        return {
-            "move_type": "out_refund",
-            "partner_id": partner.id,
-            "journal_id": self._get_credit_note_journal(invoice).id,
-            "currency_id": (invoice.currency_id or self.currency_id).id,
-            "fiscal_position_id": fiscal_position.id,
-            "invoice_origin": self.name,
-            "ref": ref,
-            # A store credit is not a reversal: Odoo would settle it against the invoice.
-            "reversed_entry_id": False if store_credit else invoice.id,
-            "invoice_payment_term_id": False if store_credit else invoice.invoice_payment_term_id.id,
-            "return_order_id": self.id,
-            "is_store_credit": store_credit,
-            "company_id": self.company_id.id,
-            "invoice_line_ids": line_commands,
-        }
-
-    def _is_resolved(self):
-        self.ensure_one()
-        if self.resolution in ("refund", "store_credit"):
-            if any(m.state == "draft" for m in self.credit_note_ids):
-                return False
-            return not self.line_ids._get_quantities_to_resolve("qty_refunded", base_field="qty_received")
-        if self.resolution == "exchange":
-            return not self.line_ids._get_quantities_to_resolve("qty_exchanged", base_field="qty_received")
-        return True
-
-    def _check_done(self):
-        for order in self.filtered(lambda o: o.state == "received"):
-            if order._is_resolved():
-                order.write({"state": "done", "date_done": fields.Datetime.now()})
 
     # ------------------------------------------------------------------
     # Creation from documents
@@ -763,10 +714,13 @@ class ReturnOrder(models.Model):
         labels = dict(self._fields["resolution"]._description_selection(self.env))
         return [(value, labels[value]) for value in ("refund", "exchange", "store_credit")]
 
+    _CUSTOMER_NOTE_MAX_LENGTH = 2000
+
     @api.model
     def _prepare_portal_return_vals(self, sale_order, line_vals, note, resolution="refund"):
+        # Plain text, never HTML: what a customer types is shown to the returns team as written.
         return dict(self._prepare_order_vals(sale_order.partner_id, line_vals, sale_order),
-                    resolution=resolution, note=note or False)
+                    resolution=resolution, customer_note=(note or "").strip() or False)
 
     @api.model
     def _create_from_portal(self, sale_order, quantities, reason, note=False, resolution="refund"):
@@ -779,6 +733,9 @@ class ReturnOrder(models.Model):
             raise UserError(self.env._("Tell us why you send the items back."))
         if resolution not in dict(self._get_portal_resolutions()):
             raise UserError(self.env._("Choose a refund, an exchange or a store credit."))
+        if note and len(note) > self._CUSTOMER_NOTE_MAX_LENGTH:
+            raise UserError(self.env._(
+                "Your note is too long: %(max)s characters at most.", max=self._CUSTOMER_NOTE_MAX_LENGTH))
         line_vals = []
         for candidate in self._get_portal_candidates(sale_order):
             qty = quantities.get(candidate["key"]) or 0.0

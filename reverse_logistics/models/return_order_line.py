@@ -5,6 +5,7 @@ from odoo.tools import float_compare, float_is_zero, float_round
 
 class ReturnOrderLine(models.Model):
     _name = "return.order.line"
+    _inherit = ["reverse.logistics.flow.mixin"]
     _description = "Return Order Line"
     _order = "order_id, sequence, id"
     _check_company_auto = True
@@ -90,38 +91,47 @@ class ReturnOrderLine(models.Model):
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     refund_amount = fields.Monetary(
         string="Refunded", currency_field="company_currency_id", compute="_compute_ledger", store=True,
-        help="Untaxed amount of the posted credit notes, net of the restocking fee.",
+        help="Untaxed amount of the posted credit notes, net of the restocking fee.", groups="base.group_user",
     )
     restocking_fee_charged = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
     processing_cost = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
     recovery_value = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
     )
     net_recovery = fields.Monetary(
-        currency_field="company_currency_id", compute="_compute_ledger", store=True,
+        currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
         help="Recovery value less processing costs.",
     )
 
-    @api.depends("move_ids.state", "move_ids.quantity")
+    @api.depends("move_ids.state", "move_ids.quantity", "move_ids.returned_move_ids.state",
+                 "move_ids.returned_move_ids.quantity",
+                 "move_ids.returned_move_ids.returned_move_ids.state",
+                 "move_ids.returned_move_ids.returned_move_ids.quantity")
     def _compute_qty_received(self):
         for line in self:
-            qty = 0.0
-            for move in line.move_ids:
-                if move.state == "done":
-                    qty += move.product_uom._compute_quantity(move.quantity, line.product_uom_id)
-            line.qty_received = qty
+            line.qty_received = line._get_net_done_qty(line.move_ids)
 
-    @api.depends("refund_line_ids.quantity", "refund_line_ids.parent_state", "refund_line_ids.is_restocking_fee")
-    def _compute_qty_refunded(self):
-        for line in self:
-            line.qty_refunded = sum(
-                aml.quantity for aml in line.refund_line_ids
-                if aml.parent_state != "cancel" and not aml.is_restocking_fee
-            )
+    def _get_net_done_qty(self, moves):
+        """Done quantity of `moves` (into the company) net of Odoo's returns of them, in the line's unit.
+
+        Odoo's Return wizard on a return receipt sends the goods back to the customer: those units are
+        no longer received. A return of that return brings them in again, and so on down the chain.
+        """
+        self.ensure_one()
+        qty = 0.0
+        seen = self.env["stock.move"]
+        sign, level = 1, moves
+        while level:
+            level -= seen
+            seen |= level
+            for move in level.filtered(lambda m: m.state == "done"):
+                qty += sign * move.product_uom._compute_quantity(move.quantity, self.product_uom_id)
+            sign, level = -sign, level.returned_move_ids
+        return qty
 
     @api.depends("qty_received", "grading_ids.quantity", "grading_ids.state", "grading_ids.grade_id",
                  "grading_ids.previous_grading_id")
@@ -157,38 +167,6 @@ class ReturnOrderLine(models.Model):
                 sol.product_uom_qty for sol in line.exchange_line_ids if sol.state != "cancel"
             )
 
-    @api.depends("sale_line_id", "order_id.invoice_id")
-    def _compute_invoice_line_id(self):
-        for line in self:
-            if line.invoice_line_id or not line.sale_line_id:
-                continue
-            invoice_lines = line.sale_line_id.invoice_lines.filtered(
-                lambda aml: aml.move_id.move_type == "out_invoice" and aml.parent_state == "posted"
-            )
-            invoice = line.order_id.invoice_id
-            if invoice:
-                invoice_lines = invoice_lines.filtered(lambda aml, invoice=invoice: aml.move_id == invoice)
-            line.invoice_line_id = invoice_lines[-1:]
-
-    @api.depends("invoice_line_id", "sale_line_id", "product_id")
-    def _compute_price(self):
-        for line in self:
-            source = line.invoice_line_id or line.sale_line_id
-            if source:
-                line.price_unit = source.price_unit
-                line.discount = source.discount
-                line.tax_ids = source.tax_ids if line.invoice_line_id else source.tax_id
-            elif line.product_id and not line.price_unit:
-                line.price_unit = line.product_id.lst_price
-                line.tax_ids = line.product_id.taxes_id._filter_taxes_by_company(line.order_id.company_id)
-
-    @api.depends("product_uom_qty", "price_unit", "discount", "restocking_fee_percent")
-    def _compute_amounts(self):
-        for line in self:
-            subtotal = line.product_uom_qty * line.price_unit * (1 - (line.discount or 0.0) / 100.0)
-            line.price_subtotal = subtotal
-            line.restocking_fee_amount = subtotal * line.restocking_fee_percent / 100.0
-
     @api.depends("reason_id", "order_id.policy_id", "order_id.return_type")
     def _compute_restocking_fee_percent(self):
         for line in self:
@@ -221,6 +199,11 @@ class ReturnOrderLine(models.Model):
                 lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
             )[-1:]
 
+    @api.constrains("restocking_fee_percent")
+    def _check_restocking_fee_percent(self):
+        if any(not 0.0 <= line.restocking_fee_percent <= 100.0 for line in self):
+            raise ValidationError(self.env._("A restocking fee is a percentage between 0 and 100."))
+
     @api.constrains("product_uom_qty", "origin_move_id", "sale_line_id", "lot_id")
     def _check_returnable_quantity(self):
         for line in self:
@@ -229,6 +212,12 @@ class ReturnOrderLine(models.Model):
             if float_compare(line.product_uom_qty, 0.0, precision_rounding=line.product_uom_id.rounding) <= 0:
                 raise ValidationError(self.env._(
                     "The quantity of %(product)s to return must be positive.", product=line.product_id.display_name,
+                ))
+            if not line._is_countable_quantity(line.product_uom_qty):
+                raise ValidationError(self.env._(
+                    "%(product)s is counted in %(uom)s: %(qty)s cannot be returned (no fraction of a unit, and "
+                    "no more decimals than the unit's rounding).",
+                    product=line.product_id.display_name, uom=line.product_uom_id.name, qty=line.product_uom_qty,
                 ))
             returnable = line._get_returnable_qty()
             if returnable is not None and float_compare(
@@ -241,6 +230,19 @@ class ReturnOrderLine(models.Model):
                     product=line.product_id.display_name,
                 ))
 
+    def _is_countable_quantity(self, qty):
+        """A quantity the unit of measure can express: within its rounding and, for units counted one by
+        one (the Unit category: units, dozens), a whole number of units."""
+        self.ensure_one()
+        uom = self.product_uom_id
+        if float_compare(float_round(qty, precision_rounding=uom.rounding), qty, precision_digits=6):
+            return False
+        if uom.category_id == self.env.ref("uom.product_uom_categ_unit", raise_if_not_found=False):
+            units = uom._compute_quantity(qty, uom.category_id.uom_ids.filtered(
+                lambda u: u.uom_type == "reference")[:1] or uom, round=False)
+            return float_is_zero(units - round(units), precision_digits=6)
+        return True
+
     def _get_excess_message(self, returnable):
         self.ensure_one()
         return self.env._(
@@ -249,6 +251,35 @@ class ReturnOrderLine(models.Model):
             product=self.product_id.display_name + (f" ({self.lot_id.name})" if self.lot_id else ""),
             qty=self.product_uom_qty, returnable=returnable,
         )
+
+    # ------------------------------------------------------------------
+    # What users may write (reverse.logistics.flow.mixin): lines are edited while the return is a draft;
+    # prices come from the sale and invoice, the fee from the policy (a manager may change it)
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_user_draft_fields(self, has_document):
+        allowed = {"product_id", "product_uom_qty", "lot_id", "reason_id", "exchange_product_id", "note", "sequence",
+                   "sale_line_id", "origin_move_id"}
+        if not has_document:
+            # Nothing to take the price from (a distributor return without documents): the user gives it.
+            allowed |= {"price_unit", "discount", "tax_ids"}
+        if self.env.user.has_group("reverse_logistics.group_return_manager"):
+            allowed.add("restocking_fee_percent")
+        return allowed
+
+    @api.model
+    def _get_user_creatable_fields(self, vals):
+        order = self.env["return.order"].browse(vals.get("order_id"))
+        if order and order.state != "draft":
+            return set()
+        has_document = bool(vals.get("sale_line_id") or vals.get("origin_move_id"))
+        return self._get_user_draft_fields(has_document) | {"order_id"}
+
+    def _get_user_writable_fields(self):
+        self.ensure_one()
+        if self.order_id.state != "draft":
+            return {"note"}
+        return self._get_user_draft_fields(bool(self.sale_line_id or self.origin_move_id or self.invoice_line_id))
 
     # ------------------------------------------------------------------
     # Delivered and returnable quantities
@@ -305,6 +336,15 @@ class ReturnOrderLine(models.Model):
         else:
             returned = sum(m.product_uom._compute_quantity(m.product_uom_qty, self.product_uom_id)
                            for m in native_returns)
+        # Goods Odoo's wizard sent back to the customer again (a return of that return) are delivered again.
+        resent = native_returns.returned_move_ids.filtered(lambda m: m.state == "done")
+        if lot:
+            returned -= sum(
+                ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
+                for ml in resent.move_line_ids if ml.lot_id == lot
+            )
+        else:
+            returned -= sum(m.product_uom._compute_quantity(m.quantity, self.product_uom_id) for m in resent)
         domain = [
             ("id", "not in", self.ids),
             ("state", "not in", ("cancel", "rejected")),
@@ -336,13 +376,6 @@ class ReturnOrderLine(models.Model):
             if policy and line.product_id:
                 problems += policy._get_line_problems(line)
         return problems
-
-    def _get_unit_value(self):
-        """Value of one returned unit: what the customer paid for it, else its cost."""
-        self.ensure_one()
-        if self.price_unit:
-            return self.price_unit * (1 - (self.discount or 0.0) / 100.0)
-        return self.product_id.standard_price
 
     def _get_ungraded_lots(self):
         """[(lot, qty)] received on this line and not graded yet."""
@@ -390,90 +423,7 @@ class ReturnOrderLine(models.Model):
         for line in self.filtered("lot_id"):
             line.move_ids.filtered(lambda m: m.state not in ("done", "cancel")).move_line_ids.lot_id = line.lot_id
 
-    # ------------------------------------------------------------------
-    # Resolution
-    # ------------------------------------------------------------------
-    def _get_quantities_to_resolve(self, done_field, base_field=None):
-        """[(line, qty)] still owed to the customer: base quantity minus what was already resolved."""
-        result = []
-        for line in self:
-            base = line[base_field or line.order_id._get_resolution_base_field()]
-            qty = float_round(base - line[done_field], precision_rounding=line.product_uom_id.rounding)
-            if not float_is_zero(qty, precision_rounding=line.product_uom_id.rounding) and qty > 0:
-                result.append((line, qty))
-        return result
-
-    def _get_income_account(self, fiscal_position):
-        self.ensure_one()
-        if self.invoice_line_id:
-            return self.invoice_line_id.account_id
-        accounts = self.product_id.product_tmpl_id.with_company(self.company_id).get_product_accounts(
-            fiscal_pos=fiscal_position)
-        return accounts["income"]
-
-    def _get_credit_note_taxes(self, fiscal_position):
-        self.ensure_one()
-        if self.invoice_line_id:
-            return self.invoice_line_id.tax_ids
-        return fiscal_position.map_tax(self.tax_ids)
-
-    def _prepare_credit_note_line_vals(self, qty, fiscal_position):
-        self.ensure_one()
-        return {
-            "product_id": self.product_id.id,
-            "name": self.invoice_line_id.name or self.sale_line_id.name or self.product_id.display_name,
-            "quantity": qty,
-            "product_uom_id": self.product_uom_id.id,
-            "price_unit": self.price_unit,
-            "discount": self.discount,
-            "tax_ids": [fields.Command.set(self._get_credit_note_taxes(fiscal_position).ids)],
-            "account_id": self._get_income_account(fiscal_position).id,
-            "sale_line_ids": [fields.Command.set(self.sale_line_id.ids)],
-            "analytic_distribution": self.invoice_line_id.analytic_distribution,
-            "return_line_id": self.id,
-        }
-
-    def _prepare_restocking_fee_line_vals(self, qty, fiscal_position):
-        """A negative line on the credit note: the customer gets back the price minus the fee."""
-        self.ensure_one()
-        if not self.restocking_fee_percent:
-            return {}
-        fee_product = self.env.ref("reverse_logistics.product_restocking_fee")
-        net_unit = self.price_unit * (1 - (self.discount or 0.0) / 100.0)
-        fee_accounts = fee_product.product_tmpl_id.with_company(self.company_id).get_product_accounts(
-            fiscal_pos=fiscal_position)
-        return {
-            "product_id": fee_product.id,
-            "name": self.env._(
-                "Restocking fee %(percent)s%% on %(product)s",
-                percent=round(self.restocking_fee_percent, 2), product=self.product_id.display_name,
-            ),
-            "quantity": qty,
-            "product_uom_id": fee_product.uom_id.id,
-            "price_unit": -net_unit * self.restocking_fee_percent / 100.0,
-            "tax_ids": [fields.Command.set(self._get_credit_note_taxes(fiscal_position).ids)],
-            "account_id": (fee_accounts["income"] or self._get_income_account(fiscal_position)).id,
-            "return_line_id": self.id,
-            "is_restocking_fee": True,
-        }
-
-    def _prepare_exchange_line_vals(self, qty):
-        self.ensure_one()
-        product = self.exchange_product_id or self.product_id
-        vals = {
-            "product_id": product.id,
-            "product_uom_qty": qty,
-            "return_line_id": self.id,
-        }
-        if product == self.product_id:
-            vals["price_unit"] = 0.0
-        else:
-            # Customer pays only the difference; never a negative price on a sale line.
-            net_returned = self.price_unit * (1 - (self.discount or 0.0) / 100.0)
-            vals["price_unit"] = max(product.lst_price - net_returned, 0.0)
-        return vals
-
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
         if any(line.state not in ("draft", "cancel") for line in self):
             raise UserError(self.env._("Lines of an approved return cannot be deleted."))
-        return super().unlink()

@@ -65,6 +65,10 @@ class ReturnPolicy(models.Model):
         "for an accountant.",
     )
     note = fields.Html(string="Terms", translate=True)
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", domain="[('share', '=', False)]", tracking=True,
+        help="Internal user in charge of the returns customers ask for themselves (portal, e-mail).",
+    )
 
     @api.constrains("is_default", "company_id", "active")
     def _check_one_default(self):

@@ -19,7 +19,8 @@ class SaleOrder(models.Model):
     def _action_cancel(self):
         res = super()._action_cancel()
         # Liquidated units of a cancelled liquidator order that never shipped may be offered again.
-        gradings = self.env["return.grading"].search([("liquidation_line_id", "in", self.order_line.ids)])
+        # Salespeople cancel orders without Returns rights: the system looks up liquidated units.
+        gradings = self.env["return.grading"].sudo().search([("liquidation_line_id", "in", self.order_line.ids)])
         gradings.filtered(lambda g: not g.liquidation_line_id.qty_delivered)._on_liquidation_sale_cancelled()
         return res
 

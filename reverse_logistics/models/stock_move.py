@@ -4,8 +4,10 @@ from odoo import fields, models
 class StockMove(models.Model):
     _inherit = "stock.move"
 
+    # Not copied: a move reversed with Odoo's Return wizard (goods sent back to the customer) is no
+    # receipt of the return; only a split of the move (backorder) stays on the line.
     return_line_id = fields.Many2one(
-        "return.order.line", string="Return Line", index="btree_not_null", copy=True, readonly=True,
+        "return.order.line", string="Return Line", index="btree_not_null", copy=False, readonly=True,
     )
 
     return_grading_id = fields.Many2one(
@@ -21,13 +23,22 @@ class StockMove(models.Model):
         # One move per return line and per grading: quantities, lots and values are counted on them.
         return super()._prepare_merge_moves_distinct_fields() + ["return_line_id", "return_grading_id"]
 
+    def _prepare_move_split_vals(self, qty):
+        vals = super()._prepare_move_split_vals(qty)
+        if self.return_line_id:
+            vals["return_line_id"] = self.return_line_id.id
+        return vals
+
     def _action_cancel(self):
         res = super()._action_cancel()
         # A cancelled vendor shipment leaves its units in triage: they wait for a disposition again.
-        gradings = self.return_grading_id.filtered(
+        gradings = self.sudo().return_grading_id.filtered(
             lambda g: g.state == "dispositioned" and g.operation == "return_to_vendor"
             and all(move.state == "cancel" for move in g.move_ids))
-        for picking, moves in self.filtered(lambda m: m.return_grading_id in gradings).grouped("picking_id").items():
+        if not gradings:
+            return res
+        for picking, moves in self.sudo().filtered(
+                lambda m: m.return_grading_id in gradings).grouped("picking_id").items():
             moves.return_grading_id._on_disposition_cancelled(
                 picking.name or self.env._("The vendor shipment"))
         return res

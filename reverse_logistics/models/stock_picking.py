@@ -6,20 +6,39 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     return_order_id = fields.Many2one(
-        "return.order", string="Return Order", index="btree_not_null", copy=True, readonly=True,
+        "return.order", string="Return Order", index="btree_not_null", copy=False, readonly=True,
     )
+
+    def _create_backorder_picking(self):
+        # A backorder is the rest of the same receipt; a picking copied by Odoo's Return wizard is not.
+        backorder = super()._create_backorder_picking()
+        if self.return_order_id:
+            backorder.return_order_id = self.return_order_id
+        return backorder
+
+    def _create_backorder(self, backorder_moves=None):
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        # The rest of a return receipt expects the same announced lots.
+        backorders.move_ids.return_line_id._set_receipt_lots()
+        return backorders
 
     def _action_done(self):
         self._check_return_lots()
         res = super()._action_done()
-        self.return_order_id._on_receipt_done()
-        shipped_back = self.move_ids.filtered(lambda m: m.state == "done").return_grading_id
-        shipped_back.filtered(lambda g: g.operation == "return_to_vendor")._on_vendor_shipment_done()
+        # Whoever validates the transfer, the return flow goes on as the system (policy, credit notes):
+        # a warehouse clerk needs neither Returns nor Invoicing rights for it.
+        returns = self.sudo().return_order_id
+        if returns:
+            returns._on_receipt_done()
+        shipped_back = self.sudo().move_ids.filtered(lambda m: m.state == "done" and m.return_grading_id)
+        if shipped_back:
+            shipped_back.return_grading_id.filtered(
+                lambda g: g.operation == "return_to_vendor")._on_vendor_shipment_done()
         return res
 
     def _check_return_lots(self):
         """Refuse, before anything moves, a returned lot that the policy says was never delivered."""
-        for move in self.move_ids.filtered(lambda m: m.return_line_id and m.state != "cancel"):
+        for move in self.sudo().move_ids.filtered(lambda m: m.return_line_id and m.state != "cancel"):
             line = move.return_line_id
             if not line.order_id.policy_id.lot_match_required:
                 continue

@@ -4,3 +4,6 @@ from . import test_grading_disposition
 from . import test_grading_station_tour
 from . import test_metrics
 from . import test_return_portal
+from . import test_credit_wizard_mix
+from . import test_credit_allocation
+from . import test_credit_currency_tax_uom

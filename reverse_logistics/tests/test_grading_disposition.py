@@ -426,7 +426,7 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         grading = self._grade(ret, self.grade_a, 1)
         grading.action_decide()
         self.assertEqual(grading.disposition_id, self.restock, "reason does not match")
-        ret.line_ids.reason_id = self.reason_defect
+        ret.line_ids.sudo().reason_id = self.reason_defect  # setup: a received line keeps its reason otherwise
         grading.disposition_id = False
         grading.action_decide()
         self.assertEqual(grading.disposition_rule_id, rule)

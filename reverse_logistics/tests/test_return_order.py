@@ -319,6 +319,8 @@ class TestReturnOrderFlow(ReverseLogisticsCommon):
         })
         self.assertEqual(ret.line_ids.price_unit, 100.0)
         ret.action_submit()
+        self.assertEqual(ret.state, "draft", "only customer returns are approved by the policy alone")
+        ret.action_approve()
         self._receive(ret.receipt_ids)
         credit = ret.credit_note_ids
         self.assertFalse(credit.reversed_entry_id)

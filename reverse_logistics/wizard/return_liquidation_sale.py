@@ -53,7 +53,7 @@ class ReturnLiquidationSale(models.TransientModel):
         })
         order.action_confirm()
         for grading, line in zip(gradings, order.order_line, strict=True):
-            grading.write({"liquidation_line_id": line.id, "recovery_value": shares[grading]})
+            grading.sudo().write({"liquidation_line_id": line.id, "recovery_value": shares[grading]})
         # Ship from the liquidation location, where the units are, not from stock.
         liquidation = warehouse.liquidation_location_id
         pickings = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))

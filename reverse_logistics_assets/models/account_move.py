@@ -9,6 +9,6 @@ class AccountMove(models.Model):
         # Deposits charged or refunded change what the partner's balance may refund.
         asset_types = self.env["returnable.asset.type"]._get_by_product(posted.invoice_line_ids.product_id)
         if asset_types:
-            types = self.env["returnable.asset.type"].browse([t.id for t in asset_types.values()])
+            types = self.env["returnable.asset.type"].sudo().browse([t.id for t in asset_types.values()])
             self.env["returnable.asset.balance"]._recompute(posted.partner_id, types)
         return posted

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_is_zero
 
 
@@ -11,7 +11,7 @@ class ReturnableAssetBalance(models.Model):
 
     _name = "returnable.asset.balance"
     _description = "Returnable Asset Balance"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "reverse.logistics.flow.mixin"]
     _order = "oldest_date, partner_id"
     _rec_name = "partner_id"
 
@@ -115,15 +115,20 @@ class ReturnableAssetBalance(models.Model):
 
     @api.model
     def _recompute(self, partners, asset_types=None):
-        """Rebuild the balances of these partners (for these asset types, else all)."""
+        """Rebuild the balances of these partners (for these asset types, else all).
+
+        Balances are derived from moves and invoices, so the system writes them, whoever's transfer or
+        invoice triggered the rebuild; users never write their quantities (see write()).
+        """
+        balances = self.sudo()
         partners = partners.commercial_partner_id
-        asset_types = asset_types or self.env["returnable.asset.type"].search([])
+        asset_types = (asset_types or balances.env["returnable.asset.type"].search([])).sudo()
         if not partners or not asset_types:
-            return self.browse()
+            return balances.browse()
         now = fields.Datetime.now()
         state = defaultdict(lambda: {"out": [], "back": 0.0, "lost": 0.0, "surplus": 0.0, "damaged": 0.0,
                                      "returns": []})
-        for partner_id, type_id, date, kind, qty, condition in self._get_asset_flows(partners, asset_types):
+        for partner_id, type_id, date, kind, qty, condition in balances._get_asset_flows(partners, asset_types):
             entry = state[partner_id, type_id]
             if kind == "out":
                 entry["out"].append([date, qty])
@@ -134,22 +139,22 @@ class ReturnableAssetBalance(models.Model):
                 entry["returns"].append((date, qty))
                 if kind == "back" and condition in ("repair", "scrap"):
                     entry["damaged"] += qty
-        deposits = self._get_deposit_quantities(partners, asset_types)
-        existing = {(b.partner_id.id, b.asset_type_id.id): b for b in self.search([
+        deposits = balances._get_deposit_quantities(partners, asset_types)
+        existing = {(b.partner_id.id, b.asset_type_id.id): b for b in balances.search([
             ("partner_id", "in", partners.ids), ("asset_type_id", "in", asset_types.ids)])}
         types = {t.id: t for t in asset_types}
         to_create = []
         for key in set(state) | set(existing) | set(deposits):
             entry = state[key]
             asset_type = types[key[1]]
-            vals = self._prepare_balance_vals(entry, asset_type, now)
+            vals = balances._prepare_balance_vals(entry, asset_type, now)
             charged, refunded = deposits.get(key, (0.0, 0.0))
             vals.update(deposit_qty_charged=charged, deposit_qty_refunded=refunded)
             if key in existing:
                 existing[key].write(vals)
             else:
                 to_create.append(dict(vals, partner_id=key[0], asset_type_id=key[1]))
-        return self.create(to_create) | self.browse([b.id for b in existing.values()])
+        return balances.create(to_create) | balances.browse([b.id for b in existing.values()])
 
     @api.model
     def _prepare_balance_vals(self, entry, asset_type, now):
@@ -239,7 +244,11 @@ class ReturnableAssetBalance(models.Model):
         return credit_notes
 
     def action_refund_deposits(self):
-        credit_notes = self._create_deposit_refunds()
+        """Manual refund of the deposits of returned units: an accounting act, for Billing users."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Refunding deposits by hand needs Invoicing rights."))
+        balances = self._recompute(self.partner_id, self.asset_type_id) & self.sudo()
+        credit_notes = balances._create_deposit_refunds()
         if not credit_notes:
             raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
         return True
@@ -275,4 +284,4 @@ class ReturnableAssetBalance(models.Model):
                 partner_ids=balance.partner_id.ids,
                 subtype_xmlid="mail.mt_comment",
             )
-            balance.write({"last_followup_aging": balance.aging, "date_last_followup": fields.Datetime.now()})
+            balance.sudo().write({"last_followup_aging": balance.aging, "date_last_followup": fields.Datetime.now()})

@@ -1,4 +1,4 @@
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 
@@ -69,12 +69,40 @@ class ReturnableAssetType(models.Model):
             total, count = trips.get(asset_type.product_id.id, (0, 0))
             asset_type.average_trips = total / count if count else 0.0
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        types = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return types
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "product_id" in vals or "active" in vals:
+            self.env.registry.clear_cache()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_clear_asset_products(self):
+        self.env.registry.clear_cache()
+
+    @api.model
+    @tools.ormcache()
+    def _get_asset_product_ids(self):
+        """Products that stand for an asset type, cached: every transfer and invoice asks, few carry assets."""
+        return frozenset(self.sudo().with_context(active_test=False).search([]).product_id.ids)
+
     @api.model
     def _get_by_product(self, products):
-        """{product: asset type} for the products that represent an asset."""
+        """{product: asset type} for the products that represent an asset.
+
+        Asset types are configuration that transfers and invoices of every user read: hooks call this
+        without Returns rights, hence sudo; products without an asset cost no query.
+        """
+        asset_product_ids = self._get_asset_product_ids()
+        products = products.filtered(lambda p: p.id in asset_product_ids)
         if not products:
             return {}
-        types = self.search([("product_id", "in", products.ids)])
+        types = self.sudo().search([("product_id", "in", products.ids)])
         return {t.product_id: t for t in types}
 
     @api.model

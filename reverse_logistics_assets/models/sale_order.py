@@ -14,7 +14,9 @@ class SaleOrder(models.Model):
     def _get_required_assets(self):
         self.ensure_one()
         required = defaultdict(int)
-        for line in self.order_line.filtered(lambda sol: not sol.display_type and not sol.is_returnable_asset):
+        lines = self.order_line.filtered(lambda sol: not sol.display_type and not sol.is_returnable_asset)
+        # Asset configuration is read whatever the salesperson's rights.
+        for line in lines.sudo():
             for rule in line.product_id.product_tmpl_id.returnable_asset_ids:
                 if rule.asset_type_id.company_id == self.company_id:
                     required[rule.asset_type_id] += rule._get_asset_quantity(line.product_uom_qty)

@@ -24,7 +24,7 @@ class StockMove(models.Model):
 
     def _check_asset_moves_deletable(self):
         asset_types = self.env["returnable.asset.type"]._get_by_product(self.product_id)
-        invoiced = self.filtered(
+        invoiced = self.sudo().filtered(
             lambda m: m.product_id in asset_types and m.sale_line_id.invoice_lines.filtered(
                 lambda aml: aml.parent_state == "posted"))
         if invoiced:

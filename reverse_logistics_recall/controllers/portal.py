@@ -16,11 +16,15 @@ class RecallPortal(CustomerPortal):
             consignee = self._recall_consignee(consignee_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        return self._render_notice(consignee, access_token, message=message)
+
+    def _render_notice(self, consignee, access_token, message=None, error=None):
         return request.render("reverse_logistics_recall.portal_recall_notice", {
             "consignee": consignee,
             "campaign": consignee.campaign_id,
             "access_token": access_token,
             "message": message,
+            "error": error,
             "page_name": "recall",
         })
 
@@ -32,10 +36,10 @@ class RecallPortal(CustomerPortal):
         except (AccessError, MissingError):
             return request.redirect("/my")
         try:
-            units = float(units_held or 0)
-            remedy = consignee.campaign_id.remedy_ids.filtered(lambda r: str(r.id) == str(remedy_id))
-            consignee._register_response(units, remedy, note)
-            message = "thanks"
-        except (ValueError, UserError):
-            message = "invalid"
-        return request.redirect(f"/my/recall/{consignee.id}?access_token={access_token or ''}&message={message}")
+            units = consignee._parse_units_held(units_held)
+            remedy = consignee._parse_remedy(remedy_id)
+            with request.env.cr.savepoint():
+                consignee._register_response(units, remedy, note)
+        except UserError as exc:
+            return self._render_notice(consignee, access_token, error=exc.args[0])
+        return request.redirect(f"/my/recall/{consignee.id}?access_token={access_token or ''}&message=thanks")

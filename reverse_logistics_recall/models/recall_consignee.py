@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -98,15 +100,53 @@ class RecallConsignee(models.Model):
     # ------------------------------------------------------------------
     # Answers
     # ------------------------------------------------------------------
+    _RESPONSE_NOTE_MAX_LENGTH = 2000
+
+    def _get_max_units_held(self):
+        """A consignee cannot hold more than was shipped to them and not yet retrieved."""
+        self.ensure_one()
+        return max(self.units_exposed - self.units_retrieved, 0.0)
+
+    def _parse_units_held(self, value):
+        """Units held as typed on the notice page: a finite, non-negative number."""
+        try:
+            units = float(value or 0)
+        except (TypeError, ValueError):
+            units = math.nan
+        if not math.isfinite(units):
+            raise UserError(self.env._("The number of units held must be a number."))
+        return units
+
+    def _parse_remedy(self, remedy_id):
+        """The remedy picked on the notice page; one the recall does not offer is refused."""
+        self.ensure_one()
+        if not remedy_id:
+            return self.env["recall.remedy"]
+        remedy = self.campaign_id.remedy_ids.filtered(lambda r: str(r.id) == str(remedy_id))
+        if not remedy:
+            raise UserError(self.env._("This remedy is not offered for this recall."))
+        return remedy
+
     def _register_response(self, units_held, remedy, note=False):
         """Record the consignee's answer: the last one stands, every one stays in the chatter."""
         self.ensure_one()
         if self.campaign_id.state not in ("active", "monitoring"):
             raise UserError(self.env._("This recall no longer takes answers."))
+        if not math.isfinite(units_held):
+            raise UserError(self.env._("The number of units held must be a number."))
         if units_held < 0:
             raise UserError(self.env._("The number of units held cannot be negative."))
+        max_units = self._get_max_units_held()
+        # A plain comparison: float_compare would overflow on a number such as 1e308.
+        if units_held - max_units > 1e-6:
+            raise UserError(self.env._(
+                "You cannot hold more than the %(max)s units delivered to you and not yet sent back.",
+                max=f"{max_units:g}"))
         if remedy and remedy not in self.campaign_id.remedy_ids:
             raise UserError(self.env._("This remedy is not offered for this recall."))
+        if note and len(note) > self._RESPONSE_NOTE_MAX_LENGTH:
+            raise UserError(self.env._(
+                "The comment is too long: %(max)s characters at most.", max=self._RESPONSE_NOTE_MAX_LENGTH))
         self.write({
             "units_held": units_held,
             "remedy_id": remedy.id,
@@ -141,7 +181,9 @@ class RecallConsignee(models.Model):
                 warehouses[campaign.company_id] = self.env["stock.warehouse"].search(
                     [("company_id", "=", campaign.company_id.id)], limit=1)
             warehouse = warehouses[campaign.company_id]
-            returns |= returns.create({
+            # A recall return is the campaign's decision: created and approved by the system for the
+            # Recall Manager, who need not be a Returns Manager.
+            returns |= returns.sudo().create({
                 "partner_id": consignee.partner_id.id,
                 "return_type": "recall",
                 "company_id": campaign.company_id.id,
@@ -151,8 +193,8 @@ class RecallConsignee(models.Model):
                 "recall_consignee_id": consignee.id,
                 "line_ids": [fields.Command.create(vals) for vals in lines],
             })
-        returns.action_approve()
-        return returns
+        returns.sudo()._action_approve()
+        return returns.sudo(False)
 
     def _prepare_return_line_vals(self):
         """One line per exposed lot, tied to the delivery move so the refund reverses the right invoice."""

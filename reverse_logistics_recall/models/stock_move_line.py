@@ -58,7 +58,8 @@ class StockMoveLine(models.Model):
         )
         if not leaving:
             return
-        campaigns = self.env["recall.campaign"]._get_blocking_campaigns(leaving.lot_id)
+        # Any warehouse user may try to move the stock; the recall itself is read as the system.
+        campaigns = self.env["recall.campaign"].sudo()._get_blocking_campaigns(leaving.lot_id)
         if campaigns:
             blocked = leaving.filtered(lambda ml: any(ml.lot_id in c._get_affected_lots() for c in campaigns))
             raise UserError(self.env._(

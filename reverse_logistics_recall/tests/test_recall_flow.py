@@ -298,3 +298,16 @@ class TestRecallPortal(HttpCase):
         })
         consignee.invalidate_recordset()
         self.assertEqual(consignee.units_held, 7)
+        # Nonsense answers are refused with a message, and the last good answer stands.
+        for units, remedy, expected in (("nan", remedies[0].id, "must be a number"),
+                                        ("1e308", remedies[0].id, "cannot hold more than"),
+                                        ("-1", remedies[0].id, "cannot be negative"),
+                                        ("2", 999999, "not offered")):
+            page = self.url_open(f"/my/recall/{consignee.id}/answer", data={
+                "access_token": consignee.access_token, "units_held": units, "remedy_id": str(remedy),
+                "csrf_token": Request.csrf_token(self),
+            })
+            self.assertIn(expected, page.text, units)
+            consignee.invalidate_recordset()
+            self.assertEqual(consignee.units_held, 7)
+            self.assertEqual(consignee.remedy_id, remedies[0])

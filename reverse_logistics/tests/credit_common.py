@@ -1,0 +1,86 @@
+from odoo import Command
+from odoo.tests import new_test_user
+
+from .common import ReverseLogisticsCommon
+
+
+class CreditCommon(ReverseLogisticsCommon):
+    """Sales delivered and invoiced in steps, and the people who run a return."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = {"company_id": cls.company.id, "company_ids": cls.company.ids}
+        cls.clerk = new_test_user(
+            cls.env, login="rl_credit_clerk",
+            groups="stock.group_stock_user,reverse_logistics.group_return_user", **company)
+        cls.returns_manager = new_test_user(
+            cls.env, login="rl_credit_manager",
+            groups="stock.group_stock_user,reverse_logistics.group_return_manager", **company)
+        cls.accountant = new_test_user(
+            cls.env, login="rl_credit_accountant",
+            groups="account.group_account_invoice,reverse_logistics.group_return_user", **company)
+
+    @classmethod
+    def _order(cls, lines, partner=None, **vals):
+        """A confirmed sale of [(product, qty, price, discount, taxes)] (taxes: a recordset)."""
+        order = cls.env["sale.order"].create({
+            "partner_id": (partner or cls.partner).id,
+            "company_id": cls.company.id,
+            "warehouse_id": cls.warehouse.id,
+            "order_line": [
+                Command.create({
+                    "product_id": product.id, "product_uom_qty": qty, "price_unit": price,
+                    "discount": discount,
+                    # None: the product's taxes, mapped by the fiscal position, as Odoo sets them.
+                    **({"tax_id": [Command.set(taxes.ids)]} if taxes is not None else {}),
+                    **({"product_uom": uom.id} if uom else {}),
+                })
+                for product, qty, price, discount, taxes, *rest in lines
+                for uom in [rest[0] if rest else None]
+            ],
+            **vals,
+        })
+        order.action_confirm()
+        return order
+
+    def _deliver(self, order, qty_by_product=None):
+        """Validate the open delivery, for the given quantities (backorder for the rest)."""
+        picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")
+                                             and p.picking_type_code == "outgoing")
+        picking.action_assign()
+        return self._receive(picking, qty_by_product)
+
+    def _invoice(self, order):
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return invoice
+
+    def _credited_by_invoice_line(self, invoice_line):
+        """Units credited against an invoice line by any credit note (read from the journal)."""
+        refunds = invoice_line.sale_line_ids.invoice_lines.filtered(
+            lambda aml: aml.move_id.move_type == "out_refund" and aml.parent_state == "posted"
+            and aml.refunded_invoice_line_id == invoice_line)
+        return sum(refunds.mapped("quantity"))
+
+    def _return_as(self, user, sale, qty=None, reason=None, **vals):
+        """The return the user creates from the delivery of a sale, as he would."""
+        pickings = sale.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done")
+        env = self.env(user=user)
+        ret = env["return.order"].browse(env["return.order"]._create_from_moves(
+            env["stock.move"].browse(pickings.move_ids.ids), sale.partner_id.with_env(env),
+            sale_order=sale.with_env(env))["res_id"])
+        if vals:
+            ret.write(vals)
+        ret.line_ids.write({"reason_id": (reason or self.reason_unwanted).id})
+        if qty is not None:
+            # The user spreads the units over the lines offered (one per delivered move), in order.
+            left = qty
+            for line in ret.line_ids:
+                take = min(left, line.product_uom_qty)
+                left -= take
+                if take:
+                    line.product_uom_qty = take
+                else:
+                    line.unlink()
+        return ret
