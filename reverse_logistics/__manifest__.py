@@ -41,6 +41,8 @@
         "views/return_portal_templates.xml",
         "report/return_product_rate_report_views.xml",
         "views/reverse_logistics_menus.xml",
+        "views/weee_views.xml",
+        "report/weee_register_views.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

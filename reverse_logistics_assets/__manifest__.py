@@ -13,6 +13,7 @@
         "data/returnable_asset_data.xml",
         "views/returnable_asset_views.xml",
         "report/returnable_asset_statement.xml",
+        "report/packaging_reuse_register_views.xml",
     ],
     "demo": [
         "demo/returnable_asset_demo.xml",

@@ -7,11 +7,13 @@ from . import return_grade
 from . import return_grade_checklist
 from . import return_grade_question
 from . import return_disposition
+from . import return_disposition_weee
 from . import return_disposition_rule
 from . import return_order
 from . import return_order_line
 from . import return_order_resolution
 from . import return_order_line_invoicing
+from . import return_order_weee
 from . import return_grading
 from . import return_grading_answer
 from . import return_grading_station
@@ -26,3 +28,4 @@ from . import sale_order_line
 from . import stock_scrap
 from . import repair_order
 from . import product_template
+from . import product_template_weee

@@ -22,6 +22,7 @@ class ReturnDispositionRule(models.Model):
         string="Return Types", help="Comma-separated return types (customer, distributor, warranty, recall). "
         "Empty: any.",
     )
+    # In company currency, as graded units' unit values are.
     min_unit_value = fields.Float(string="Unit Value From", digits="Product Price")
     max_unit_value = fields.Float(string="Unit Value To", digits="Product Price", help="0: no upper bound.")
     mode = fields.Selection(

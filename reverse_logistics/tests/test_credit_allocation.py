@@ -199,3 +199,48 @@ class TestCreditAllocation(CreditCommon):
         self._receive(backorder.with_user(self.clerk))
         self.assertEqual(self._quant_qty(self.product_lot, self.triage_location, lot), 3)
         self.assertEqual(ret.line_ids.qty_refunded, 3)
+
+    def test_down_payment_deducted_on_the_final_invoice(self):
+        order = self._order([(self.product, 10, 100.0, 0.0, self.tax)])
+        wizard = self.env["sale.advance.payment.inv"].with_context(
+            active_model="sale.order", active_ids=order.ids).create({
+                "advance_payment_method": "percentage", "amount": 50})
+        wizard.create_invoices()
+        down = order.invoice_ids
+        down.action_post()
+        self._deliver(order)
+        final = order._create_invoices(final=True)
+        final.action_post()
+        # 10 x 115.00 less the 50% down payment of 575.00.
+        self.assertAlmostEqual(final.amount_total, r2(10 * 115.0) - r2(5 * 115.0))
+        product_line = order.order_line.filtered(lambda sol: sol.product_id == self.product)
+        ret = self._return_as(self.clerk, order, qty=3, reason=self.reason_defect)
+        ret.action_submit()
+        self._receive(ret.receipt_ids.with_user(self.clerk))
+        note = ret.sudo().credit_note_ids
+        self.assertEqual(note.reversed_entry_id, final)
+        self.assertAlmostEqual(note.amount_total, r2(3 * 115.0), msg="the units at their price, as Odoo would")
+        self.assertEqual(note.invoice_line_ids.sale_line_ids, product_line)
+        self.assertEqual(product_line.qty_invoiced, 7)
+        self.assertEqual(product_line.qty_delivered, 7)
+        down_line = order.order_line.filtered(lambda sol: sol.is_downpayment and not sol.display_type)
+        self.assertEqual(down_line.qty_invoiced, 0, "the down payment stays deducted")
+
+    def test_ordered_quantities_invoiced_before_delivery(self):
+        product = self._create_rl_product("Ordered Policy Machine", cost=60.0, price=100.0, invoice_policy="order")
+        self._stock_in(product, 10)
+        order = self._order([(product, 10, 100.0, 0.0, self.tax)])
+        invoice = self._invoice(order)
+        self._deliver(order, {product: 6})
+        ret = self._return_as(self.clerk, order, qty=4, reason=self.reason_defect)
+        ret.action_submit()
+        self._receive(ret.receipt_ids.with_user(self.clerk))
+        note = ret.sudo().credit_note_ids
+        self.assertEqual(note.reversed_entry_id, invoice)
+        self.assertAlmostEqual(note.amount_total, r2(4 * 115.0))
+        sale_line = order.order_line
+        self.assertEqual(sale_line.qty_delivered, 2)
+        self.assertEqual(sale_line.qty_invoiced, 6)
+        # Odoo invoices ordered quantities: the 4 credited units are to invoice again unless the
+        # ordered quantity is lowered, as after any credit note on such a line.
+        self.assertEqual(sale_line.qty_to_invoice, 4)

@@ -1,1 +1,2 @@
 from . import test_returnable_assets
+from . import test_packaging_register

@@ -1,0 +1,1 @@
+from . import packaging_reuse_register
