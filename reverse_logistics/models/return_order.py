@@ -657,12 +657,12 @@ class ReturnOrder(models.Model):
     @api.model
     def _get_returnable_lines(self, moves):
         """[(line values, returnable quantity)] of the delivered (move, lot) pairs with units left to return."""
-        lines = []
-        for vals in self._get_returnable_candidates(moves):
-            qty = self.env["return.order.line"].new(vals)._get_returnable_qty()
-            if qty:
-                lines.append((vals, qty))
-        return lines
+        candidates = self._get_returnable_candidates(moves)
+        lines = self.env["return.order.line"]
+        for vals in candidates:
+            lines |= lines.new(vals)
+        returnable = lines._get_returnable_quantities()
+        return [(vals, returnable[line]) for vals, line in zip(candidates, lines, strict=True) if returnable[line]]
 
     @api.model
     def _prepare_order_vals(self, partner, line_vals, sale_order=None, picking=None):
@@ -680,20 +680,32 @@ class ReturnOrder(models.Model):
         return order_vals
 
     @api.model
-    def _create_from_moves(self, moves, partner, sale_order=None, picking=None):
-        line_vals = [dict(vals, product_uom_qty=qty) for vals, qty in self._get_returnable_lines(moves)]
-        if not line_vals:
+    def _prepare_create_wizard_vals(self, sale_order=None, picking=None, partner=None):
+        document = picking or sale_order or self.env["sale.order"]
+        return {
+            "sale_order_id": sale_order.id if sale_order else False,
+            "picking_id": picking.id if picking else False,
+            "partner_id": (partner or document.partner_id).id,
+            "company_id": document.company_id.id or self.env.company.id,
+        }
+
+    @api.model
+    def _action_open_create_wizard(self, sale_order=None, picking=None):
+        wizard = self.env["return.order.create"].create(self._prepare_create_wizard_vals(sale_order, picking))
+        if not wizard.line_ids:
             raise UserError(self.env._(
                 "Nothing left to return: every delivered unit was already returned or is being returned."
             ))
-        order = self.create(self._prepare_order_vals(partner, line_vals, sale_order, picking))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "return.order",
-            "res_id": order.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id("reverse_logistics.action_return_order_create")
+        action["res_id"] = wizard.id
+        return action
+
+    @api.model
+    def _create_from_moves(self, moves, partner, sale_order=None, picking=None):
+        """A draft return of every unit still returnable from these moves (the wizard's Return All)."""
+        wizard = self.env["return.order.create"].create(
+            dict(self._prepare_create_wizard_vals(sale_order, picking, partner), move_ids=moves.ids))
+        return wizard.action_create_return_all()
 
     # ------------------------------------------------------------------
     # Portal requests
@@ -717,10 +729,10 @@ class ReturnOrder(models.Model):
     _CUSTOMER_NOTE_MAX_LENGTH = 2000
 
     @api.model
-    def _prepare_portal_return_vals(self, sale_order, line_vals, note, resolution="refund"):
+    def _prepare_portal_return_vals(self, sale_order, note, resolution="refund"):
+        """What the portal adds to the return the wizard prepares for the order."""
         # Plain text, never HTML: what a customer types is shown to the returns team as written.
-        return dict(self._prepare_order_vals(sale_order.partner_id, line_vals, sale_order),
-                    resolution=resolution, customer_note=(note or "").strip() or False)
+        return {"resolution": resolution, "customer_note": (note or "").strip() or False}
 
     @api.model
     def _create_from_portal(self, sale_order, quantities, reason, note=False, resolution="refund"):
@@ -736,16 +748,17 @@ class ReturnOrder(models.Model):
         if note and len(note) > self._CUSTOMER_NOTE_MAX_LENGTH:
             raise UserError(self.env._(
                 "Your note is too long: %(max)s characters at most.", max=self._CUSTOMER_NOTE_MAX_LENGTH))
-        line_vals = []
-        for candidate in self._get_portal_candidates(sale_order):
-            qty = quantities.get(candidate["key"]) or 0.0
-            if qty < 0:
-                raise UserError(self.env._("Quantities to return cannot be negative."))
-            if qty:
-                line_vals.append(dict(candidate["vals"], product_uom_qty=qty, reason_id=reason.id))
-        if not line_vals:
+        if any(qty < 0 for qty in quantities.values()):
+            raise UserError(self.env._("Quantities to return cannot be negative."))
+        wizard = self.env["return.order.create"].create(self._prepare_create_wizard_vals(sale_order))
+        wizard._set_quantities({
+            line: quantities[key] for line in wizard.line_ids
+            if (key := f"{line.origin_move_id.id}-{line.lot_id.id or 0}") in quantities
+        })
+        if not wizard._get_requested_lines():
             raise UserError(self.env._("Choose at least one item to return."))
-        order = self.create(self._prepare_portal_return_vals(sale_order, line_vals, note, resolution))
+        wizard.reason_id = reason
+        order = wizard._create_return_order(self._prepare_portal_return_vals(sale_order, note, resolution))
         order.message_post(body=self.env._("Requested by the customer on the portal."))
         order.action_submit()
         return order
