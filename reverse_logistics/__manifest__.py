@@ -26,6 +26,7 @@
         "data/return_disposition_rule_data.xml",
         "wizard/return_policy_override_views.xml",
         "wizard/return_order_reject_views.xml",
+        "wizard/return_order_create_views.xml",
         "views/return_order_views.xml",
         "views/return_order_line_views.xml",
         "views/return_policy_views.xml",

@@ -94,7 +94,7 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         if salesperson:
             sale.user_id = salesperson
         ret = self.env["return.order"].with_user(user).browse(
-            sale.with_user(user).action_create_return_order()["res_id"])
+            self._click_return_all(sale.with_user(user))["res_id"])
         ret.line_ids.write({"product_uom_qty": qty, "reason_id": self.reason_defect.id})
         ret.action_submit()
         return ret, invoice
@@ -258,7 +258,7 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         # From a sale order, in the form too: quantities only, prices come from the invoice.
         sale, _delivery, _invoice = self._sell([(self.product, 2, 90.0, 10.0)])
         ret = self.env["return.order"].with_user(clerk).browse(
-            sale.with_user(clerk).action_create_return_order()["res_id"])
+            self._click_return_all(sale.with_user(clerk))["res_id"])
         with Form(ret) as form:
             with form.line_ids.edit(0) as line:
                 line.product_uom_qty = 1
@@ -314,7 +314,7 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         manager = self.users["returns_manager"]
         sale, _delivery, _invoice = self._sell([(self.product, 2, 100.0, 0.0)])
         ret = self.env["return.order"].with_user(clerk).browse(
-            sale.with_user(clerk).action_create_return_order()["res_id"])
+            self._click_return_all(sale.with_user(clerk))["res_id"])
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             ret.write({"date_request": "2020-01-01 00:00:00"})
         ret.write({"return_type": "warranty"})

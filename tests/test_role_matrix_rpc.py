@@ -16,7 +16,7 @@ class TestRoleMatrixRpc(ReverseLogisticsCommon, HttpCase):
         )
         cls._stock_in(cls.product, 5)
         cls.sale, _delivery, _invoice = cls._sell([(cls.product, 1, 115.0, 0.0)])
-        cls.ret = cls.env["return.order"].browse(cls.sale.action_create_return_order()["res_id"])
+        cls.ret = cls.env["return.order"].browse(cls._click_return_all(cls.sale)["res_id"])
         cls.ret.line_ids.reason_id = cls.reason_defect
         cls.ret.action_submit()
 

@@ -10,11 +10,17 @@ from . import return_disposition
 from . import return_disposition_weee
 from . import return_disposition_rule
 from . import return_order
+from . import return_order_creation
+from . import return_order_receipt
 from . import return_order_line
 from . import return_order_resolution
+from . import return_order_grading
 from . import return_order_line_invoicing
 from . import return_order_weee
 from . import return_grading
+from . import return_grading_decision
+from . import return_grading_disposition
+from . import return_grading_refurbish
 from . import return_grading_answer
 from . import return_grading_station
 from . import stock_warehouse

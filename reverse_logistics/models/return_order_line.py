@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 
 class ReturnOrderLine(models.Model):
@@ -182,9 +182,10 @@ class ReturnOrderLine(models.Model):
         "order_id.policy_id.non_returnable_categ_ids", "order_id.policy_id.lot_match_required",
     )
     def _compute_policy_problems(self):
+        returnable_by_line = self.filtered("product_id")._get_returnable_quantities()
         for line in self:
             messages = [msg for _code, msg in line._get_policy_problems()]
-            returnable = line._get_returnable_qty() if line.product_id else None
+            returnable = returnable_by_line.get(line)
             if returnable is not None and float_compare(
                 line.product_uom_qty, returnable, precision_rounding=line.product_uom_id.rounding
             ) > 0:
@@ -206,6 +207,9 @@ class ReturnOrderLine(models.Model):
 
     @api.constrains("product_uom_qty", "origin_move_id", "sale_line_id", "lot_id")
     def _check_returnable_quantity(self):
+        live = self.filtered(lambda ln: ln.state not in ("cancel", "rejected"))
+        live._lock_origin_moves()
+        returnable_by_line = live._get_returnable_quantities()
         for line in self:
             if line.state in ("cancel", "rejected"):
                 continue
@@ -219,7 +223,7 @@ class ReturnOrderLine(models.Model):
                     "no more decimals than the unit's rounding).",
                     product=line.product_id.display_name, uom=line.product_uom_id.name, qty=line.product_uom_qty,
                 ))
-            returnable = line._get_returnable_qty()
+            returnable = returnable_by_line[line]
             if returnable is not None and float_compare(
                 line.product_uom_qty, returnable, precision_rounding=line.product_uom_id.rounding
             ) > 0:
@@ -318,8 +322,12 @@ class ReturnOrderLine(models.Model):
             return self.qty_received
         return self.product_uom_qty
 
-    def _get_returnable_qty(self):
-        """Delivered minus returned (by Odoo's return wizard or by other returns); None: no origin."""
+    def _get_returnable_qty(self, others=None):
+        """Delivered minus returned (by Odoo's return wizard or by other returns); None: no origin.
+
+        `others`: the live return lines that may compete with this one (any superset will do), as found
+        by `_get_competing_lines`; searched for this line alone when not given.
+        """
         self.ensure_one()
         moves = self._get_origin_moves()
         if not moves:
@@ -345,20 +353,41 @@ class ReturnOrderLine(models.Model):
             )
         else:
             returned -= sum(m.product_uom._compute_quantity(m.quantity, self.product_uom_id) for m in resent)
-        domain = [
-            ("id", "not in", self.ids),
-            ("state", "not in", ("cancel", "rejected")),
-            "|", ("origin_move_id", "in", moves.ids),
-            ("sale_line_id", "=", self.sale_line_id.id or -1),
-        ]
-        if lot:
-            domain.append(("lot_id", "=", lot.id))
-        others = self.search(domain)
+        if others is None:
+            others = self._get_competing_lines()
+        others = others.filtered(lambda o: o._origin != self._origin and (
+            o.origin_move_id in moves or (self.sale_line_id and o.sale_line_id == self.sale_line_id))
+            and (not lot or o.lot_id == lot))
         if self.origin_move_id:
             # A line tied to one move only competes with lines of that move.
             others = others.filtered(lambda o: not o.origin_move_id or o.origin_move_id == self.origin_move_id)
         returned += sum(other._get_reserved_qty() for other in others)
         return float_round(max(delivered - returned, 0.0), precision_rounding=self.product_uom_id.rounding)
+
+    def _get_competing_lines(self):
+        """Live return lines on the delivered moves or sale lines of these lines, in one search."""
+        moves = self.env["stock.move"].union(*(line._get_origin_moves() for line in self))
+        if not moves:
+            return self.browse()
+        return self.search([
+            ("state", "not in", ("cancel", "rejected")),
+            "|", ("origin_move_id", "in", moves.ids), ("sale_line_id", "in", self.sale_line_id.ids),
+        ])
+
+    def _get_returnable_quantities(self):
+        """{line: returnable quantity or None} for all these lines, with one search of the competing ones."""
+        others = self._get_competing_lines()
+        return {line: line._get_returnable_qty(others) for line in self}
+
+    def _lock_origin_moves(self):
+        """Serialize returns of the same delivered moves. Two requests that each see only committed lines
+        could together ask for more than was delivered; touching the moves' rows makes the later one wait
+        and then fail with a serialization error, which Odoo retries in a fresh transaction: the retry sees
+        the winner's lines and refuses what is no longer returnable, with the usual message."""
+        moves = self.env["stock.move"].union(*(line._get_origin_moves() for line in self))
+        if moves:
+            self.env.cr.execute(SQL(
+                "UPDATE stock_move SET write_date = write_date WHERE id IN %s", tuple(sorted(moves.ids))))
 
     def _get_delivery_date(self):
         moves = self._get_origin_moves()

@@ -204,3 +204,18 @@ class ReturnOrder(models.Model):
         for order in self.filtered(lambda o: o.state == "received"):
             if order._is_resolved():
                 order.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+    def _is_restocking_fee_charged(self):
+        """Hook: recalls and warranty claims never pay a restocking fee."""
+        self.ensure_one()
+        return self.return_type in ("customer", "distributor")
+
+    def _get_resolution_base_field(self):
+        """The line quantity the resolution pays for at this order's policy step (or the manual button's)."""
+        self.ensure_one()
+        if self.env.context.get("return_resolution_base_field"):
+            return self.env.context["return_resolution_base_field"]
+        return "product_uom_qty" if self.policy_id.refund_step == "approval" else "qty_received"

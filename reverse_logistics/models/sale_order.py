@@ -25,10 +25,9 @@ class SaleOrder(models.Model):
         return res
 
     def action_create_return_order(self):
-        """Open a draft return pre-filled with what is still returnable from this order."""
+        """Choose what comes back from this order, as Odoo's Return does for a delivery."""
         self.ensure_one()
-        moves = self.order_line.move_ids
-        return self.env["return.order"]._create_from_moves(moves, partner=self.partner_id, sale_order=self)
+        return self.env["return.order"]._action_open_create_wizard(sale_order=self)
 
     def action_view_return_orders(self):
         return self.env["return.order"]._action_view_records(

@@ -55,10 +55,8 @@ class StockPicking(models.Model):
                 ))
 
     def action_create_return_order(self):
-        """Open a draft return pre-filled with what is still returnable from this delivery."""
+        """Choose what comes back from this delivery."""
         self.ensure_one()
         if self.picking_type_code != "outgoing" or self.state != "done":
             raise UserError(self.env._("Returns can only be created from done deliveries."))
-        return self.env["return.order"]._create_from_moves(
-            self.move_ids, partner=self.partner_id, sale_order=self.sale_id, picking=self,
-        )
+        return self.env["return.order"]._action_open_create_wizard(sale_order=self.sale_id, picking=self)

@@ -89,8 +89,15 @@ class ReverseLogisticsCommon(ValuationReconciliationTestCommon):
             invoice_move.action_post()
         return order, picking, invoice_move
 
+    @staticmethod
+    def _click_return_all(document):
+        """The document's Return button, then Return All in the wizard: the action opening the draft."""
+        action = document.action_create_return_order()
+        wizard = document.env[action["res_model"]].browse(action["res_id"])
+        return wizard.action_create_return_all()
+
     def _new_return(self, sale_order, qty=None, reason=None, **vals):
-        action = sale_order.action_create_return_order()
+        action = self._click_return_all(sale_order)
         ret = self.env["return.order"].browse(action["res_id"])
         if vals:
             ret.write(vals)

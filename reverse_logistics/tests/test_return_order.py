@@ -329,7 +329,7 @@ class TestReturnOrderFlow(ReverseLogisticsCommon):
         self.assertEqual(self._quant_qty(self.product, self.triage_location), 30)
 
     def test_create_from_delivery(self):
-        action = self.delivery.action_create_return_order()
+        action = self._click_return_all(self.delivery)
         ret = self.env["return.order"].browse(action["res_id"])
         self.assertEqual(ret.picking_id, self.delivery)
         self.assertEqual(ret.sale_order_id, self.sale)

@@ -1,0 +1,326 @@
+from collections import defaultdict
+
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero
+
+
+class ReturnGrading(models.Model):
+    _inherit = "return.grading"
+
+    # ------------------------------------------------------------------
+    # Execution
+    # ------------------------------------------------------------------
+    def action_dispose(self):
+        """Execute the dispositions of these units in batch: all of them move, or none."""
+        if not self:
+            return True
+        already = self.filtered(lambda g: g.state != "graded")
+        if already:
+            raise UserError(self.env._(
+                "These units were already dispositioned:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in already),
+            ))
+        self.filtered(lambda g: not g.disposition_id).action_decide()
+        self._check_triage_availability()
+        by_operation = defaultdict(lambda: self.browse())
+        for grading in self:
+            by_operation[grading.operation] |= grading
+        for operation, gradings in by_operation.items():
+            getattr(gradings, f"_dispose_{operation}")()
+        self._record_disposition_values()
+        self.line_id.order_id._on_dispositioned()
+        return True
+
+    def _get_triage_location(self):
+        """Where the graded units wait: where the return received them."""
+        self.ensure_one()
+        return self.order_id._get_receipt_location()
+
+    def _check_triage_availability(self):
+        """Refuse the whole batch when triage holds fewer units than it must move."""
+        needed = defaultdict(float)
+        locations = self.env["stock.location"]
+        for grading in self:
+            location = grading._get_triage_location()
+            locations |= location
+            needed[grading.product_id, grading.lot_id, location] += grading.quantity
+        groups = self.env["stock.quant"]._read_group(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("location_id", "in", locations.ids),
+            ],
+            ["product_id", "lot_id", "location_id"],
+            ["quantity:sum", "reserved_quantity:sum"],
+        )
+        on_hand = defaultdict(float)
+        for product, lot, location, quantity, reserved in groups:
+            on_hand[product, lot, location] += quantity - reserved
+            if lot:  # a grading without lot may take any lot
+                on_hand[product, lot.browse(), location] += quantity - reserved
+        shortages = []
+        for (product, lot, location), qty in needed.items():
+            if float_compare(on_hand[product, lot, location], qty, precision_rounding=product.uom_id.rounding) < 0:
+                label = f"{product.display_name} ({lot.name})" if lot else product.display_name
+                shortages.append(self.env._(
+                    "- %(product)s: %(qty)s to move, %(available)s available in %(location)s",
+                    product=label, qty=qty, available=on_hand[product, lot, location],
+                    location=location.display_name,
+                ))
+        if shortages:
+            raise UserError(self.env._(
+                "Nothing was moved: triage does not hold the units to disposition.\n%(lines)s",
+                lines="\n".join(shortages),
+            ))
+
+    def _get_destination(self):
+        """Where this grading's units go, by operation, unless the disposition names a location."""
+        self.ensure_one()
+        if self.disposition_id.location_dest_id:
+            return self.disposition_id.location_dest_id
+        warehouse = self.warehouse_id
+        operation = self.operation
+        if operation in ("restock", "refurbish"):
+            return warehouse.lot_stock_id
+        if operation == "repackage":
+            return warehouse.repackage_location_id
+        if operation == "liquidate":
+            return warehouse.liquidation_location_id
+        if operation in ("recycle", "dispose"):
+            # None named: stock.scrap takes the company's scrap location, for a whole batch in one query.
+            return self.env["stock.location"]
+        return self.env.ref("stock.stock_location_suppliers")
+
+    def _prepare_disposition_move_vals(self, source, destination, picked=True, product=None, lot=None):
+        self.ensure_one()
+        product = product or self.product_id
+        lot = self.lot_id if lot is None else lot
+        return {
+            "name": self.name,
+            "product_id": product.id,
+            "product_uom": self.product_uom_id.id,
+            "product_uom_qty": self.quantity,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "company_id": self.company_id.id,
+            "origin": self.order_id.name,
+            "return_grading_id": self.id,
+            "picked": picked,
+            "move_line_ids": [Command.create({
+                "product_id": product.id,
+                "product_uom_id": self.product_uom_id.id,
+                "lot_id": lot.id,
+                "quantity": self.quantity,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "company_id": self.company_id.id,
+                "picked": picked,
+            })] if picked else [],
+        }
+
+    def _move_in_batch(self, picking_type_getter, source_getter, destination_getter, validate=True,
+                       partner_getter=None):
+        """One picking per (picking type, source, destination, partner), one move per grading."""
+        groups = defaultdict(lambda: self.browse())
+        for grading in self:
+            partner = partner_getter(grading) if partner_getter else self.env["res.partner"]
+            key = (picking_type_getter(grading), source_getter(grading), destination_getter(grading), partner)
+            groups[key] |= grading
+        pickings = self.env["stock.picking"]
+        for (picking_type, source, destination, partner), gradings in groups.items():
+            pickings |= pickings.create({
+                "picking_type_id": picking_type.id,
+                "partner_id": partner.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "origin": ", ".join(sorted(set(gradings.order_id.mapped("name")))),
+                "company_id": gradings.company_id[:1].id,
+                "move_ids": [Command.create(g._prepare_disposition_move_vals(source, destination, validate))
+                             for g in gradings],
+            })
+        if validate:
+            pickings._action_done()
+        return pickings
+
+    def _dispose_internal(self, done=True):
+        self._move_in_batch(
+            lambda g: g.warehouse_id.int_type_id,
+            lambda g: g._get_triage_location(),
+            lambda g: g._get_destination(),
+        )
+        self._mark_dispositioned(done=done)
+
+    def _dispose_restock(self):
+        self._dispose_internal()
+
+    def _dispose_liquidate(self):
+        self._dispose_internal()
+
+    def _dispose_repackage(self):
+        self._dispose_internal(done=False)
+
+    def action_repackaging_done(self):
+        """Repacked units leave the repackaging location for stock."""
+        todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
+        if todo != self:
+            raise UserError(self.env._("Only units being repackaged can be finished."))
+        todo._move_in_batch(
+            lambda g: g.warehouse_id.int_type_id,
+            lambda g: g._get_destination(),
+            lambda g: g.warehouse_id.lot_stock_id,
+        )
+        todo.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+        todo.line_id.order_id._on_dispositioned()
+        return True
+
+    def _dispose_recycle(self):
+        self._dispose_scrap()
+
+    def _dispose_dispose(self):
+        self._dispose_scrap()
+
+    def _prepare_scrap_vals(self):
+        self.ensure_one()
+        vals = {
+            "product_id": self.product_id.id,
+            "product_uom_id": self.product_uom_id.id,
+            "scrap_qty": self.quantity,
+            "lot_id": self.lot_id.id,
+            "location_id": self._get_triage_location().id,
+            "company_id": self.company_id.id,
+            "origin": self.order_id.name,
+            "return_grading_id": self.id,
+            "environmental_outcome": self.environmental_outcome,
+            "disposal_weight": self.weight,
+        }
+        destination = self._get_destination()
+        if destination:
+            vals["scrap_location_id"] = destination.id
+        return vals
+
+    def _dispose_scrap(self):
+        # stock.scrap posts the write-off through Odoo's own valuation for automated categories.
+        scraps = self.env["stock.scrap"].create([g._prepare_scrap_vals() for g in self])
+        scraps.do_scrap()
+        self._mark_dispositioned(done=True)
+
+    def _get_vendor(self):
+        self.ensure_one()
+        sellers = self.product_id.seller_ids.filtered(
+            lambda s: not s.company_id or s.company_id == self.company_id)
+        return sellers[:1]
+
+    def _dispose_return_to_vendor(self):
+        no_vendor = self.filtered(lambda g: not g._get_vendor())
+        if no_vendor:
+            raise UserError(self.env._(
+                "Return to vendor needs a vendor on the product:\n%(lines)s",
+                lines="\n".join(f"- {g.product_id.display_name}" for g in no_vendor),
+            ))
+        pickings = self._move_in_batch(
+            lambda g: g.warehouse_id.out_type_id,
+            lambda g: g._get_triage_location(),
+            lambda g: g._get_vendor().partner_id.property_stock_supplier,
+            validate=False,
+            partner_getter=lambda g: g._get_vendor().partner_id,
+        )
+        pickings.action_confirm()
+        pickings.action_assign()
+        for move in pickings.move_ids.filtered(lambda m: m.return_grading_id.lot_id):
+            move.move_line_ids.lot_id = move.return_grading_id.lot_id
+        by_vendor = defaultdict(lambda: self.browse())
+        for grading in self:
+            by_vendor[grading._get_vendor().partner_id] |= grading
+        for vendor, gradings in by_vendor.items():
+            credit_note = self.env["account.move"].sudo().with_company(gradings.company_id[:1]).create(
+                gradings._prepare_vendor_credit_note_vals(vendor))
+            gradings.sudo().vendor_credit_note_id = credit_note
+        self._mark_dispositioned(done=False)
+
+    def _get_purchase_price(self):
+        self.ensure_one()
+        seller = self._get_vendor()
+        return seller.currency_id._convert(
+            seller.price, self.currency_id, self.company_id, fields.Date.context_today(self),
+        ) if seller.price else self.product_id.standard_price
+
+    def _prepare_vendor_credit_note_vals(self, vendor):
+        return {
+            "move_type": "in_refund",
+            "partner_id": vendor.id,
+            "company_id": self.company_id[:1].id,
+            "invoice_origin": ", ".join(sorted(set(self.order_id.mapped("name")))),
+            "ref": self.env._("Returned to vendor"),
+            "invoice_line_ids": [Command.create({
+                "product_id": g.product_id.id,
+                "quantity": g.quantity,
+                "product_uom_id": g.product_uom_id.id,
+                "price_unit": g._get_purchase_price(),
+                "name": g.name,
+            }) for g in self],
+        }
+
+    def _on_disposition_cancelled(self, document):
+        """The repair or vendor shipment that was to end these units' disposition was cancelled:
+        the units never left triage, so they wait for a disposition again."""
+        gradings = self.filtered(lambda g: g.state == "dispositioned")
+        if not gradings:
+            return
+        credit_notes = gradings.vendor_credit_note_id
+        credit_notes.filtered(lambda m: m.state == "draft").sudo().button_cancel()
+        for order, units in gradings.grouped("order_id").items():
+            body = self.env._(
+                "%(document)s was cancelled: %(units)s wait for a disposition again.",
+                document=document, units=", ".join(units.mapped("name")))
+            posted = units.vendor_credit_note_id.filtered(lambda m: m.state == "posted")
+            if posted:
+                body += " " + self.env._(
+                    "Vendor credit note %(moves)s is posted already: reverse it if the vendor takes nothing back.",
+                    moves=", ".join(posted.mapped("name")))
+            order.message_post(body=body)
+        gradings.sudo().write({
+            "state": "graded", "date_dispositioned": False, "repair_id": False, "vendor_credit_note_id": False,
+            "processing_cost": 0.0, "recovery_value": 0.0, "co2_kg": 0.0, "landfill_weight": 0.0,
+        })
+
+    def _on_liquidation_sale_cancelled(self):
+        for grading in self.sudo():
+            grading.liquidation_line_id = False
+            grading.recovery_value = grading._compute_recovery_value()
+
+    def _on_vendor_shipment_done(self):
+        self.filtered(lambda g: g.state == "dispositioned").sudo().write({
+            "state": "done", "date_done": fields.Datetime.now(),
+        })
+        self.line_id.order_id._on_dispositioned()
+
+    def _mark_dispositioned(self, done):
+        now = fields.Datetime.now()
+        vals = {"state": "done" if done else "dispositioned", "date_dispositioned": now}
+        if done:
+            vals["date_done"] = now
+        self.sudo().write(vals)
+
+    def _compute_recovery_value(self):
+        """Expected value back: vendor credit at purchase price, else the graded value the channel realizes."""
+        self.ensure_one()
+        if self.operation == "return_to_vendor":
+            return self.quantity * self._get_purchase_price()
+        refurbished = self.product_id.refurbished_product_id
+        if self.operation == "refurbish" and refurbished:
+            # It sells as the refurbished product, at that product's price.
+            return self.quantity * refurbished.lst_price * self.disposition_id.recovery_share / 100.0
+        return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 \
+            * self.disposition_id.recovery_share / 100.0
+
+    def _record_disposition_values(self):
+        for grading in self:
+            disposition = grading.disposition_id
+            vals = {
+                "processing_cost": grading.quantity * disposition.processing_cost,
+                "co2_kg": grading.weight * disposition.co2_factor,
+                "landfill_weight": grading.weight if disposition.environmental_outcome == "landfill" else 0.0,
+            }
+            if float_is_zero(grading.recovery_value, precision_rounding=grading.currency_id.rounding):
+                vals["recovery_value"] = grading._compute_recovery_value()
+            grading.sudo().write(vals)
