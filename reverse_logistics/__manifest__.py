@@ -19,6 +19,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/return_reason_data.xml",
+        "data/return_type_data.xml",
         "data/product_data.xml",
         "data/return_policy_data.xml",
         "data/mail_activity_type_data.xml",

@@ -1,4 +1,6 @@
-from odoo import Command, api, models
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
 
 
 class ReturnOrder(models.Model):
@@ -90,9 +92,10 @@ class ReturnOrder(models.Model):
         approved = new_return(sale_2, {grinder: 1}, defect, resolution="exchange")
         approved.action_submit()
         # Draft waiting for a manager: above the auto-approval limit.
-        new_return(sale_3, {espresso: 5}, unwanted).action_submit()
+        waiting = new_return(sale_3, {espresso: 5}, unwanted)
+        waiting.action_submit()
         # Draft not yet submitted.
-        new_return(sale_4, {espresso: 1}, wrong)
+        draft = new_return(sale_4, {espresso: 1}, wrong)
         # Rejected.
         rejected = new_return(sale_1, {beans: 5}, unwanted)
         rejected._action_reject("Opened food product: not resellable.")
@@ -135,4 +138,41 @@ class ReturnOrder(models.Model):
         exchange.action_dispose()
         station.grade(distributor.line_ids.id, grade["B"].id, 3)
         station.grade(distributor.line_ids.id, grade["C"].id, 1)
+
+        # Spread over the last twelve weeks, oldest first, so that reports have a shape and cycle times
+        # are hours and days rather than the seconds the flows above took.
+        self._demo_spread_dates([
+            (done, 82), (credit, 68), (exchange, 55), (cancelled, 47), (rejected, 38), (distributor, 27),
+            (receiving, 16), (approved, 9), (waiting, 4), (draft, 1),
+        ])
         return True
+
+    @api.model
+    def _demo_spread_dates(self, orders_days_ago):
+        """Move each return's dates to `days_ago` days before now, each step some hours after the one
+        before it; only the dates the flow set are moved."""
+        now = fields.Datetime.now()
+        for index, (order, days_ago) in enumerate(orders_days_ago):
+            order = order.sudo()
+            start = now - timedelta(days=days_ago, hours=3 * index)
+            at = {"date_request": start}
+            at["date_submitted"] = start + timedelta(minutes=30)
+            at["date_approved"] = start + timedelta(hours=2 + index % 3)
+            at["date_cancel"] = at["date_approved"] + timedelta(days=2)
+            at["date_first_receipt"] = at["date_approved"] + timedelta(days=2 + index % 4, hours=5)
+            # A return received in several parcels gets its last one a few days after the first.
+            received_after = timedelta(days=3) if len(order.receipt_ids) > 1 else timedelta()
+            at["date_received"] = at["date_first_receipt"] + received_after
+            at["date_resolved"] = (
+                at["date_received"] + timedelta(hours=4) if order.date_first_receipt
+                else at["date_approved"] + timedelta(hours=1))
+            at["date_graded"] = at["date_first_receipt"] + timedelta(hours=20)
+            at["date_dispositioned"] = at["date_graded"] + timedelta(hours=30)
+            at["date_done"] = max(at["date_resolved"], at["date_received"]) + timedelta(hours=1)
+            order.write({field: date for field, date in at.items() if order[field]})
+            order.receipt_ids.filtered("date_done").write({"date_done": at["date_first_receipt"]})
+            for grading in order.grading_ids:
+                grading.write({
+                    field: at[field] if field != "date_done" else at["date_dispositioned"]
+                    for field in ("date_graded", "date_dispositioned", "date_done") if grading[field]
+                })

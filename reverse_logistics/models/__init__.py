@@ -1,5 +1,6 @@
 from . import reverse_logistics_flow_mixin
 from . import return_reason
+from . import return_type
 from . import return_policy
 from . import return_policy_fee
 from . import return_policy_category_window

@@ -18,10 +18,7 @@ class ReturnDispositionRule(models.Model):
     categ_ids = fields.Many2many(
         "product.category", string="Product Categories", help="Empty: any category (sub-categories match).",
     )
-    return_types = fields.Char(
-        string="Return Types", help="Comma-separated return types (customer, distributor, warranty, recall). "
-        "Empty: any.",
-    )
+    return_type_ids = fields.Many2many("return.type", string="Return Types", help="Empty: any return type.")
     # In company currency, as graded units' unit values are.
     min_unit_value = fields.Float(string="Unit Value From", digits="Product Price")
     max_unit_value = fields.Float(string="Unit Value To", digits="Product Price", help="0: no upper bound.")
@@ -44,6 +41,23 @@ class ReturnDispositionRule(models.Model):
                 raise ValidationError(self.env._(
                     "Rule %(rule)s needs the dispositions it may choose from.", rule=rule.name))
 
+    @api.model
+    def _get_rules_for(self, companies):
+        """The active rules that apply to these companies' units, in their order."""
+        return self.search([("company_id", "in", companies.ids + [False])])
+
+    def _find_decision(self, grading):
+        """(disposition, rule, why) of the first of these rules that matches the grading, else the
+        grade's default disposition (with an empty rule), else None."""
+        for rule in self:
+            if rule._matches(grading, grading.unit_value):
+                disposition, why = rule._decide(grading, grading.unit_value)
+                return disposition, rule, why
+        if grading.grade_id.default_disposition_id:
+            return (grading.grade_id.default_disposition_id, self.browse(),
+                    self.env._("Default disposition of grade %(grade)s", grade=grading.grade_id.name))
+        return None
+
     def _matches(self, grading, unit_value):
         self.ensure_one()
         if self.company_id and self.company_id != grading.company_id:
@@ -58,10 +72,8 @@ class ReturnDispositionRule(models.Model):
             ancestors = {int(c) for c in (grading.product_id.categ_id.parent_path or "").split("/") if c}
             if not ancestors & set(self.categ_ids.ids):
                 return False
-        if self.return_types:
-            types = {t.strip() for t in self.return_types.split(",")}
-            if grading.return_type not in types:
-                return False
+        if self.return_type_ids and grading.return_type not in self.return_type_ids.mapped("code"):
+            return False
         rounding = grading.currency_id.rounding
         if self.min_unit_value and float_compare(unit_value, self.min_unit_value, precision_rounding=rounding) < 0:
             return False

@@ -118,36 +118,52 @@ class ReturnGrading(models.Model):
             })] if picked else [],
         }
 
-    def _move_in_batch(self, picking_type_getter, source_getter, destination_getter, validate=True,
-                       partner_getter=None):
-        """One picking per (picking type, source, destination, partner), one move per grading."""
-        groups = defaultdict(lambda: self.browse())
+    # ------------------------------------------------------------------
+    # Disposition pickings, grouped like stock.move._key_assign_picking groups moves
+    # ------------------------------------------------------------------
+    def _get_disposition_picking_key(self, stage="dispose"):
+        """What this grading's units share with the others of one picking: (operation type, source,
+        destination, partner). `stage` is "dispose" when the disposition starts and "repackaged" when
+        repacked units go back to stock. Extensions may append to the key (and read it in
+        `_prepare_disposition_picking_vals`) to split pickings further."""
+        self.ensure_one()
+        warehouse = self.warehouse_id
+        no_partner = self.env["res.partner"]
+        if stage == "repackaged":
+            return warehouse.int_type_id, self._get_destination(), warehouse.lot_stock_id, no_partner
+        if self.operation == "return_to_vendor":
+            vendor = self._get_vendor().partner_id
+            return warehouse.out_type_id, self._get_triage_location(), vendor.property_stock_supplier, vendor
+        return warehouse.int_type_id, self._get_triage_location(), self._get_destination(), no_partner
+
+    def _prepare_disposition_picking_vals(self, key, picked=True):
+        """Values of the picking of these gradings, which share `key`: one move per grading."""
+        picking_type, source, destination, partner = key[:4]
+        return {
+            "picking_type_id": picking_type.id,
+            "partner_id": partner.id,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "origin": ", ".join(sorted(set(self.order_id.mapped("name")))),
+            "company_id": self.company_id[:1].id,
+            "move_ids": [Command.create(g._prepare_disposition_move_vals(source, destination, picked))
+                         for g in self],
+        }
+
+    def _create_disposition_pickings(self, stage="dispose", validate=True):
+        """One picking per key of `_get_disposition_picking_key`, validated at once unless told otherwise."""
+        groups = defaultdict(self.browse)
         for grading in self:
-            partner = partner_getter(grading) if partner_getter else self.env["res.partner"]
-            key = (picking_type_getter(grading), source_getter(grading), destination_getter(grading), partner)
-            groups[key] |= grading
-        pickings = self.env["stock.picking"]
-        for (picking_type, source, destination, partner), gradings in groups.items():
-            pickings |= pickings.create({
-                "picking_type_id": picking_type.id,
-                "partner_id": partner.id,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "origin": ", ".join(sorted(set(gradings.order_id.mapped("name")))),
-                "company_id": gradings.company_id[:1].id,
-                "move_ids": [Command.create(g._prepare_disposition_move_vals(source, destination, validate))
-                             for g in gradings],
-            })
+            groups[grading._get_disposition_picking_key(stage)] |= grading
+        pickings = self.env["stock.picking"].create([
+            gradings._prepare_disposition_picking_vals(key, picked=validate) for key, gradings in groups.items()
+        ])
         if validate:
             pickings._action_done()
         return pickings
 
     def _dispose_internal(self, done=True):
-        self._move_in_batch(
-            lambda g: g.warehouse_id.int_type_id,
-            lambda g: g._get_triage_location(),
-            lambda g: g._get_destination(),
-        )
+        self._create_disposition_pickings()
         self._mark_dispositioned(done=done)
 
     def _dispose_restock(self):
@@ -164,11 +180,7 @@ class ReturnGrading(models.Model):
         todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
         if todo != self:
             raise UserError(self.env._("Only units being repackaged can be finished."))
-        todo._move_in_batch(
-            lambda g: g.warehouse_id.int_type_id,
-            lambda g: g._get_destination(),
-            lambda g: g.warehouse_id.lot_stock_id,
-        )
+        todo._create_disposition_pickings(stage="repackaged")
         todo.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         todo.line_id.order_id._on_dispositioned()
         return True
@@ -217,13 +229,7 @@ class ReturnGrading(models.Model):
                 "Return to vendor needs a vendor on the product:\n%(lines)s",
                 lines="\n".join(f"- {g.product_id.display_name}" for g in no_vendor),
             ))
-        pickings = self._move_in_batch(
-            lambda g: g.warehouse_id.out_type_id,
-            lambda g: g._get_triage_location(),
-            lambda g: g._get_vendor().partner_id.property_stock_supplier,
-            validate=False,
-            partner_getter=lambda g: g._get_vendor().partner_id,
-        )
+        pickings = self._create_disposition_pickings(validate=False)
         pickings.action_confirm()
         pickings.action_assign()
         for move in pickings.move_ids.filtered(lambda m: m.return_grading_id.lot_id):

@@ -199,7 +199,7 @@ class ReturnOrder(models.Model):
             order.amount_untaxed = sum(order.line_ids.mapped("price_subtotal"))
             order.amount_restocking_fee = sum(order.line_ids.mapped("restocking_fee_amount"))
 
-    @api.depends("credit_note_ids.state", "credit_note_ids.amount_total_signed")
+    @api.depends("credit_note_ids.state", "credit_note_ids.amount_total_in_currency_signed")
     def _compute_amount_refunded(self):
         for order in self:
             posted = order.credit_note_ids.filtered(lambda m: m.state == "posted")

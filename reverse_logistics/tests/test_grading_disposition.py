@@ -431,6 +431,25 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         grading.action_decide()
         self.assertEqual(grading.disposition_rule_id, rule)
 
+    def test_rule_return_types(self):
+        rule = self.env["return.disposition.rule"].create({
+            "name": "Warranty claims go back to the vendor",
+            "sequence": 1,
+            "return_type_ids": [Command.set(self.env.ref("reverse_logistics.return_type_warranty").ids)],
+            "disposition_id": self.rtv.id,
+        })
+        ret = self._received_return(1)
+        grading = self._grade(ret, self.grade_a, 1)
+        grading.action_decide()
+        self.assertEqual(grading.disposition_id, self.restock, "a customer return is no warranty claim")
+        ret.sudo().return_type = "warranty"  # setup: the type is fixed once the return is submitted
+        grading.disposition_id = False
+        grading.action_decide()
+        self.assertEqual(grading.disposition_rule_id, rule)
+        self.assertEqual(grading.disposition_id, self.rtv)
+        with self.assertRaises(ValidationError):
+            self.env["return.type"].sudo().create({"name": "Gift", "code": "gift"})  # only data adds types
+
 
 @tagged("post_install", "-at_install", "is_query_count")
 class TestDispositionBatch(ReverseLogisticsCommon):
