@@ -15,6 +15,8 @@ from . import return_order_resolution
 from . import return_order_line_invoicing
 from . import return_order_weee
 from . import return_grading
+from . import reverse_logistics_batch
+from . import return_grading_batch
 from . import return_grading_answer
 from . import return_grading_station
 from . import stock_warehouse
