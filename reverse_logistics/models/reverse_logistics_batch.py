@@ -104,9 +104,10 @@ class ReverseLogisticsBatch(models.Model):
         row = self.env.cr.fetchone()
         if not row:
             return
-        batch = self.browse(row[0])
+        # The batch's bookkeeping is the system's; the chunk itself runs as the user who queued it.
+        batch = self.sudo().browse(row[0])
         done = batch._process_next_chunk()
-        remaining = sum(self.search([("state", "=", "queued")]).mapped(lambda b: b.total_count - b.done_count))
+        remaining = sum(self.sudo().search([("state", "=", "queued")]).mapped(lambda b: b.total_count - b.done_count))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
         if remaining and not done:
             # The chunk failed: try again in a minute rather than in a loop.

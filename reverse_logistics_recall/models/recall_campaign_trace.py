@@ -138,7 +138,7 @@ class RecallCampaign(models.Model):
             """,
             table=SCOPE_TABLE, digits=digits, trace=self._get_trace_query(self.lot_ids.ids, self.company_id.id),
         ))
-        lots = SQL("(SELECT ARRAY_AGG(DISTINCT lot_id) FROM %s WHERE kind IN ('consignee', 'supplier'))",
+        lots = SQL("(SELECT ARRAY_AGG(DISTINCT lot_id) FROM %s WHERE kind IN ('consignee', 'supplier'))::int[]",
                    SCOPE_TABLE)
         cr.execute(SQL(
             """
