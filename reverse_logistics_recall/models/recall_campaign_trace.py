@@ -124,7 +124,8 @@ class RecallCampaign(models.Model):
         cr.execute(SQL(
             """
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
-            SELECT t.kind::varchar AS kind, t.partner_id, t.location_id, t.product_id, t.lot_id, t.depth,
+            SELECT ROW_NUMBER() OVER () AS rid, t.kind::varchar AS kind, t.partner_id, t.location_id,
+                   t.product_id, t.lot_id, t.depth,
                    ROUND(t.shipped::numeric, %(digits)s) AS qty_shipped,
                    ROUND(t.returned::numeric, %(digits)s) AS qty_returned_before,
                    ROUND(CASE WHEN t.kind = 'consignee' THEN GREATEST(t.shipped - t.returned, 0.0) ELSE 0.0 END
@@ -138,113 +139,138 @@ class RecallCampaign(models.Model):
             """,
             table=SCOPE_TABLE, digits=digits, trace=self._get_trace_query(self.lot_ids.ids, self.company_id.id),
         ))
+        self._analyze_scope_table()
         lots = SQL("(SELECT ARRAY_AGG(DISTINCT lot_id) FROM %s WHERE kind IN ('consignee', 'supplier'))::int[]",
                    SCOPE_TABLE)
         cr.execute(SQL(
             """
             UPDATE %(table)s s SET refs = d.refs, date_first = d.date_first, date_last = d.date_last
               FROM (%(details)s) AS d(kind, partner_id, product_id, lot_id, refs, date_first, date_last)
-             WHERE d.kind = s.kind AND d.partner_id IS NOT DISTINCT FROM s.partner_id
+             WHERE d.kind = s.kind AND COALESCE(d.partner_id, 0) = COALESCE(s.partner_id, 0)
                AND d.product_id = s.product_id AND d.lot_id = s.lot_id
             """,
             table=SCOPE_TABLE, details=self._get_trace_details_query(lots, self.company_id.id),
         ))
         return (time.perf_counter() - start) * 1000.0
 
-    def _get_scope_match_sql(self, exposure, scope):
-        """Same exposure row: kind, partner, location, product and lot."""
-        return SQL(
-            "%(e)s.kind = %(s)s.kind AND %(e)s.partner_id IS NOT DISTINCT FROM %(s)s.partner_id"
-            " AND %(e)s.location_id IS NOT DISTINCT FROM %(s)s.location_id"
-            " AND %(e)s.product_id = %(s)s.product_id AND %(e)s.lot_id = %(s)s.lot_id",
-            e=SQL.identifier(exposure), s=SQL.identifier(scope),
-        )
+    def _analyze_scope_table(self):
+        # A fresh temporary table has no statistics: without them the planner joins it in nested loops.
+        self.env.cr.execute(SQL("ANALYZE %s", SCOPE_TABLE))
+
+    # Columns a trace sets on an exposure row, as (column in recall_exposure, column in the scope table).
+    _TRACE_COLUMNS = [
+        ("depth", "depth"), ("qty_shipped", "qty_shipped"), ("qty_returned_before", "qty_returned_before"),
+        ("qty_exposed", "qty_exposed"), ("qty_received", "qty_received"), ("qty_on_hand", "qty_on_hand"),
+        ('"references"', "refs"), ("date_first", "date_first"), ("date_last", "date_last"),
+    ]
 
     def _save_trace(self):
         """Write the scope table onto the campaign: consignees found for the first time, exposure rows
         added, changed or gone (rows that did not change are not written), the consignees' and the
         campaign's stored totals. Answers (units destroyed on site) stay on rows that remain.
-        Returns the counts the trace run and its message report."""
+
+        Rows are matched by their key (kind, partner, location, product, lot) in Python, and written by
+        id: the tables were just filled in this transaction, so the planner's statistics about them
+        cannot be trusted for joins. Returns the counts the trace run and its message report."""
         self.ensure_one()
         cr = self.env.cr
-        params = {
-            "table": SCOPE_TABLE, "campaign": self.id, "company": self.company_id.id, "uid": self.env.uid,
-            "now": self.env.cr.now(), "match": self._get_scope_match_sql("e", "s"),
-        }
-        # What changes, in the consignee rows, for the trace history.
-        cr.execute(SQL(
-            """
-            SELECT (SELECT COUNT(*) FROM recall_exposure e WHERE e.campaign_id = %(campaign)s
-                       AND e.kind = 'consignee'),
-                   (SELECT COUNT(*) FROM %(table)s s WHERE s.kind = 'consignee' AND NOT EXISTS (
-                       SELECT 1 FROM recall_exposure e WHERE e.campaign_id = %(campaign)s AND %(match)s)),
-                   (SELECT COUNT(*) FROM recall_exposure e WHERE e.campaign_id = %(campaign)s
-                       AND e.kind = 'consignee' AND NOT EXISTS (SELECT 1 FROM %(table)s s WHERE %(match)s)),
-                   (SELECT COUNT(*) FROM recall_exposure e JOIN %(table)s s ON %(match)s
-                     WHERE e.campaign_id = %(campaign)s AND e.kind = 'consignee'
-                       AND ROUND(e.qty_exposed - s.qty_exposed, 4) != 0)
-            """, **params))
-        before, added, removed, changed = cr.fetchone()
+        params = {"table": SCOPE_TABLE, "campaign": self.id, "company": self.company_id.id, "uid": self.env.uid,
+                  "now": self.env.cr.now()}
         # Consignees: one per partner shipped to, created once; their answers survive re-traces.
-        # Stored as the ORM would: depth from the commercial partner, no creation log, no follower.
+        # Stored as the ORM would: depth from the commercial partner, units exposed summed from their rows
+        # (nothing retrieved or destroyed yet), no creation log, no follower.
         cr.execute(SQL(
             """
             INSERT INTO recall_consignee (campaign_id, company_id, partner_id, depth, state, response_count,
                                           reminder_count, units_exposed, units_retrieved, units_destroyed,
                                           effectiveness, create_uid, create_date, write_uid, write_date)
             SELECT %(campaign)s, %(company)s, s.partner_id,
-                   CASE WHEN cp.is_company THEN 'retail' ELSE 'consumer' END, 'to_notify', 0, 0, 0.0, 0.0, 0.0,
-                   0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM (SELECT DISTINCT partner_id FROM %(table)s
-                     WHERE kind = 'consignee' AND partner_id IS NOT NULL) s
+                   CASE WHEN cp.is_company THEN 'retail' ELSE 'consumer' END, 'to_notify', 0, 0, s.exposed, 0.0,
+                   0.0, 0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM (SELECT partner_id, SUM(qty_exposed)::float8 AS exposed FROM %(table)s
+                     WHERE kind = 'consignee' AND partner_id IS NOT NULL
+                       AND partner_id NOT IN (SELECT partner_id FROM recall_consignee
+                                               WHERE campaign_id = %(campaign)s)
+                     GROUP BY partner_id) s
               JOIN res_partner p ON p.id = s.partner_id
               LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
-             WHERE NOT EXISTS (SELECT 1 FROM recall_consignee c
-                                WHERE c.campaign_id = %(campaign)s AND c.partner_id = s.partner_id)
             """, **params))
+        cr.execute(SQL("SELECT partner_id, id FROM recall_consignee WHERE campaign_id = %(campaign)s", **params))
+        consignees = dict(cr.fetchall())
+        columns = [column for column, _scope in self._TRACE_COLUMNS]
         cr.execute(SQL(
-            """
-            DELETE FROM recall_exposure e
-             WHERE e.campaign_id = %(campaign)s AND NOT EXISTS (SELECT 1 FROM %(table)s s WHERE %(match)s)
-            """, **params))
+            "SELECT id, kind, partner_id, location_id, product_id, lot_id, consignee_id, %s"
+            " FROM recall_exposure WHERE campaign_id = %s",
+            SQL(", ").join(SQL(column) for column in columns), self.id))
+        existing = {tuple(row[1:6]): (row[0], row[6:]) for row in cr.fetchall()}
         cr.execute(SQL(
-            """
-            UPDATE recall_exposure e
-               SET depth = s.depth, qty_shipped = s.qty_shipped, qty_returned_before = s.qty_returned_before,
-                   qty_exposed = s.qty_exposed, qty_received = s.qty_received, qty_on_hand = s.qty_on_hand,
-                   "references" = s.refs, date_first = s.date_first, date_last = s.date_last,
-                   consignee_id = c.id, write_uid = %(uid)s, write_date = %(now)s
-              FROM %(table)s s
-              LEFT JOIN recall_consignee c ON c.campaign_id = %(campaign)s AND c.partner_id = s.partner_id
-                                          AND s.kind = 'consignee'
-             WHERE e.campaign_id = %(campaign)s AND %(match)s
-               AND (e.depth, e.qty_shipped, e.qty_returned_before, e.qty_exposed, e.qty_received, e.qty_on_hand,
-                    e."references", e.date_first, e.date_last, e.consignee_id)
-                   IS DISTINCT FROM
-                   (s.depth, s.qty_shipped, s.qty_returned_before, s.qty_exposed, s.qty_received, s.qty_on_hand,
-                    s.refs, s.date_first, s.date_last, c.id)
-            """, **params))
-        cr.execute(SQL(
-            """
-            INSERT INTO recall_exposure (campaign_id, company_id, kind, partner_id, location_id, product_id, lot_id,
-                                         depth, qty_shipped, qty_returned_before, qty_exposed, qty_received,
-                                         qty_on_hand, "references", date_first, date_last, consignee_id,
-                                         qty_retrieved, qty_destroyed, create_uid, create_date, write_uid,
-                                         write_date)
-            SELECT %(campaign)s, %(company)s, s.kind, s.partner_id, s.location_id, s.product_id, s.lot_id,
-                   s.depth, s.qty_shipped, s.qty_returned_before, s.qty_exposed, s.qty_received, s.qty_on_hand,
-                   s.refs, s.date_first, s.date_last, c.id, 0.0, 0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM %(table)s s
-              LEFT JOIN recall_consignee c ON c.campaign_id = %(campaign)s AND c.partner_id = s.partner_id
-                                          AND s.kind = 'consignee'
-             WHERE NOT EXISTS (SELECT 1 FROM recall_exposure e WHERE e.campaign_id = %(campaign)s AND %(match)s)
-            RETURNING id
-            """, **params))
-        inserted = [row[0] for row in cr.fetchall()]
+            "SELECT rid, kind, partner_id, location_id, product_id, lot_id, %s FROM %s",
+            SQL(", ").join(SQL(scope) for _column, scope in self._TRACE_COLUMNS), SCOPE_TABLE))
+        new_rids, changed, counts = [], [], {"added": 0, "removed": 0, "changed": 0}
+        before = sum(1 for key in existing if key[0] == "consignee")
+        scope = cr.fetchall()
+        for rid, *key_values in scope:
+            key, values = tuple(key_values[:5]), key_values[5:]
+            consignee_id = consignees.get(key[1]) if key[0] == "consignee" and key[1] else None
+            current = existing.pop(key, None)
+            if current is None:
+                new_rids.append(rid)
+                counts["added"] += key[0] == "consignee"
+            elif (current[1][0], *current[1][1:]) != (consignee_id, *values):
+                changed.append((current[0], rid, consignee_id))
+                # qty_exposed is the 4th trace column; the history reports changes of exposure.
+                counts["changed"] += key[0] == "consignee" and round(float(current[1][4] - values[3]), 4) != 0
+        gone = [exposure_id for exposure_id, _values in existing.values()]
+        counts["removed"] = sum(1 for key in existing if key[0] == "consignee")
+        if gone:
+            cr.execute(SQL("DELETE FROM recall_exposure WHERE id = ANY(%s)", gone))
+        if changed:
+            cr.execute(SQL(
+                """
+                UPDATE recall_exposure e SET %(sets)s, consignee_id = u.consignee_id, write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM unnest(%(ids)s::int[], %(rids)s::bigint[], %(consignee_ids)s::int[])
+                       AS u(id, rid, consignee_id)
+                  JOIN %(table)s s ON s.rid = u.rid
+                 WHERE e.id = u.id
+                """,
+                sets=SQL(", ").join(SQL("%s = s.%s", SQL(column), SQL(scope)) for column, scope in self._TRACE_COLUMNS),
+                ids=[c[0] for c in changed], rids=[c[1] for c in changed], consignee_ids=[c[2] for c in changed],
+                **params))
+        inserted = []
+        if new_rids:
+            cr.execute(SQL(
+                """
+                INSERT INTO recall_exposure (campaign_id, company_id, kind, partner_id, location_id, product_id,
+                                             lot_id, %(columns)s, consignee_id, qty_retrieved, qty_destroyed,
+                                             create_uid, create_date, write_uid, write_date)
+                SELECT %(campaign)s, %(company)s, s.kind, s.partner_id, s.location_id, s.product_id, s.lot_id,
+                       %(values)s, c.id, 0.0, 0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM %(table)s s
+                  LEFT JOIN unnest(%(partner_ids)s::int[], %(consignee_ids)s::int[]) AS c(partner_id, id)
+                         ON s.kind = 'consignee' AND c.partner_id = s.partner_id
+                 WHERE %(which)s
+                RETURNING id
+                """,
+                partner_ids=list(consignees), consignee_ids=list(consignees.values()),
+                columns=SQL(", ").join(SQL(column) for column in columns),
+                values=SQL(", ").join(SQL("s.%s", SQL(scope)) for _column, scope in self._TRACE_COLUMNS),
+                which=SQL("TRUE") if len(new_rids) == len(scope) else SQL(
+                    "s.rid = ANY(%s::bigint[])", new_rids),
+                **params))
+            inserted = [row[0] for row in cr.fetchall()]
         self.env.invalidate_all()
         # New rows of consignees who already sent units back: their retrieval is the ORM's to compute.
         exposure_model = self.env["recall.exposure"]
-        with_returns = exposure_model.browse(inserted).filtered("consignee_id.return_order_ids")
+        with_returns = exposure_model.browse()
+        if inserted:
+            cr.execute(SQL(
+                """
+                SELECT e.id FROM recall_exposure e
+                  JOIN return_order r ON r.recall_consignee_id = e.consignee_id
+                 WHERE r.recall_campaign_id = %s AND e.id = ANY(%s)
+                """, self.id, inserted))
+            with_returns = exposure_model.browse({row[0] for row in cr.fetchall()})
         if with_returns:
             self.env.add_to_compute(exposure_model._fields["qty_retrieved"], with_returns)
             with_returns.flush_recordset(["qty_retrieved"])
@@ -255,39 +281,42 @@ class RecallCampaign(models.Model):
         cr.execute(SQL(
             """
             SELECT COUNT(DISTINCT lot_id), COUNT(DISTINCT partner_id) FILTER (WHERE kind = 'consignee'),
-                   COALESCE(SUM(qty_exposed), 0.0), COALESCE(SUM(qty_on_hand), 0.0),
-                   (SELECT COUNT(*) FROM recall_consignee WHERE campaign_id = %(campaign)s)
+                   COALESCE(SUM(qty_exposed), 0.0), COALESCE(SUM(qty_on_hand), 0.0)
               FROM %(table)s
             """, **params))
-        lots, consignees, units_exposed, units_on_hand, all_consignees = cr.fetchone()
-        return {
-            "before": before, "added": added, "removed": removed, "changed": changed, "lots": lots,
-            "consignees": consignees, "units_exposed": float(units_exposed), "units_on_hand": float(units_on_hand),
-            "all_consignees": all_consignees,
-        }
+        lots, n_consignees, units_exposed, units_on_hand = cr.fetchone()
+        return dict(counts, before=before, lots=lots, consignees=n_consignees, units_exposed=float(units_exposed),
+                    units_on_hand=float(units_on_hand), all_consignees=len(consignees))
 
     def _update_consignee_totals(self):
         """The consignees' stored totals (`recall.consignee._compute_units`), written where they changed."""
         self.ensure_one()
-        self.env.cr.execute(SQL(
+        cr = self.env.cr
+        cr.execute(SQL(
             """
-            UPDATE recall_consignee c
-               SET units_exposed = t.exposed, units_retrieved = t.retrieved, units_destroyed = t.destroyed,
-                   effectiveness = CASE WHEN t.exposed != 0
-                                        THEN 100.0 * (t.retrieved + t.destroyed) / t.exposed ELSE 0.0 END
-              FROM (SELECT c2.id, COALESCE(SUM(e.qty_exposed), 0.0)::float8 AS exposed,
-                           COALESCE(SUM(e.qty_retrieved), 0.0)::float8 AS retrieved,
-                           COALESCE(SUM(e.qty_destroyed), 0.0)::float8 AS destroyed
-                      FROM recall_consignee c2
-                      LEFT JOIN recall_exposure e ON e.consignee_id = c2.id
-                     WHERE c2.campaign_id = %(campaign)s
-                     GROUP BY c2.id) t
-             WHERE c.id = t.id
-               AND (c.units_exposed, c.units_retrieved, c.units_destroyed)
-                   IS DISTINCT FROM (t.exposed, t.retrieved, t.destroyed)
-            """,
-            campaign=self.id,
-        ))
+            SELECT consignee_id, SUM(qty_exposed)::float8, SUM(qty_retrieved)::float8, SUM(qty_destroyed)::float8
+              FROM recall_exposure WHERE campaign_id = %s AND consignee_id IS NOT NULL GROUP BY consignee_id
+            """, self.id))
+        totals = {row[0]: tuple(row[1:]) for row in cr.fetchall()}
+        cr.execute(SQL("SELECT id, units_exposed, units_retrieved, units_destroyed FROM recall_consignee "
+                       "WHERE campaign_id = %s", self.id))
+        updates = []
+        for consignee_id, *stored in cr.fetchall():
+            exposed, retrieved, destroyed = totals.get(consignee_id, (0.0, 0.0, 0.0))
+            if (exposed, retrieved, destroyed) != tuple(stored):
+                # As the compute: 100 * (retrieved + destroyed) / exposed.
+                effectiveness = 100.0 * (retrieved + destroyed) / exposed if exposed else 0.0
+                updates.append((consignee_id, exposed, retrieved, destroyed, effectiveness))
+        if updates:
+            cr.execute(SQL(
+                """
+                UPDATE recall_consignee c
+                   SET units_exposed = u.exposed, units_retrieved = u.retrieved, units_destroyed = u.destroyed,
+                       effectiveness = u.effectiveness
+                  FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])
+                       AS u(id, exposed, retrieved, destroyed, effectiveness)
+                 WHERE c.id = u.id
+                """, *([list(column) for column in zip(*updates, strict=True)])))
         self.env["recall.consignee"].invalidate_model(
             ["units_exposed", "units_retrieved", "units_destroyed", "effectiveness"])
 
