@@ -28,6 +28,8 @@ def main():
         company = env.ref("base.main_company")
         env = env(context=dict(env.context, allowed_company_ids=company.ids, skip_sms=True))
         warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        # The whole batch in this one request (as the cron path would do chunk by chunk): no size limit.
+        env["ir.config_parameter"].set_param("reverse_logistics.batch_limit.disposition", 0)
         product = env["product.product"].create({
             "name": "Bench Toaster", "is_storable": True, "list_price": 50.0, "standard_price": 20.0,
         })

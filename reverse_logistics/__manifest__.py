@@ -52,6 +52,8 @@
         "views/return_portal_slip_templates.xml",
         "views/return_guest_templates.xml",
         "views/return_portal_polish_templates.xml",
+        "data/reverse_logistics_batch_data.xml",
+        "views/reverse_logistics_batch_views.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

@@ -17,7 +17,7 @@ class ReturnPortal(CustomerPortal):
                 if request.env["return.order"].has_access("read") else 0
         return values
 
-    @http.route(["/my/returns", "/my/returns/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(["/my/returns", "/my/returns/page/<int:page>"], type="http", auth="user", website=True, readonly=True)
     def portal_my_returns(self, page=1, **kw):
         return_orders = request.env["return.order"]
         count = return_orders.search_count([])
@@ -28,7 +28,7 @@ class ReturnPortal(CustomerPortal):
         values.update({"returns": returns, "pager": pager, "page_name": "returns", "default_url": "/my/returns"})
         return request.render("reverse_logistics.portal_my_returns", values)
 
-    @http.route(["/my/returns/<int:return_id>"], type="http", auth="public", website=True)
+    @http.route(["/my/returns/<int:return_id>"], type="http", auth="public", website=True, readonly=True)
     def portal_return_page(self, return_id, access_token=None, **kw):
         try:
             order = self._document_check_access("return.order", return_id, access_token=access_token)
@@ -75,7 +75,7 @@ class ReturnPortal(CustomerPortal):
         })
         return request.render("reverse_logistics.portal_return_request", values)
 
-    @http.route(["/my/returns/<int:return_id>/slip"], type="http", auth="public", website=True)
+    @http.route(["/my/returns/<int:return_id>/slip"], type="http", auth="public", website=True, readonly=True)
     def portal_return_slip(self, return_id, access_token=None, download=False, **kw):
         """The return slip PDF of the customer's own return (or of the holder of its access token)."""
         try:

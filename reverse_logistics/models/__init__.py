@@ -22,6 +22,8 @@ from . import return_grading
 from . import return_grading_decision
 from . import return_grading_disposition
 from . import return_grading_refurbish
+from . import reverse_logistics_batch
+from . import return_grading_batch
 from . import return_grading_answer
 from . import return_grading_station
 from . import stock_warehouse

@@ -248,10 +248,30 @@ class ReturnableAssetBalance(models.Model):
         if not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(self.env._("Refunding deposits by hand needs Invoicing rights."))
         balances = self._recompute(self.partner_id, self.asset_type_id) & self.sudo()
+        batch_model = self.env["reverse.logistics.batch"]
+        limit = batch_model._get_size_limit("deposit_refund", 200)
+        if limit and len(balances) > limit:
+            # One credit note per balance: many balances go to the background batch cron. A balance
+            # refunded before a crash has nothing left to refund and is skipped by the re-run.
+            refundable = balances.filtered(lambda b: b.asset_type_id.deposit_price and b._get_refundable_deposit_qty())
+            if not refundable:
+                raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
+            batch = batch_model._queue(
+                refundable.sudo(False), "_create_deposit_refunds_batch_chunk",
+                self.env._("Deposit refunds of %(count)s balances", count=len(refundable)),
+                chunk_size=batch_model._get_size_limit("deposit_refund_chunk", 50))
+            return batch._get_queued_action(batch)
         credit_notes = balances._create_deposit_refunds()
         if not credit_notes:
             raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
         return True
+
+    def _create_deposit_refunds_batch_chunk(self):
+        """A chunk of a queued refund, as the Billing user who queued it; flow writes as the system."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Refunding deposits by hand needs Invoicing rights."))
+        balances = self._recompute(self.partner_id, self.asset_type_id) & self.sudo()
+        return balances._create_deposit_refunds()
 
     # ------------------------------------------------------------------
     # Follow-up
@@ -260,7 +280,11 @@ class ReturnableAssetBalance(models.Model):
     def _cron_follow_up_overdue(self):
         balances = self.search([("balance", ">", 0)])
         self._recompute(balances.partner_id)
-        self.search([("balance", ">", 0), ("aging", "not in", ("current", False))])._follow_up()
+        overdue = self.search([("balance", ">", 0), ("aging", "not in", ("current", False))])
+        # Only those not yet followed up in their aging bucket: a later call (or a re-run after a crash)
+        # goes on with the rest. Chunks of reverse_logistics.batch_limit.followup, committed by the cron.
+        todo = overdue.filtered(lambda b: b.last_followup_aging != b.aging)
+        self.env["reverse.logistics.batch"]._run_cron_chunk(todo, lambda chunk: chunk._follow_up(), "followup")
 
     def _follow_up(self):
         """Activity and mail for each overdue balance; again only when it ages into a later bucket."""

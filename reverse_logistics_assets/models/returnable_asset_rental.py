@@ -63,12 +63,22 @@ class ReturnableAssetRental(models.Model):
         flows_by_key = defaultdict(list)
         for flow in self.env["returnable.asset.balance"]._get_asset_flows(balances.partner_id, balances.asset_type_id):
             flows_by_key[flow[0], flow[1]].append(flow)
+        unit_days = {
+            balance: self._get_unit_days(
+                balance, start, end, flows_by_key[balance.partner_id.id, balance.asset_type_id.id])
+            for balance in balances
+        }
+        todo = balances.filtered(lambda b: unit_days[b])
+        # Many balances: chunks committed one by one by the cron (system parameter
+        # reverse_logistics.batch_limit.rental); balances invoiced by a chunk are "done" for the next call.
+        return self.env["reverse.logistics.batch"]._run_cron_chunk(
+            todo, lambda chunk: self._invoice_rental(chunk, start, end, unit_days), "rental")
+
+    def _invoice_rental(self, balances, start, end, unit_days_by_balance):
+        """A posted rental invoice per balance for the period; returns the rentals."""
         rentals = self.browse()
         for balance in balances:
-            unit_days = self._get_unit_days(
-                balance, start, end, flows_by_key[balance.partner_id.id, balance.asset_type_id.id])
-            if not unit_days:
-                continue
+            unit_days = unit_days_by_balance[balance]
             asset_type = balance.asset_type_id
             amount = unit_days * asset_type.rental_per_day
             invoice = self.env["account.move"].sudo().with_company(balance.company_id).create({

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -18,11 +18,8 @@ class StockMove(models.Model):
     def _prepare_merge_moves_distinct_fields(self):
         return super()._prepare_merge_moves_distinct_fields() + ["asset_surplus", "asset_condition"]
 
-    def unlink(self):
-        self._check_asset_moves_deletable()
-        return super().unlink()
-
-    def _check_asset_moves_deletable(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced_asset_moves(self):
         asset_types = self.env["returnable.asset.type"]._get_by_product(self.product_id)
         invoiced = self.sudo().filtered(
             lambda m: m.product_id in asset_types and m.sale_line_id.invoice_lines.filtered(

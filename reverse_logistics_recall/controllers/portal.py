@@ -10,7 +10,8 @@ class RecallPortal(CustomerPortal):
     def _recall_consignee(self, consignee_id, access_token):
         return self._document_check_access("recall.consignee", consignee_id, access_token=access_token)
 
-    @http.route("/my/recall/<int:consignee_id>", type="http", auth="public", website=True, methods=["GET"])
+    @http.route("/my/recall/<int:consignee_id>", type="http", auth="public", website=True, methods=["GET"],
+                readonly=True)
     def recall_notice(self, consignee_id, access_token=None, message=None, **kw):
         try:
             consignee = self._recall_consignee(consignee_id, access_token)

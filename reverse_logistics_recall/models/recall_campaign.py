@@ -1,17 +1,7 @@
-import base64
-import io
-import time
-from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_round
-
-try:
-    import xlsxwriter
-except ImportError:  # pragma: no cover - Odoo requires it
-    xlsxwriter = None
 
 
 class RecallCampaign(models.Model):
@@ -102,11 +92,15 @@ class RecallCampaign(models.Model):
     @api.depends("exposure_ids.qty_exposed", "exposure_ids.qty_retrieved", "exposure_ids.qty_destroyed",
                  "exposure_ids.qty_returned_before")
     def _compute_effectiveness(self):
+        # Summed in the database: a large recall has tens of thousands of exposure rows.
+        totals = {
+            campaign.id: (shipped, retrieved, destroyed)
+            for campaign, shipped, retrieved, destroyed in self.env["recall.exposure"]._read_group(
+                [("campaign_id", "in", self.ids), ("kind", "=", "consignee")], ["campaign_id"],
+                ["qty_exposed:sum", "qty_retrieved:sum", "qty_destroyed:sum"])
+        }
         for campaign in self:
-            rows = campaign.exposure_ids.filtered(lambda r: r.kind == "consignee")
-            shipped = sum(rows.mapped("qty_exposed"))
-            retrieved = sum(rows.mapped("qty_retrieved"))
-            destroyed = sum(rows.mapped("qty_destroyed"))
+            shipped, retrieved, destroyed = totals.get(campaign.id, (0.0, 0.0, 0.0))
             campaign.units_shipped = shipped
             campaign.units_retrieved = retrieved
             campaign.units_destroyed = destroyed
@@ -191,242 +185,6 @@ class RecallCampaign(models.Model):
                     "%(products)s are not tracked by lot or serial number and cannot be traced.",
                     products=", ".join(untracked.mapped("display_name"))))
 
-    @api.model
-    def _get_lot_closure_sql(self, lot_ids):
-        """CTEs of the trace: `usage_ids` (location ids by usage), `down(lot_id, depth)` (the lots and
-        everything made from them, at any depth) and `up(lot_id, depth)` (what they were made from).
-
-        Produced lots are found through stock_move_line_consume_rel: a row (consume_line_id=F,
-        produce_line_id=C) means finished line F consumed component line C. Only lines into (or out
-        of) a production location can take part in it, so the recursion probes the relation for those
-        alone rather than for every delivery of every lot it reaches.
-        """
-        return SQL(
-            """
-            usage_ids AS (
-                SELECT ARRAY(SELECT id FROM stock_location WHERE usage = 'production') AS production,
-                       ARRAY(SELECT id FROM stock_location WHERE usage = 'customer') AS customer,
-                       ARRAY(SELECT id FROM stock_location WHERE usage = 'supplier') AS supplier,
-                       ARRAY(SELECT id FROM stock_location WHERE usage = 'internal') AS internal
-            ),
-            down(lot_id, depth) AS (
-                SELECT seed, 0 FROM unnest(%(lots)s::int[]) AS seed
-              UNION
-                SELECT fin.lot_id, down.depth + 1
-                  FROM down
-                  JOIN stock_move_line comp ON comp.lot_id = down.lot_id AND comp.state = 'done'
-                   AND comp.location_dest_id = ANY((SELECT production FROM usage_ids)::int[])
-                  JOIN stock_move_line_consume_rel rel ON rel.produce_line_id = comp.id
-                  JOIN stock_move_line fin ON fin.id = rel.consume_line_id
-                 WHERE fin.lot_id IS NOT NULL AND fin.state = 'done' AND down.depth < 30
-            ),
-            up(lot_id, depth) AS (
-                SELECT seed, 0 FROM unnest(%(lots)s::int[]) AS seed
-              UNION
-                SELECT comp.lot_id, up.depth + 1
-                  FROM up
-                  JOIN stock_move_line fin ON fin.lot_id = up.lot_id AND fin.state = 'done'
-                   AND fin.location_id = ANY((SELECT production FROM usage_ids)::int[])
-                  JOIN stock_move_line_consume_rel rel ON rel.consume_line_id = fin.id
-                  JOIN stock_move_line comp ON comp.id = rel.produce_line_id
-                 WHERE comp.lot_id IS NOT NULL AND comp.state = 'done' AND up.depth < 30
-            )
-            """,
-            lots=list(lot_ids),
-        )
-
-    @api.model
-    def _get_trace_query(self, lot_ids, company_id):
-        """The exposure of the lots' closure (`_get_lot_closure_sql`) in one query.
-
-        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned, on hand).
-        The transfers and dates of each row are read when the scope is saved
-        (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
-        """
-        return SQL(
-            """
-            WITH RECURSIVE %(closure)s,
-            affected AS (SELECT lot_id, MIN(depth) AS depth FROM down GROUP BY lot_id),
-            flows AS (
-                SELECT ml.lot_id, ml.product_id, a.depth, ml.recall_partner_id AS partner_id,
-                       ml.quantity_product_uom::float8 AS qty,
-                       ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[]) AS shipped
-                  FROM affected a
-                  JOIN stock_move_line ml ON ml.lot_id = a.lot_id AND ml.state = 'done'
-                 WHERE ml.company_id = %(company)s
-                   AND (ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[])
-                        OR ml.location_id = ANY((SELECT customer FROM usage_ids)::int[]))
-            )
-            SELECT 'consignee', partner_id, NULL::int, product_id, lot_id, MIN(depth),
-                   COALESCE(SUM(qty) FILTER (WHERE shipped), 0.0),
-                   COALESCE(SUM(qty) FILTER (WHERE NOT shipped), 0.0),
-                   0.0::float8
-              FROM flows
-             GROUP BY partner_id, product_id, lot_id
-            UNION ALL
-            SELECT 'supplier', ml.recall_partner_id, NULL, ml.product_id, ml.lot_id, -MIN(up.depth),
-                   SUM(ml.quantity_product_uom)::float8, 0.0, 0.0
-              FROM (SELECT lot_id, MIN(depth) AS depth FROM up GROUP BY lot_id) up
-              JOIN stock_move_line ml ON ml.lot_id = up.lot_id AND ml.state = 'done'
-             WHERE ml.company_id = %(company)s AND ml.location_id = ANY((SELECT supplier FROM usage_ids)::int[])
-             GROUP BY ml.recall_partner_id, ml.product_id, ml.lot_id
-            UNION ALL
-            SELECT 'on_hand', NULL, q.location_id, q.product_id, q.lot_id, MIN(a.depth), 0.0, 0.0,
-                   SUM(q.quantity)::float8
-              FROM affected a
-              JOIN stock_quant q ON q.lot_id = a.lot_id AND q.company_id = %(company)s
-             WHERE q.location_id = ANY((SELECT internal FROM usage_ids)::int[])
-             GROUP BY q.location_id, q.product_id, q.lot_id
-            HAVING SUM(q.quantity) > 0
-            """,
-            closure=self._get_lot_closure_sql(lot_ids), company=company_id,
-        )
-
-    @api.model
-    def _get_trace_details_query(self, lot_ids, company_id):
-        """Transfers and dates of the consignee and supplier rows of a trace, for the saved scope.
-
-        Keyed like the trace rows (kind, partner, product, lot). References list the transfers that
-        shipped to the consignee (received from the supplier); dates span every movement, returns too.
-        """
-        return SQL(
-            """
-            SELECT CASE WHEN 'customer' IN (src.usage, dst.usage) THEN 'consignee' ELSE 'supplier' END AS kind,
-                   ml.recall_partner_id, ml.product_id, ml.lot_id,
-                   STRING_AGG(DISTINCT p.name, ', ' ORDER BY p.name)
-                       FILTER (WHERE dst.usage = 'customer' OR src.usage = 'supplier'),
-                   MIN(ml.date), MAX(ml.date)
-              FROM stock_move_line ml
-              JOIN stock_location src ON src.id = ml.location_id
-              JOIN stock_location dst ON dst.id = ml.location_dest_id
-              LEFT JOIN stock_picking p ON p.id = ml.picking_id
-             WHERE ml.lot_id = ANY(%(lots)s) AND ml.state = 'done' AND ml.company_id = %(company)s
-               AND (src.usage IN ('supplier', 'customer') OR dst.usage = 'customer')
-             GROUP BY 1, 2, 3, 4
-            """,
-            lots=list(lot_ids), company=company_id,
-        )
-
-    def _run_trace(self):
-        """Run the trace query; return (rows, milliseconds)."""
-        self.ensure_one()
-        self.env.flush_all()
-        start = time.perf_counter()
-        self.env.cr.execute(self._get_trace_query(self.lot_ids.ids, self.company_id.id))
-        rows = self.env.cr.fetchall()
-        return rows, (time.perf_counter() - start) * 1000.0
-
-    def _get_trace_details(self, rows):
-        """{(kind, partner, product, lot): (references, first date, last date)} for trace rows."""
-        self.ensure_one()
-        lot_ids = {row[4] for row in rows if row[0] in ("consignee", "supplier")}
-        if not lot_ids:
-            return {}
-        self.env.cr.execute(self._get_trace_details_query(lot_ids, self.company_id.id))
-        return {tuple(row[:4]): row[4:] for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _prepare_exposure_vals(self, row, details=None):
-        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand = row
-        refs, first, last = (details or {}).get((kind, partner_id, product_id, lot_id), (False, False, False))
-        return {
-            "kind": kind,
-            "partner_id": partner_id,
-            "location_id": location_id,
-            "product_id": product_id,
-            "lot_id": lot_id,
-            "depth": depth,
-            "qty_shipped": shipped,
-            "qty_returned_before": returned,
-            "qty_exposed": max(shipped - returned, 0.0) if kind == "consignee" else 0.0,
-            "qty_received": shipped if kind == "supplier" else 0.0,
-            "qty_on_hand": on_hand,
-            "references": refs or False,
-            "date_first": first,
-            "date_last": last,
-        }
-
-    def action_trace(self):
-        """Trace (or re-trace) the affected lots and freeze the scope on the campaign."""
-        self._check_traceable()
-        for campaign in self:
-            if campaign.state == "closed":
-                raise UserError(self.env._("%(name)s is closed.", name=campaign.name))
-            rows, duration = campaign._run_trace()
-            before = {(r.partner_id.id, r.product_id.id, r.lot_id.id): r.qty_exposed
-                      for r in campaign.consignee_exposure_ids}
-            # Answers given so far stay with the consignee records; only the scope is rebuilt.
-            destroyed = {(r.partner_id.id, r.product_id.id, r.lot_id.id): r.qty_destroyed
-                         for r in campaign.consignee_exposure_ids}
-            campaign.exposure_ids.unlink()
-            consignees = campaign._sync_consignees({row[1] for row in rows if row[0] == "consignee"})
-            details = campaign._get_trace_details(rows)
-            vals_list = []
-            for row in rows:
-                vals = dict(self._prepare_exposure_vals(row, details), campaign_id=campaign.id)
-                vals["qty_destroyed"] = destroyed.get((vals["partner_id"], vals["product_id"], vals["lot_id"]), 0.0)
-                if vals["kind"] == "consignee" and vals["partner_id"]:
-                    vals["consignee_id"] = consignees[vals["partner_id"]]
-                vals_list.append(vals)
-            exposures = self.env["recall.exposure"].create(vals_list)
-            changes = campaign._describe_changes(before, exposures)
-            self.env["recall.trace.run"].create({
-                "campaign_id": campaign.id,
-                "is_mock": campaign.is_mock,
-                "duration_ms": duration,
-                "lot_count": len(exposures.lot_id),
-                "consignee_count": len(exposures.filtered(lambda r: r.kind == "consignee").partner_id),
-                "units_shipped": sum(exposures.mapped("qty_exposed")),
-                "units_on_hand": sum(exposures.mapped("qty_on_hand")),
-                "changes": changes,
-            })
-            vals = {"date_traced": fields.Datetime.now()}
-            if campaign.state == "draft":
-                vals["state"] = "traced"
-            campaign.write(vals)
-            campaign.message_post(body=self.env._(
-                "Traced in %(ms).0f ms: %(consignees)s consignees, %(units)s units exposed. %(changes)s",
-                ms=duration, consignees=len(campaign.consignee_ids), units=campaign.units_shipped,
-                changes=changes or "",
-            ))
-        return True
-
-    def _describe_changes(self, before, exposures):
-        if not before:
-            return ""
-        after = {(r.partner_id.id, r.product_id.id, r.lot_id.id): r.qty_exposed
-                 for r in exposures if r.kind == "consignee"}
-        added = [k for k in after if k not in before]
-        removed = [k for k in before if k not in after]
-        changed = [k for k in after if k in before and float_round(after[k] - before[k], 4)]
-        if not (added or removed or changed):
-            return self.env._("No change since the previous trace.")
-        return self.env._(
-            "Since the previous trace: %(added)s new, %(removed)s gone, %(changed)s changed exposure rows.",
-            added=len(added), removed=len(removed), changed=len(changed),
-        )
-
-    def _sync_consignees(self, partner_ids):
-        """{partner id: consignee id}, creating the consignees a trace found for the first time."""
-        self.ensure_one()
-        existing = {c.partner_id.id: c.id for c in self.consignee_ids}
-        # Deliveries without a partner (anonymous sales) count as exposed but have nobody to notify.
-        missing = [pid for pid in partner_ids if pid and pid not in existing]
-        # Thousands of consignees on a large recall: no creation log or follower per record.
-        created = self.env["recall.consignee"].with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True,
-        ).create([{"campaign_id": self.id, "partner_id": pid} for pid in missing])
-        existing.update({c.partner_id.id: c.id for c in created})
-        return existing
-
-    def action_mock_recall(self):
-        """Run the trace as a drill: timed and kept in the history, no quarantine, no mail."""
-        for campaign in self:
-            if not campaign.is_mock and campaign.state != "draft":
-                raise UserError(self.env._("A live recall cannot be turned into a mock recall."))
-            campaign.is_mock = True
-        return self.action_trace()
-
     # ------------------------------------------------------------------
     # Activation: quarantine and notification
     # ------------------------------------------------------------------
@@ -446,7 +204,11 @@ class RecallCampaign(models.Model):
         return True
 
     def action_quarantine(self):
-        """Move affected stock on hand into quarantine, taking it off open pickings first."""
+        """Move affected stock on hand into quarantine, taking it off open pickings first.
+
+        Above the configured size (system parameter reverse_logistics.batch_limit.quarantine, in
+        quants) the moves are made by the background batch cron, chunk by chunk."""
+        limit = self.env["reverse.logistics.batch"]._get_size_limit("quarantine", 1000)
         for campaign in self.filtered(lambda c: c.state == "active"):
             lots = campaign._get_affected_lots()
             reserved = self.env["stock.move.line"].search([
@@ -455,20 +217,20 @@ class RecallCampaign(models.Model):
             ])
             unreserved_moves = reserved.move_id
             unreserved_moves._do_unreserve()
-            quants = self.env["stock.quant"].search([
-                ("lot_id", "in", lots.ids), ("location_id.usage", "=", "internal"), ("quantity", ">", 0),
-                ("company_id", "=", campaign.company_id.id),
-            ])
-            by_warehouse = defaultdict(lambda: self.env["stock.quant"])
-            for quant in quants:
-                warehouse = quant.location_id.warehouse_id
-                if warehouse and quant.location_id != warehouse.quarantine_location_id:
-                    by_warehouse[warehouse] |= quant
-            units = sum(q.quantity for quants in by_warehouse.values() for q in quants)
-            for warehouse, wh_quants in by_warehouse.items():
-                if not warehouse.quarantine_location_id:
-                    warehouse._create_missing_locations({})
-                campaign._create_quant_transfer(warehouse, wh_quants, warehouse.quarantine_location_id)
+            quants = self.env["stock.quant"]._get_recall_quarantine_quants(lots, campaign.company_id)
+            if limit and len(quants) > limit:
+                batch = self.env["reverse.logistics.batch"]._queue(
+                    quants, "_recall_move_to_quarantine",
+                    self.env._("Quarantine of %(name)s", name=campaign.name), origin=campaign,
+                    chunk_size=self.env["reverse.logistics.batch"]._get_size_limit("quarantine_chunk", 200),
+                    context={"recall_campaign_id": campaign.id, "recall_reassign_move_ids": unreserved_moves.ids},
+                )
+                campaign.message_post(body=self.env._(
+                    "Quarantine of %(count)s stock records queued (%(batch)s); %(moves)s reservations released.",
+                    count=len(quants), batch=batch.name, moves=len(unreserved_moves)))
+                continue
+            units = sum(quants.mapped("quantity"))
+            quants.with_context(recall_campaign_id=campaign.id)._recall_move_to_quarantine()
             # Open moves that lost their reservation look for unaffected stock again.
             unreserved_moves.exists()._action_assign()
             campaign.message_post(body=self.env._(
@@ -477,37 +239,11 @@ class RecallCampaign(models.Model):
             ))
         return True
 
-    def _create_quant_transfer(self, warehouse, quants, destination):
-        """A done internal transfer moving these quants (lots and packages kept) to `destination`."""
-        self.ensure_one()
-        moves = [Command.create({
-            "name": self.name,
-            "product_id": quant.product_id.id,
-            "product_uom": quant.product_id.uom_id.id,
-            "product_uom_qty": quant.quantity,
-            "location_id": quant.location_id.id,
-            "location_dest_id": destination.id,
-            "picked": True,
-            "move_line_ids": [Command.create({
-                "product_id": quant.product_id.id,
-                "lot_id": quant.lot_id.id,
-                "package_id": quant.package_id.id,
-                "quantity": quant.quantity,
-                "location_id": quant.location_id.id,
-                "location_dest_id": destination.id,
-                "picked": True,
-            })],
-        }) for quant in quants]
-        picking = self.env["stock.picking"].create({
-            "picking_type_id": warehouse.int_type_id.id,
-            "location_id": quants.location_id[:1].id,
-            "location_dest_id": destination.id,
-            "origin": self.name,
-            "recall_campaign_id": self.id,
-            "move_ids": moves,
-        })
-        picking._action_done()
-        return picking
+    def _on_batch_done(self, batch):
+        """A queued quarantine is over: the open moves it unreserved look for unaffected stock."""
+        move_ids = (batch.batch_context or {}).get("recall_reassign_move_ids")
+        if move_ids:
+            self.env["stock.move"].browse(move_ids).exists()._action_assign()
 
     def action_release_quarantine(self):
         """Put quarantined units back in stock (a manager's call, e.g. when a lot is cleared)."""
@@ -522,8 +258,8 @@ class RecallCampaign(models.Model):
             ])
             for warehouse in quants.location_id.warehouse_id:
                 wh_quants = quants.filtered(lambda q, wh=warehouse: q.location_id.warehouse_id == wh)
-                campaign.with_context(recall_release=True)._create_quant_transfer(
-                    warehouse, wh_quants, warehouse.lot_stock_id)
+                warehouse.with_context(recall_release=True)._recall_create_quant_transfer(
+                    campaign, wh_quants, warehouse.lot_stock_id)
             campaign.message_post(body=self.env._("Quarantine released by %(user)s.", user=self.env.user.name))
         return True
 
@@ -561,111 +297,6 @@ class RecallCampaign(models.Model):
     # ------------------------------------------------------------------
     # Outputs
     # ------------------------------------------------------------------
-    @api.model
-    def _get_fsma_events_query(self, lot_ids, company_id):
-        """Every done movement of the traced lots (up and down) that is a critical tracking event:
-        receipts from suppliers, transformations (with the lots they consumed), shipments to customers
-        and their returns."""
-        return SQL(
-            """
-            WITH RECURSIVE %(closure)s
-            SELECT ml.date,
-                   CASE WHEN src.usage = 'supplier' THEN 'receiving'
-                        WHEN src.usage = 'production' THEN 'transformation'
-                        WHEN src.usage = 'customer' THEN 'return'
-                        ELSE 'shipping' END,
-                   ml.product_id, ml.lot_id, ml.quantity_product_uom, ml.recall_partner_id,
-                   src.complete_name, dst.complete_name, COALESCE(p.name, ml.reference),
-                   (SELECT STRING_AGG(DISTINCT lot.name, ', ' ORDER BY lot.name)
-                      FROM stock_move_line_consume_rel rel
-                      JOIN stock_move_line comp ON comp.id = rel.produce_line_id
-                      JOIN stock_lot lot ON lot.id = comp.lot_id
-                     WHERE rel.consume_line_id = ml.id)
-              FROM stock_move_line ml
-              JOIN stock_location src ON src.id = ml.location_id
-              JOIN stock_location dst ON dst.id = ml.location_dest_id
-              LEFT JOIN stock_picking p ON p.id = ml.picking_id
-             WHERE ml.lot_id IN (SELECT lot_id FROM down UNION SELECT lot_id FROM up)
-               AND ml.state = 'done' AND ml.company_id = %(company)s
-               AND (src.usage IN ('supplier', 'production', 'customer') OR dst.usage = 'customer')
-             ORDER BY ml.date, ml.id
-            """,
-            closure=self._get_lot_closure_sql(lot_ids), company=company_id,
-        )
-
-    def _get_fsma_rows(self):
-        """One row per critical tracking event of the affected lots with its key data elements (FSMA 204
-        style), then the stock on hand the last trace found."""
-        self.ensure_one()
-        labels = {
-            "receiving": self.env._("Receiving"), "transformation": self.env._("Transformation"),
-            "shipping": self.env._("Shipping"), "return": self.env._("Receiving (return)"),
-            "on_hand": self.env._("On hand"),
-        }
-        self.env.flush_all()
-        self.env.cr.execute(self._get_fsma_events_query(self.lot_ids.ids, self.company_id.id))
-        events = self.env.cr.fetchall()
-        products = self.env["product.product"].browse({e[2] for e in events})
-        lots = self.env["stock.lot"].browse({e[3] for e in events})
-        partners = self.env["res.partner"].browse({e[5] for e in events if e[5]})
-        # Read the names of the whole set at once rather than event after event.
-        products.mapped("display_name"), lots.mapped("name"), partners.mapped("display_name")
-        rows = []
-        for date, kind, product_id, lot_id, qty, partner_id, source, destination, reference, inputs in events:
-            product, partner = products.browse(product_id), partners.browse(partner_id)
-            rows.append([
-                labels[kind], fields.Datetime.to_string(date), product.display_name, product.default_code or "",
-                lots.browse(lot_id).name, qty, product.uom_id.name, source, destination,
-                partner.display_name or "", self._get_partner_address(partner), reference or "", inputs or "",
-                self.company_id.name,
-            ])
-        date = fields.Datetime.to_string(self.date_traced) if self.date_traced else ""
-        for row in self.stock_exposure_ids:
-            rows.append([
-                labels["on_hand"], date, row.product_id.display_name, row.product_id.default_code or "",
-                row.lot_id.name, row.qty_on_hand, row.product_id.uom_id.name, row.location_id.display_name, "",
-                "", "", "", "", self.company_id.name,
-            ])
-        return rows
-
-    @api.model
-    def _get_partner_address(self, partner):
-        """The partner's address as its country writes it, on one line for a spreadsheet cell."""
-        if not partner:
-            return ""
-        return ", ".join(filter(None, (line.strip() for line in partner._display_address(True).splitlines())))
-
-    def action_export_fsma204(self):
-        self.ensure_one()
-        if xlsxwriter is None:
-            raise UserError(self.env._("The xlsxwriter Python package is required for the spreadsheet."))
-        buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-        sheet = workbook.add_worksheet("Traceability")
-        header = [
-            self.env._("Event"), self.env._("Date"), self.env._("Product"), self.env._("Product Code"),
-            self.env._("Traceability Lot Code"), self.env._("Quantity"), self.env._("Unit"),
-            self.env._("From"), self.env._("To"), self.env._("Partner"), self.env._("Partner Address"),
-            self.env._("Reference Document"), self.env._("Input Lot Codes"),
-            self.env._("Traceability Lot Code Source"),
-        ]
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, header, bold)
-        rows = self._get_fsma_rows()
-        for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, row)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
-        sheet.freeze_panes(1, 0)
-        workbook.close()
-        attachment = self.env["ir.attachment"].create({
-            "name": f"{self.name.replace('/', '-')}-fsma204.xlsx",
-            "datas": base64.b64encode(buffer.getvalue()),
-            "res_model": self._name,
-            "res_id": self.id,
-            "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        })
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
-
     def _get_status_report_values(self):
         """The figures a 21 CFR 7.53 status report asks for."""
         self.ensure_one()
@@ -688,28 +319,3 @@ class RecallCampaign(models.Model):
         action["domain"] = [("recall_campaign_id", "in", self.ids)]
         action["context"] = {"create": False}
         return action
-
-    @api.model
-    def _demo_prepare(self):
-        """Demo: a traced mock recall and a live recall of two grinder serials (demo data only)."""
-        mock = self.env.ref("reverse_logistics_recall.recall_campaign_demo_mock")
-        lot = self.env["stock.lot"].search([("name", "=", "BEANS-2611-A")], limit=1)
-        if lot:
-            mock.lot_ids = lot
-            mock.action_mock_recall()
-        grinders = self.env["stock.lot"].search([("name", "in", ("GRD-00001", "GRD-00005"))])
-        if grinders:
-            live = self.create({
-                "title": "Burr grinder: loose blade",
-                "product_ids": [Command.set(grinders.product_id.ids)],
-                "lot_ids": [Command.set(grinders.ids)],
-                "reason": "The upper burr may come loose during use.",
-                "hazard": "Cuts to fingers when cleaning the grinder.",
-                "severity": "2",
-                "depth": "consumer",
-                "remedy_ids": [Command.set([self.env.ref("reverse_logistics_recall.remedy_refund").id,
-                                            self.env.ref("reverse_logistics_recall.remedy_replace").id])],
-            })
-            live.action_trace()
-            live.action_activate()
-        return True

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import Command, fields, models
 
 
 class StockWarehouse(models.Model):
@@ -14,3 +14,36 @@ class StockWarehouse(models.Model):
         return super()._get_reverse_logistics_locations() + [
             ("quarantine_location_id", self.env._("Quarantine"), "QUARANTINE"),
         ]
+
+    def _recall_create_quant_transfer(self, campaign, quants, destination):
+        """A done internal transfer of this warehouse moving these quants (lots and packages kept) to
+        `destination`, for the recall `campaign`."""
+        self.ensure_one()
+        moves = [Command.create({
+            "name": campaign.name,
+            "product_id": quant.product_id.id,
+            "product_uom": quant.product_id.uom_id.id,
+            "product_uom_qty": quant.quantity,
+            "location_id": quant.location_id.id,
+            "location_dest_id": destination.id,
+            "picked": True,
+            "move_line_ids": [Command.create({
+                "product_id": quant.product_id.id,
+                "lot_id": quant.lot_id.id,
+                "package_id": quant.package_id.id,
+                "quantity": quant.quantity,
+                "location_id": quant.location_id.id,
+                "location_dest_id": destination.id,
+                "picked": True,
+            })],
+        }) for quant in quants]
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.int_type_id.id,
+            "location_id": quants.location_id[:1].id,
+            "location_dest_id": destination.id,
+            "origin": campaign.name,
+            "recall_campaign_id": campaign.id,
+            "move_ids": moves,
+        })
+        picking._action_done()
+        return picking

@@ -1,1 +1,2 @@
 from . import test_recall_flow
+from . import test_recall_trace_save

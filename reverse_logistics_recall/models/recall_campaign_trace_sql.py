@@ -1,0 +1,159 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+
+class RecallCampaign(models.Model):
+    """The SQL of the trace: the lot closure, the exposure rows, their transfers and dates, and the
+    critical tracking events of the FSMA export. Builders only: nothing here writes."""
+
+    _inherit = "recall.campaign"
+
+    @api.model
+    def _get_lot_closure_sql(self, lot_ids):
+        """CTEs of the trace: `usage_ids` (location ids by usage), `down(lot_id, depth)` (the lots and
+        everything made from them, at any depth) and `up(lot_id, depth)` (what they were made from).
+
+        Produced lots are found through stock_move_line_consume_rel: a row (consume_line_id=F,
+        produce_line_id=C) means finished line F consumed component line C. Only lines into (or out
+        of) a production location can take part in it, so the recursion probes the relation for those
+        alone rather than for every delivery of every lot it reaches.
+        """
+        return SQL(
+            """
+            usage_ids AS (
+                SELECT ARRAY(SELECT id FROM stock_location WHERE usage = 'production') AS production,
+                       ARRAY(SELECT id FROM stock_location WHERE usage = 'customer') AS customer,
+                       ARRAY(SELECT id FROM stock_location WHERE usage = 'supplier') AS supplier,
+                       ARRAY(SELECT id FROM stock_location WHERE usage = 'internal') AS internal
+            ),
+            down(lot_id, depth) AS (
+                SELECT seed, 0 FROM unnest(%(lots)s::int[]) AS seed
+              UNION
+                SELECT fin.lot_id, down.depth + 1
+                  FROM down
+                  JOIN stock_move_line comp ON comp.lot_id = down.lot_id AND comp.state = 'done'
+                   AND comp.location_dest_id = ANY((SELECT production FROM usage_ids)::int[])
+                  JOIN stock_move_line_consume_rel rel ON rel.produce_line_id = comp.id
+                  JOIN stock_move_line fin ON fin.id = rel.consume_line_id
+                 WHERE fin.lot_id IS NOT NULL AND fin.state = 'done' AND down.depth < 30
+            ),
+            up(lot_id, depth) AS (
+                SELECT seed, 0 FROM unnest(%(lots)s::int[]) AS seed
+              UNION
+                SELECT comp.lot_id, up.depth + 1
+                  FROM up
+                  JOIN stock_move_line fin ON fin.lot_id = up.lot_id AND fin.state = 'done'
+                   AND fin.location_id = ANY((SELECT production FROM usage_ids)::int[])
+                  JOIN stock_move_line_consume_rel rel ON rel.consume_line_id = fin.id
+                  JOIN stock_move_line comp ON comp.id = rel.produce_line_id
+                 WHERE comp.lot_id IS NOT NULL AND comp.state = 'done' AND up.depth < 30
+            )
+            """,
+            lots=list(lot_ids),
+        )
+
+    @api.model
+    def _get_trace_query(self, lot_ids, company_id):
+        """The exposure of the lots' closure (`_get_lot_closure_sql`) in one query.
+
+        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned, on hand).
+        The transfers and dates of each row are read when the scope is saved
+        (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
+        """
+        return SQL(
+            """
+            WITH RECURSIVE %(closure)s,
+            affected AS (SELECT lot_id, MIN(depth) AS depth FROM down GROUP BY lot_id),
+            flows AS (
+                SELECT ml.lot_id, ml.product_id, a.depth, ml.recall_partner_id AS partner_id,
+                       ml.quantity_product_uom::float8 AS qty,
+                       ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[]) AS shipped
+                  FROM affected a
+                  JOIN stock_move_line ml ON ml.lot_id = a.lot_id AND ml.state = 'done'
+                 WHERE ml.company_id = %(company)s
+                   AND (ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[])
+                        OR ml.location_id = ANY((SELECT customer FROM usage_ids)::int[]))
+            )
+            SELECT 'consignee', partner_id, NULL::int, product_id, lot_id, MIN(depth),
+                   COALESCE(SUM(qty) FILTER (WHERE shipped), 0.0),
+                   COALESCE(SUM(qty) FILTER (WHERE NOT shipped), 0.0),
+                   0.0::float8
+              FROM flows
+             GROUP BY partner_id, product_id, lot_id
+            UNION ALL
+            SELECT 'supplier', ml.recall_partner_id, NULL, ml.product_id, ml.lot_id, -MIN(up.depth),
+                   SUM(ml.quantity_product_uom)::float8, 0.0, 0.0
+              FROM (SELECT lot_id, MIN(depth) AS depth FROM up GROUP BY lot_id) up
+              JOIN stock_move_line ml ON ml.lot_id = up.lot_id AND ml.state = 'done'
+             WHERE ml.company_id = %(company)s AND ml.location_id = ANY((SELECT supplier FROM usage_ids)::int[])
+             GROUP BY ml.recall_partner_id, ml.product_id, ml.lot_id
+            UNION ALL
+            SELECT 'on_hand', NULL, q.location_id, q.product_id, q.lot_id, MIN(a.depth), 0.0, 0.0,
+                   SUM(q.quantity)::float8
+              FROM affected a
+              JOIN stock_quant q ON q.lot_id = a.lot_id AND q.company_id = %(company)s
+             WHERE q.location_id = ANY((SELECT internal FROM usage_ids)::int[])
+             GROUP BY q.location_id, q.product_id, q.lot_id
+            HAVING SUM(q.quantity) > 0
+            """,
+            closure=self._get_lot_closure_sql(lot_ids), company=company_id,
+        )
+
+    @api.model
+    def _get_trace_details_query(self, lot_ids, company_id):
+        """Transfers and dates of the consignee and supplier rows of a trace, for the saved scope.
+
+        Keyed like the trace rows (kind, partner, product, lot). References list the transfers that
+        shipped to the consignee (received from the supplier); dates span every movement, returns too.
+        """
+        return SQL(
+            """
+            SELECT CASE WHEN 'customer' IN (src.usage, dst.usage) THEN 'consignee' ELSE 'supplier' END AS kind,
+                   ml.recall_partner_id, ml.product_id, ml.lot_id,
+                   STRING_AGG(DISTINCT p.name, ', ' ORDER BY p.name)
+                       FILTER (WHERE dst.usage = 'customer' OR src.usage = 'supplier'),
+                   MIN(ml.date), MAX(ml.date)
+              FROM stock_move_line ml
+              JOIN stock_location src ON src.id = ml.location_id
+              JOIN stock_location dst ON dst.id = ml.location_dest_id
+              LEFT JOIN stock_picking p ON p.id = ml.picking_id
+             WHERE ml.lot_id = ANY(%(lots)s) AND ml.state = 'done' AND ml.company_id = %(company)s
+               AND (src.usage IN ('supplier', 'customer') OR dst.usage = 'customer')
+             GROUP BY 1, 2, 3, 4
+            """,
+            # An SQL array expression (the saved scope's lots) or a list of ids.
+            lots=lot_ids if isinstance(lot_ids, SQL) else list(lot_ids), company=company_id,
+        )
+
+    @api.model
+    def _get_fsma_events_query(self, lot_ids, company_id):
+        """Every done movement of the traced lots (up and down) that is a critical tracking event:
+        receipts from suppliers, transformations (with the lots they consumed), shipments to customers
+        and their returns."""
+        return SQL(
+            """
+            WITH RECURSIVE %(closure)s
+            SELECT ml.date,
+                   CASE WHEN src.usage = 'supplier' THEN 'receiving'
+                        WHEN src.usage = 'production' THEN 'transformation'
+                        WHEN src.usage = 'customer' THEN 'return'
+                        ELSE 'shipping' END,
+                   ml.product_id, ml.lot_id, ml.quantity_product_uom, ml.recall_partner_id,
+                   src.complete_name, dst.complete_name, COALESCE(p.name, ml.reference),
+                   (SELECT STRING_AGG(DISTINCT lot.name, ', ' ORDER BY lot.name)
+                      FROM stock_move_line_consume_rel rel
+                      JOIN stock_move_line comp ON comp.id = rel.produce_line_id
+                      JOIN stock_lot lot ON lot.id = comp.lot_id
+                     WHERE rel.consume_line_id = ml.id)
+              FROM stock_move_line ml
+              JOIN stock_location src ON src.id = ml.location_id
+              JOIN stock_location dst ON dst.id = ml.location_dest_id
+              LEFT JOIN stock_picking p ON p.id = ml.picking_id
+             WHERE ml.lot_id IN (SELECT lot_id FROM down UNION SELECT lot_id FROM up)
+               AND ml.state = 'done' AND ml.company_id = %(company)s
+               AND (src.usage IN ('supplier', 'production', 'customer') OR dst.usage = 'customer')
+             ORDER BY ml.date, ml.id
+            """,
+            closure=self._get_lot_closure_sql(lot_ids), company=company_id,
+        )
+

@@ -1,0 +1,94 @@
+from odoo.tests import tagged
+
+from .test_recall_flow import RecallCommon
+
+EXPOSURE_FIELDS = [
+    "kind", "partner_id", "location_id", "product_id", "lot_id", "depth", "qty_shipped", "qty_returned_before",
+    "qty_exposed", "qty_received", "qty_on_hand", "references", "date_first", "date_last",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestRecallTraceSave(RecallCommon):
+    """The scope is saved in SQL: the same values the ORM would store, and only what changed."""
+
+    def _stored_rows(self, campaign):
+        self.env.invalidate_all()
+        return {
+            (r.kind, r.partner_id.id, r.location_id.id, r.product_id.id, r.lot_id.id): r
+            for r in campaign.exposure_ids
+        }
+
+    def test_bulk_save_stores_what_the_orm_would(self):
+        campaign = self._campaign()
+        campaign.action_trace()
+        rows, _ms = campaign._run_trace()
+        details = campaign._get_trace_details(rows)
+        stored = self._stored_rows(campaign)
+        self.assertEqual(len(stored), len(rows))
+        for row in rows:
+            expected = campaign._prepare_exposure_vals(row, details)
+            record = stored[expected["kind"], expected["partner_id"] or False, expected["location_id"] or False,
+                            expected["product_id"], expected["lot_id"]]
+            for fname in EXPOSURE_FIELDS:
+                value = record[fname]
+                value = value.id if hasattr(value, "_name") else value
+                self.assertEqual(value or False, expected[fname] or False, fname)
+            self.assertEqual(record.company_id, campaign.company_id)
+            self.assertEqual(record.qty_destroyed, 0.0)
+            if record.kind == "consignee":
+                self.assertEqual(record.consignee_id.partner_id, record.partner_id)
+        # Stored totals of the consignees and the campaign equal the ORM's computation of them.
+        for consignee in campaign.consignee_ids:
+            saved = consignee.read(["units_exposed", "units_retrieved", "units_destroyed", "effectiveness",
+                                    "depth", "state"])[0]
+            consignee._compute_units()
+            self.assertEqual(
+                [consignee.units_exposed, consignee.units_retrieved, consignee.units_destroyed,
+                 consignee.effectiveness],
+                [saved["units_exposed"], saved["units_retrieved"], saved["units_destroyed"], saved["effectiveness"]])
+            self.assertEqual((saved["depth"], saved["state"]), ("retail", "to_notify"))
+            self.assertFalse(consignee.message_ids, "no creation log on thousands of consignees")
+        self.assertEqual(campaign.units_shipped, 17)
+        self.assertEqual(campaign.consignee_count, 3)
+
+    def test_retrace_writes_only_what_changed(self):
+        campaign = self._campaign()
+        campaign.action_trace()
+        before = self._stored_rows(campaign)
+        alpha_key = next(k for k in before if k[0] == "consignee" and k[1] == self.customers[0].id)
+        # An answer given on a row survives the re-trace.
+        before[alpha_key].consignee_id.action_confirm_destroyed({before[alpha_key]: 2.0})
+        self.env.flush_all()
+        self.env.cr.execute("SELECT id, write_date FROM recall_exposure WHERE campaign_id = %s", [campaign.id])
+        written = dict(self.env.cr.fetchall())
+        self.env.cr.execute("UPDATE recall_exposure SET write_date = write_date - interval '1 hour' "
+                            "WHERE campaign_id = %s", [campaign.id])
+
+        campaign.action_trace()
+        self.assertEqual(campaign.trace_run_ids[0].changes, "No change since the previous trace.")
+        self.env.cr.execute("SELECT id, write_date FROM recall_exposure WHERE campaign_id = %s", [campaign.id])
+        after = dict(self.env.cr.fetchall())
+        self.assertEqual(set(after), set(written), "the same rows, none deleted and created again")
+        self.assertTrue(all(after[i] < written[i] for i in after), "no row rewritten")
+        alpha = self._stored_rows(campaign)[alpha_key]
+        self.assertEqual(alpha.qty_destroyed, 2.0)
+        self.assertEqual(alpha.consignee_id.units_destroyed, 2.0)
+        self.assertEqual(campaign.units_destroyed, 2.0)
+
+        # Stock on hand sold since: the consignee row appears, the on-hand row changes, nothing else.
+        new_customer = self.env["res.partner"].create({"name": "Cafe Delta", "is_company": False})
+        self._sell_lot(new_customer, 3, self.lot_bad)
+        campaign.action_trace()
+        self.assertIn("1 new, 0 gone, 0 changed", campaign.trace_run_ids[0].changes)
+        delta = campaign.consignee_ids.filtered(lambda c: c.partner_id == new_customer)
+        self.assertEqual((delta.depth, delta.units_exposed), ("consumer", 3.0))
+        self.assertEqual(campaign.stock_exposure_ids.qty_on_hand, 10)
+        self.assertEqual(campaign.units_shipped, 20)
+        self.assertEqual(campaign.trace_run_ids[0].consignee_count, 4)
+
+    def test_preview_reads_without_saving(self):
+        campaign = self._campaign()
+        preview = campaign.action_preview_trace()
+        self.assertFalse(campaign.exposure_ids)
+        self.assertEqual(sum(r["qty_exposed"] for r in preview[0]["rows"]), 17)
