@@ -8,13 +8,14 @@ registry.category("web_tour.tours").add("reverse_logistics_returns_dashboard", {
             trigger: ".o_spreadsheet_dashboard_action .o-dashboard-clickable-cell",
         },
         {
+            // The clickable area over cell B6, the number of returns (the sheet's rows are 23 px high).
             content: "The Returns figure opens the return lines behind it",
-            trigger: ".o-dashboard-clickable-cell[data-rl-cell='B6'], .o-dashboard-clickable-cell:eq(1)",
+            trigger: ".o-dashboard-clickable-cell[style*='top:119px'][style*='left:230px']",
             run: "click",
         },
         {
             content: "A line of the tour's customer opens its return",
-            trigger: ".o_list_view .o_data_row:contains(Tour Dashboard Customer) td.o_data_cell",
+            trigger: ".o_list_view .o_data_row:contains(Tour Dashboard Customer) td.o_data_cell[name=name]",
             run: "click",
         },
         {
