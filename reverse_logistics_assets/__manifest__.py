@@ -14,6 +14,7 @@
         "views/returnable_asset_views.xml",
         "report/returnable_asset_statement.xml",
         "report/packaging_reuse_register_views.xml",
+        "report/returnable_asset_analysis_views.xml",
     ],
     "demo": [
         "demo/returnable_asset_demo.xml",

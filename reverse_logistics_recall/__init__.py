@@ -1,6 +1,7 @@
 from . import controllers
 from . import models
 from . import demo
+from . import report
 
 
 def _create_quarantine_locations(env):

@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "data/recall_data.xml",
         "data/mail_template_data.xml",
+        "report/recall_analysis_views.xml",
         "views/recall_campaign_views.xml",
         "views/portal_templates.xml",
         "views/reverse_logistics_recall_menus.xml",

@@ -10,6 +10,7 @@ class ReturnGradingStation(models.AbstractModel):
     _name = "return.grading.station"
     _description = "Grading Station"
 
+    @api.readonly
     @api.model
     def get_grades(self):
         return [
@@ -39,6 +40,7 @@ class ReturnGradingStation(models.AbstractModel):
                 return found
         return lines
 
+    @api.readonly
     @api.model
     def scan(self, code):
         """The next unit to grade for a return number, lot/serial or product barcode."""

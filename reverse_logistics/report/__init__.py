@@ -2,3 +2,4 @@ from . import compliance_register_mixin
 from . import return_product_rate_report
 from . import return_metrics_dashboard
 from . import weee_register
+from . import return_analysis

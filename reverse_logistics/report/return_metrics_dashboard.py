@@ -16,19 +16,66 @@ class ReturnMetricsDashboard(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
 
-    return_count = fields.Integer(compute="_compute_metrics", string="Returns")
-    units_returned = fields.Float(compute="_compute_metrics")
-    units_delivered = fields.Float(compute="_compute_metrics")
-    return_rate = fields.Float(compute="_compute_metrics", string="Return Rate (%)")
-    return_to_stock_rate = fields.Float(compute="_compute_metrics", string="Return-to-Stock Rate (%)")
-    cost_per_return = fields.Monetary(compute="_compute_metrics")
-    recovery_rate = fields.Float(compute="_compute_metrics", string="Recovery Rate (%)")
-    recovery_value = fields.Monetary(compute="_compute_metrics")
-    disposal_cost_per_unit = fields.Monetary(compute="_compute_metrics")
-    landfill_diversion_rate = fields.Float(compute="_compute_metrics", string="Landfill Diversion (%)")
-    co2_kg = fields.Float(compute="_compute_metrics", string="CO2e (kg)")
-    avg_time_to_resolution = fields.Float(compute="_compute_metrics", string="Request to Resolution (h)")
-    avg_time_to_processed = fields.Float(compute="_compute_metrics", string="Receipt to Processed (h)")
+    return_count = fields.Integer(
+        compute="_compute_metrics", string="Returns",
+        help="Returns requested in the period, cancelled and rejected ones left out.")
+    units_returned = fields.Float(
+        compute="_compute_metrics", digits="Product Unit of Measure",
+        help="Units received back on returns in the period (done receipt moves of return lines).")
+    units_delivered = fields.Float(
+        compute="_compute_metrics", digits="Product Unit of Measure",
+        help="Units delivered to customers in the period (done moves to a customer location, returns excluded).")
+    return_rate = fields.Float(
+        compute="_compute_metrics", string="Return Rate (%)", digits=(16, 1),
+        help="Units returned / units delivered in the months of the period, in %.")
+    return_to_stock_rate = fields.Float(
+        compute="_compute_metrics", string="Return-to-Stock Rate (%)", digits=(16, 1),
+        help="Units dispositioned to restock, repackage or refurbish / all units dispositioned in the period "
+        "(first gradings), in %.")
+    cost_per_return = fields.Monetary(
+        compute="_compute_metrics",
+        help="Sum of the returns' cost (refund less net recovery) / number of returns closed (Done) "
+        "among those requested in the period.")
+    recovery_rate = fields.Float(
+        compute="_compute_metrics", string="Recovery Rate (%)", digits=(16, 1),
+        help="Recovered value / graded value (unit value times quantity) of the units dispositioned in the "
+        "period, in %.")
+    recovery_value = fields.Monetary(
+        compute="_compute_metrics", string="Recovered Value",
+        help="Value recovered by the dispositions of the period: graded value times each disposition's "
+        "value realized.")
+    disposal_cost_per_unit = fields.Monetary(
+        compute="_compute_metrics",
+        help="Processing cost of the units recycled or disposed of in the period / their number.")
+    landfill_diversion_rate = fields.Float(
+        compute="_compute_metrics", string="Landfill Diversion (%)", digits=(16, 1),
+        help="1 - weight sent to landfill / weight of all units dispositioned in the period, in %.")
+    co2_kg = fields.Float(
+        compute="_compute_metrics", string="CO2e Emitted (kg)", digits=(16, 1),
+        help="Sum over the units dispositioned in the period of weight times the disposition's factor "
+        "'CO2e per kg' (negative factors are savings).")
+    co2_avoided_kg = fields.Float(
+        compute="_compute_metrics", string="CO2e Avoided (kg)", digits=(16, 1),
+        help="Emissions avoided by the dispositions of the period, in kg CO2 equivalent: minus the emitted "
+        "figure. Each disposition's factor (kg CO2e per kg of product, set under Configuration > "
+        "Dispositions) is negative when it saves emissions (reuse) and positive when it causes them.")
+    co2_factors = fields.Char(
+        compute="_compute_metrics", string="Factors Used",
+        help="The 'CO2e per kg' factor of each disposition used in the period.")
+    avg_time_to_resolution = fields.Float(
+        compute="_compute_metrics", string="Request to Resolution (hours)", digits=(16, 1),
+        help="Average over the returns resolved among those requested in the period of the hours from the "
+        "request to the credit note, store credit or replacement.")
+    avg_time_to_processed = fields.Float(
+        compute="_compute_metrics", string="Receipt to Processed (hours)", digits=(16, 1),
+        help="Average over the returns fully processed among those requested in the period of the hours from "
+        "the first receipt to the end of the last disposition.")
+    avg_days_to_resolution = fields.Float(
+        compute="_compute_metrics", string="Request to Resolution (days)", digits=(16, 2),
+        help="Request to resolution in days (hours / 24).")
+    avg_days_to_processed = fields.Float(
+        compute="_compute_metrics", string="Receipt to Processed (days)", digits=(16, 2),
+        help="Receipt to processed in days (hours / 24).")
     top_products_html = fields.Html(compute="_compute_metrics", string="Return Rate by Product", sanitize=False)
 
     @api.model
@@ -77,6 +124,9 @@ class ReturnMetricsDashboard(models.TransientModel):
             dash.landfill_diversion_rate = 100.0 * (1 - sum(processed.mapped("landfill_weight")) / weight) \
                 if weight else 0.0
             dash.co2_kg = sum(processed.mapped("co2_kg"))
+            dash.co2_avoided_kg = -dash.co2_kg
+            dash.co2_factors = ", ".join(
+                f"{d.name}: {d.co2_factor:g}" for d in processed.disposition_id.sorted("name"))
             with_cost = returns.filtered(lambda r: r.state == "done")
             dash.cost_per_return = sum(with_cost.mapped("return_cost")) / len(with_cost) if with_cost else 0.0
             resolved = returns.filtered("date_resolved")
@@ -85,6 +135,8 @@ class ReturnMetricsDashboard(models.TransientModel):
             finished = returns.filtered("date_dispositioned")
             dash.avg_time_to_processed = sum(finished.mapped("cycle_time_disposition")) / len(finished) \
                 if finished else 0.0
+            dash.avg_days_to_resolution = dash.avg_time_to_resolution / 24.0
+            dash.avg_days_to_processed = dash.avg_time_to_processed / 24.0
 
     def _render_top_products(self, rates, limit=10):
         rows = sorted(

@@ -1,1 +1,2 @@
 from . import packaging_reuse_register
+from . import returnable_asset_analysis

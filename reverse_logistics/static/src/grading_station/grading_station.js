@@ -1,12 +1,14 @@
 /** Grading station: scan a return, lot or product; one key picks the grade, Enter confirms. */
-import { Component, onMounted, onWillStart, useEffect, useExternalListener, useRef, useState } from "@odoo/owl";
+import { Component, onMounted, onWillStart, useEffect, useRef, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useBus, useService } from "@web/core/utils/hooks";
+import { useHotkey } from "@web/core/hotkeys/hotkey_hook";
 import { _t } from "@web/core/l10n/translation";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
 export class GradingStation extends Component {
     static template = "reverse_logistics.GradingStation";
-    static props = ["*"];
+    static props = { ...standardActionServiceProps };
 
     setup() {
         this.orm = useService("orm");
@@ -25,9 +27,41 @@ export class GradingStation extends Component {
             history: [],
             error: "",
         });
-        useBus(useService("barcode").bus, "barcode_scanned", (ev) => this.scan(ev.detail.barcode));
-        // On window so it runs after the barcode service, which claims scanner input first.
-        useExternalListener(window, "keydown", this.onKeydown.bind(this));
+        this.hotkey = useService("hotkey");
+        // A scanner ends its code with Enter: that Enter scans, it must not also confirm the unit shown.
+        this.scannerEnter = false;
+        useBus(useService("barcode").bus, "barcode_scanned", (ev) => {
+            this.scannerEnter = true;
+            setTimeout(() => (this.scannerEnter = false));
+            this.scan(ev.detail.barcode);
+        });
+        // Keys go through Odoo's hotkey service: none while typing in the scan field, none without a unit.
+        const withUnit = { isAvailable: () => Boolean(this.state.unit) };
+        useHotkey("enter", () => this.confirm(), {
+            isAvailable: () => Boolean(this.state.unit) && !this.scannerEnter,
+        });
+        useHotkey("escape", () => this.backToScan(), withUnit);
+        useHotkey("backspace", () => (this.state.quantity = this.state.quantity.slice(0, -1)), withUnit);
+        const typeDigit = (digit) => {
+            if (this.state.unit.tracking !== "serial") {
+                this.state.quantity += digit;
+            }
+        };
+        for (const digit of "0123456789") {
+            useHotkey(digit, () => typeDigit(digit), withUnit);
+        }
+        // The grades (and their keys) are configuration: registered once they are loaded.
+        useEffect(
+            (grades) => {
+                const removers = grades
+                    .filter((grade) => grade.hotkey)
+                    .map((grade) =>
+                        this.hotkey.add(grade.hotkey, () => this.selectGrade(grade), withUnit)
+                    );
+                return () => removers.forEach((remove) => remove());
+            },
+            () => [this.state.grades]
+        );
         onWillStart(async () => {
             this.state.grades = await this.orm.call("return.grading.station", "get_grades", []);
         });
@@ -47,6 +81,10 @@ export class GradingStation extends Component {
                 this.scanInput.el?.focus();
             }
         });
+    }
+
+    get previousGrade() {
+        return this.state.grades.find((g) => g.id === this.state.unit?.suggested_grade_id);
     }
 
     get selectedGrade() {
@@ -75,7 +113,8 @@ export class GradingStation extends Component {
         this.state.error = "";
         this.state.scanned = code;
         this.state.unit = unit;
-        this.state.gradeId = unit.suggested_grade_id || null;
+        // Each unit is looked at: no grade is picked for it in advance, the previous one is only shown.
+        this.state.gradeId = null;
         this.state.quantity = "";
         this.state.passed = Object.fromEntries(unit.questions.map((q) => [q.id, true]));
     }
@@ -88,32 +127,15 @@ export class GradingStation extends Component {
         }
     }
 
-    onKeydown(ev) {
-        const unit = this.state.unit;
-        if (!unit || ev.defaultPrevented || ev.ctrlKey || ev.altKey || ev.metaKey) {
-            return;
-        }
-        if (ev.target === this.scanInput.el) {
-            return;
-        }
-        const key = ev.key.toLowerCase();
-        const grade = this.state.grades.find((g) => g.hotkey === key);
-        if (grade) {
-            this.state.gradeId = grade.id;
-        } else if (/^[0-9.]$/.test(key) && unit.tracking !== "serial") {
-            this.state.quantity += key;
-        } else if (key === "backspace") {
-            this.state.quantity = this.state.quantity.slice(0, -1);
-        } else if (key === "enter") {
-            this.confirm();
-        } else if (key === "escape") {
-            this.state.unit = null;
-            this.scanInput.el?.focus();
-            this.scanInput.el?.select();
-        } else {
-            return;
-        }
-        ev.preventDefault();
+    selectGrade(grade) {
+        this.state.gradeId = grade.id;
+        this.panel.el?.focus();
+    }
+
+    backToScan() {
+        this.state.unit = null;
+        this.scanInput.el?.focus();
+        this.scanInput.el?.select();
     }
 
     get quantity() {

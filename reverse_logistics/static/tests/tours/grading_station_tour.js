@@ -1,4 +1,5 @@
-/** Grading station in a browser: scan a product barcode, grade two serials by key, Enter between. */
+/** Grading station in a browser: scan a product barcode, grade two serials by key, Enter between;
+ * the second unit starts without a grade. */
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("reverse_logistics_grading_station", {
@@ -18,8 +19,8 @@ registry.category("web_tour.tours").add("reverse_logistics_grading_station", {
             run: "press b",
         },
         {
-            content: "B is selected",
-            trigger: ".o_rl_grade.btn-primary[data-grade=B]",
+            content: "B is selected, its key letter still shows",
+            trigger: ".o_rl_grade.btn-primary[data-grade=B] kbd.o_rl_hotkey:contains(B)",
         },
         {
             content: "Enter confirms and brings the next unit",
@@ -32,6 +33,10 @@ registry.category("web_tour.tours").add("reverse_logistics_grading_station", {
         },
         {
             trigger: ".o_rl_history li:contains((B))",
+        },
+        {
+            content: "No grade is picked in advance for the new unit: Enter alone grades nothing",
+            trigger: ".o_rl_unit_panel:not(:has(.o_rl_grade.btn-primary)) .o_rl_confirm:disabled",
         },
         {
             content: "Grade C",

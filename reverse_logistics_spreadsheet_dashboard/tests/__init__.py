@@ -1,0 +1,2 @@
+from . import test_returns_dashboard
+from . import test_returns_dashboard_tour
