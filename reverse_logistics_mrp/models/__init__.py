@@ -1,0 +1,3 @@
+from . import return_order
+from . import return_order_line
+from . import stock_move
