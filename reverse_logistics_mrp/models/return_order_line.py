@@ -1,4 +1,5 @@
 import math
+from collections import defaultdict
 
 from odoo import api, models
 from odoo.tools import float_round
@@ -45,23 +46,35 @@ class ReturnOrderLine(models.Model):
         qty = moves._compute_kit_quantities(self.product_id, bom.product_qty, bom, filters)
         return bom.product_uom_id._compute_quantity(max(qty, 0.0), self.product_uom_id)
 
-    def _get_kit_started_qty(self, bom, plus_moves, minus_moves):
-        """Kits, in the line's unit, of which at least one component is in on `plus_moves` less
-        `minus_moves`: the highest ratio over the components, rounded up."""
+    def _get_kit_components(self, bom):
+        """{component: quantity per kit of the line's unit, in the component's unit}."""
         self.ensure_one()
+        per_kit = {}
         _boms, bom_lines = bom.sudo().explode(self.product_id, bom.product_qty)
-        started = 0.0
         for bom_line, data in bom_lines:
-            per_kit = bom_line.product_uom_id._compute_quantity(
-                data["qty"] / bom.product_qty, bom_line.product_id.uom_id, round=False)
-            if bom_line.product_id.type == "service" or not per_kit:
-                continue
-            qty = sum(m.product_uom._compute_quantity(m.quantity, m.product_id.uom_id)
-                      for m in plus_moves if m.bom_line_id == bom_line) \
-                - sum(m.product_uom._compute_quantity(m.quantity, m.product_id.uom_id)
-                      for m in minus_moves if m.bom_line_id == bom_line)
-            started = max(started, math.ceil(float_round(qty / per_kit, precision_digits=6)))
-        return bom.product_uom_id._compute_quantity(started, self.product_uom_id)
+            product = bom_line.product_id
+            qty = bom_line.product_uom_id._compute_quantity(data["qty"] / bom.product_qty, product.uom_id, round=False)
+            if product.type != "service" and qty:
+                per_kit[product] = per_kit.get(product, 0.0) + qty
+        ratio = self.product_uom_id._compute_quantity(1.0, bom.product_uom_id, round=False)
+        return {product: qty * ratio for product, qty in per_kit.items()}
+
+    def _get_kit_count(self, bom, qty_by_product, whole=True):
+        """Kits, in the line's unit, that component quantities make: complete kits (lowest ratio,
+        rounded down) when `whole`, else kits of which any component is there (highest, rounded up)."""
+        ratios = [float_round((qty_by_product.get(product) or 0.0) / per_kit, precision_digits=6)
+                  for product, per_kit in self._get_kit_components(bom).items()]
+        if not ratios:
+            return 0.0
+        return max(math.floor(min(ratios)), 0) if whole else max(math.ceil(max(ratios)), 0)
+
+    def _get_moves_qty_by_product(self, plus_moves, minus_moves):
+        """{product: quantity of `plus_moves` less `minus_moves`, in the product's unit}."""
+        qty = defaultdict(float)
+        for moves, sign in ((plus_moves, 1), (minus_moves, -1)):
+            for move in moves:
+                qty[move.product_id] += sign * move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
+        return qty
 
     def _get_net_done_moves(self, moves):
         """(moves in, moves out): done moves of the chain of `moves` and Odoo's returns of them."""
@@ -91,8 +104,8 @@ class ReturnOrderLine(models.Model):
         if not bom or self.order_id.state not in ("received", "done"):
             return super()._get_reserved_qty()
         # A kit of which any component came back is taken, whole: sale_mrp no longer counts it delivered.
-        started = self._get_kit_started_qty(bom, *self._get_net_done_moves(self.move_ids))
-        return max(started, self.qty_received)
+        received = self._get_moves_qty_by_product(*self._get_net_done_moves(self.move_ids))
+        return max(self._get_kit_count(bom, received, whole=False), self.qty_received)
 
     def _get_origin_moves(self):
         bom = self._get_kit_bom()
@@ -141,3 +154,44 @@ class ReturnOrderLine(models.Model):
                 # mrp explodes the kit move into component moves; each gives back its own delivered move.
                 vals["origin_returned_move_id"] = False
         return vals_list
+
+    # Grading: a kit line grades the components in triage, one grading per component and lot; its
+    # quantities count kits: graded (dispositioned) when all their components are, to grade while
+    # any component of them waits.
+    def _get_gradable_quantities(self):
+        bom = self._get_kit_bom()
+        if not bom:
+            return super()._get_gradable_quantities()
+        received = self._get_moves_qty_by_product(*self._get_net_done_moves(self.move_ids))
+        return {product: received.get(product, 0.0) for product in self._get_kit_components(bom)}
+
+    def _compute_grading_quantities(self):
+        super()._compute_grading_quantities()
+        for line in self:
+            bom = line._get_kit_bom()
+            if not bom:
+                continue
+            first_gradings = line.grading_ids.filtered(lambda g: not g.previous_grading_id)
+            graded, dispositioned = defaultdict(float), defaultdict(float)
+            for grading in first_gradings:
+                graded[grading.product_id] += grading.quantity
+                if grading.state != "graded":
+                    dispositioned[grading.product_id] += grading.quantity
+            ungraded = {product: max(qty - graded[product], 0.0)
+                        for product, qty in line._get_gradable_quantities().items()}
+            line.qty_graded = line._get_kit_count(bom, graded)
+            line.qty_dispositioned = line._get_kit_count(bom, dispositioned)
+            line.qty_to_grade = line._get_kit_count(bom, ungraded, whole=False)
+
+    def _get_component_unit_value(self, product):
+        """Value of one unit of a kit's component: the kit's value shared by the components' costs
+        (by their quantities when none has a cost)."""
+        self.ensure_one()
+        bom = self._get_kit_bom()
+        per_kit = self._get_kit_components(bom) if bom else {}
+        if product not in per_kit:
+            return product.standard_price
+        costs = {p: p.with_company(self.company_id).standard_price * qty for p, qty in per_kit.items()}
+        total = sum(costs.values())
+        share = costs[product] / total if total else per_kit[product] / sum(per_kit.values())
+        return self._get_unit_value() * share / per_kit[product]

@@ -1,1 +1,2 @@
 from . import test_kit_returns
+from . import test_kit_grading
