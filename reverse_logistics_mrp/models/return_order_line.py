@@ -26,13 +26,13 @@ class ReturnOrderLine(models.Model):
         bom_model = self.env["mrp.bom"].sudo()
         if not product or (sale_line and sale_line.product_id != product):
             return bom_model
-        boms = sale_line.sudo().move_ids.filtered(lambda m: m.state != "cancel").bom_line_id.bom_id
-        bom = boms.filtered(lambda b: b.type == "phantom" and (
-            b.product_id == product or (b.product_tmpl_id == product.product_tmpl_id and not b.product_id)))[:1]
-        if not bom:
-            company = self.company_id or self.order_id.company_id or self.env.company
-            bom = bom_model._bom_find(product, company_id=company.id, bom_type="phantom")[product]
-        return bom
+        moves = sale_line.sudo().move_ids.filtered(lambda m: m.state != "cancel")
+        if moves:
+            # What was delivered decides: the kit's BoM on the component moves, none for a plain product.
+            return moves.bom_line_id.bom_id.filtered(lambda b: b.type == "phantom" and (
+                b.product_id == product or (b.product_tmpl_id == product.product_tmpl_id and not b.product_id)))[:1]
+        company = self.company_id or self.order_id.company_id or self.env.company
+        return bom_model._bom_find(product, company_id=company.id, bom_type="phantom")[product]
 
     def _get_kit_qty(self, bom, plus_moves, minus_moves):
         """Whole kits, in the line's unit, made by the components of `plus_moves` less those of
