@@ -218,3 +218,38 @@ class TestKitReturns(KitCommon):
         self.assertEqual(ret.line_ids.product_uom_qty, 1)
         with self.assertRaisesRegex(ValidationError, "only 1.0 can still be returned"):
             ret.line_ids.product_uom_qty = 2
+
+    def test_portal_request_of_a_kit(self):
+        order = self._sell_kits(2)
+        self._invoice(order)
+        returns = self.env["return.order"]
+        candidates = returns._get_portal_candidates(order)
+        self.assertEqual([(c["key"], c["product"], c["qty"]) for c in candidates],
+                         [(f"kit{order.order_line.id}-0", self.kit, 2.0)])
+        ret = returns._create_from_portal(order, {candidates[0]["key"]: 1}, self.reason_unwanted)
+        self.assertEqual(ret.state, "approved")
+        self.assertEqual((ret.line_ids.product_id, ret.line_ids.product_uom_qty), (self.kit, 1.0))
+        self.assertEqual(returns._get_portal_candidates(order)[0]["qty"], 1.0)
+
+    def test_kits_sold_by_the_dozen(self):
+        """Kits sold in dozens are returned in kits and credited in dozens at the dozen's price."""
+        dozen = self.env.ref("uom.product_uom_dozen")
+        self._stock_in(self.cup, 48)
+        self._stock_in(self.machine, 24)
+        order = self._order([(self.kit, 2, 2400.0, 0.0, self.tax, dozen)])
+        self._deliver(order)
+        invoice = self._invoice(order)
+        sale_line = order.order_line
+        self.assertEqual(sale_line.qty_delivered, 2)
+        ret = self._return_as(self.clerk, order)
+        self.assertEqual((ret.line_ids.product_uom_id, ret.line_ids.product_uom_qty), (self.kit.uom_id, 24.0))
+        ret.line_ids.product_uom_qty = 18
+        ret.action_submit()
+        self._receive(ret.receipt_ids.with_user(self.clerk))
+        credit_note = ret.sudo().credit_note_ids
+        self.assertEqual((credit_note.invoice_line_ids.product_uom_id, credit_note.invoice_line_ids.quantity),
+                         (dozen, 1.5))
+        self.assertAlmostEqual(credit_note.amount_total, r2(1.5 * 2400.0 * (1 + self.tax.amount / 100.0)))
+        self.assertEqual(self._credited_by_invoice_line(invoice.invoice_line_ids), 1.5)
+        self.assertEqual(sale_line.qty_delivered, 0.5)
+        self.assertEqual(sale_line.qty_invoiced, 0.5)
