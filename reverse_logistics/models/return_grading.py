@@ -25,8 +25,11 @@ class ReturnGrading(models.Model):
     company_id = fields.Many2one(related="line_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     warehouse_id = fields.Many2one(related="order_id.warehouse_id", store=True)
-    product_id = fields.Many2one(related="line_id.product_id", store=True, index=True)
-    categ_id = fields.Many2one(related="line_id.product_id.categ_id", store=True, string="Product Category")
+    # The line's product, or what the line's receipt brought in for it (the components of a kit).
+    product_id = fields.Many2one(
+        "product.product", compute="_compute_product_id", store=True, readonly=False, precompute=True, index=True,
+    )
+    categ_id = fields.Many2one(related="product_id.categ_id", store=True, string="Product Category")
     partner_id = fields.Many2one(related="order_id.commercial_partner_id", store=True, string="Customer")
     reason_id = fields.Many2one(related="line_id.reason_id", store=True)
     return_type = fields.Selection(related="order_id.return_type", store=True)
@@ -91,6 +94,12 @@ class ReturnGrading(models.Model):
             grading.name = f"{grading.order_id.name}: {grading.quantity:g} x {grading.product_id.display_name} " \
                 f"({grading.grade_id.code or '?'})"
 
+    @api.depends("line_id")
+    def _compute_product_id(self):
+        for grading in self:
+            if not grading.product_id:
+                grading.product_id = grading.line_id.product_id
+
     @api.depends("line_id.price_unit", "line_id.discount", "product_id")
     def _compute_unit_value(self):
         for grading in self:
@@ -106,19 +115,27 @@ class ReturnGrading(models.Model):
         for grading in self:
             grading.weight = grading.product_id.weight * grading.quantity
 
-    @api.constrains("quantity", "line_id", "previous_grading_id")
+    @api.constrains("quantity", "line_id", "previous_grading_id", "product_id")
     def _check_quantity(self):
         for line in self.filtered(lambda g: not g.previous_grading_id).line_id:
-            rounding = line.product_uom_id.rounding
-            graded = sum(g.quantity for g in line.grading_ids if not g.previous_grading_id)
-            if any(float_compare(g.quantity, 0, precision_rounding=rounding) <= 0 for g in line.grading_ids):
+            if any(float_compare(g.quantity, 0, precision_rounding=g.product_uom_id.rounding) <= 0
+                   for g in line.grading_ids):
                 raise ValidationError(self.env._("A graded quantity must be positive."))
-            if float_compare(graded, line.qty_received, precision_rounding=rounding) > 0:
-                raise ValidationError(self.env._(
-                    "%(order)s, %(product)s: %(graded)s graded but only %(received)s received.",
-                    order=line.order_id.name, product=line.product_id.display_name,
-                    graded=graded, received=line.qty_received,
-                ))
+            gradable = line._get_gradable_quantities()
+            for product, gradings in line.grading_ids.filtered(
+                    lambda g: not g.previous_grading_id).grouped("product_id").items():
+                if product not in gradable:
+                    raise ValidationError(self.env._(
+                        "%(order)s: %(product)s is not what %(line)s received.", order=line.order_id.name,
+                        product=product.display_name, line=line.product_id.display_name,
+                    ))
+                graded = sum(gradings.mapped("quantity"))
+                if float_compare(graded, gradable[product], precision_rounding=product.uom_id.rounding) > 0:
+                    raise ValidationError(self.env._(
+                        "%(order)s, %(product)s: %(graded)s graded but only %(received)s received.",
+                        order=line.order_id.name, product=product.display_name,
+                        graded=graded, received=gradable[product],
+                    ))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_pending(self):
@@ -131,7 +148,8 @@ class ReturnGrading(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _get_user_creatable_fields(self, vals):
-        return {"line_id", "lot_id", "quantity", "grade_id", "note", "attachment_ids", "disposition_id"}
+        return {"line_id", "product_id", "lot_id", "quantity", "grade_id", "note", "attachment_ids",
+                "disposition_id"}
 
     def _get_user_writable_fields(self):
         self.ensure_one()
@@ -171,6 +189,7 @@ class ReturnGrading(models.Model):
                 raise UserError(self.env._("Only processed units can be graded again."))
             regrades |= self.sudo().create({
                 "line_id": grading.line_id.id,
+                "product_id": grading.product_id.id,
                 "lot_id": grading.lot_id.id,
                 "quantity": grading.quantity,
                 "grade_id": grade.id,

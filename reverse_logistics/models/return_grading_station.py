@@ -51,43 +51,50 @@ class ReturnGradingStation(models.AbstractModel):
 
     @api.model
     def _get_unit_payload(self, line, code, remaining=1):
-        lots = line._get_ungraded_lots()
-        lot, qty = next(((lot, qty) for lot, qty in lots if lot.name == code), lots[0] if lots else (None, 0.0))
-        if not lot and not lots:
-            qty = line.qty_to_grade
-        checklist = self.env["return.grade.checklist"]._get_for_product(line.product_id)
-        last = line.grading_ids[:1] or self.env["return.grading"].search(
-            [("product_id", "=", line.product_id.id)], limit=1)
+        units = line._get_ungraded_units()
+        # A scanned lot or product first; a kit line grades its components one product at a time.
+        product, lot, qty = next(
+            ((p, lot, qty) for p, lot, qty in units if code and code in (lot.name, p.barcode)),
+            units[0] if units else (line.product_id, None, line.qty_to_grade))
+        lot = lot or None
+        checklist = self.env["return.grade.checklist"]._get_for_product(product)
+        last = line.grading_ids.filtered(lambda g: g.product_id == product)[:1] or self.env["return.grading"].search(
+            [("product_id", "=", product.id)], limit=1)
         return {
             "line_id": line.id,
             "order": line.order_id.name,
             "partner": line.order_id.partner_id.display_name,
-            "product": line.product_id.display_name,
+            "product_id": product.id,
+            "product": product.display_name,
             "reason": line.reason_id.name or "",
             "lot_id": lot.id if lot else False,
             "lot": lot.name if lot else "",
-            "tracking": line.product_id.tracking,
+            "tracking": product.tracking,
             "qty_pending": qty,
-            "qty_default": 1.0 if line.product_id.tracking == "serial" else qty,
-            "uom": line.product_uom_id.name,
+            "qty_default": 1.0 if product.tracking == "serial" else qty,
+            "uom": product.uom_id.name,
             "suggested_grade_id": last.grade_id.id or False,
             "questions": [{"id": q.id, "name": q.name} for q in checklist.question_ids],
             "remaining_lines": remaining,
         }
 
     @api.model
-    def grade(self, line_id, grade_id, quantity, lot_id=False, code=False, passed_question_ids=(), note=False):
-        """Record a grade for units of a line and return the next unit of the same scan."""
+    def grade(self, line_id, grade_id, quantity, lot_id=False, code=False, passed_question_ids=(), note=False,
+              product_id=False):
+        """Record a grade for units of a line and return the next unit of the same scan. `product_id`:
+        the unit's product when it is not the line's (a component of a returned kit)."""
         line = self.env["return.order.line"].browse(line_id).exists()
         if not line:
             return {"error": self.env._("This return line no longer exists.")}
+        product = self.env["product.product"].browse(product_id) if product_id else line.product_id
         vals = {
             "line_id": line.id,
+            "product_id": product.id,
             "grade_id": grade_id,
             "quantity": quantity,
             "lot_id": lot_id,
             "note": note,
-            **self.env["return.grading"]._prepare_checklist_vals(line.product_id, list(passed_question_ids or [])),
+            **self.env["return.grading"]._prepare_checklist_vals(product, list(passed_question_ids or [])),
         }
         line.check_access("read")
         # The checklist score and suggested grade are the station's, not values a user writes.

@@ -406,16 +406,29 @@ class ReturnOrderLine(models.Model):
                 problems += policy._get_line_problems(line)
         return problems
 
-    def _get_ungraded_lots(self):
-        """[(lot, qty)] received on this line and not graded yet."""
+    def _get_gradable_quantities(self):
+        """{product: quantity received on this line, in the product's unit}: what its gradings grade.
+        Hook: a kit line grades the components its receipt brought in."""
+        self.ensure_one()
+        return {self.product_id: self.qty_received}
+
+    def _get_ungraded_units(self):
+        """[(product, lot, qty)] received on this line and not graded yet."""
         self.ensure_one()
         received = {}
         for move_line in self.move_ids.filtered(lambda m: m.state == "done").move_line_ids:
-            received[move_line.lot_id] = received.get(move_line.lot_id, 0.0) + move_line.quantity
+            key = (move_line.product_id, move_line.lot_id)
+            received[key] = received.get(key, 0.0) + move_line.quantity
         for grading in self.grading_ids.filtered(lambda g: not g.previous_grading_id):
-            received[grading.lot_id] = received.get(grading.lot_id, 0.0) - grading.quantity
-        return [(lot, qty) for lot, qty in received.items()
-                if float_compare(qty, 0.0, precision_rounding=self.product_uom_id.rounding) > 0]
+            key = (grading.product_id, grading.lot_id)
+            received[key] = received.get(key, 0.0) - grading.quantity
+        return [(product, lot, qty) for (product, lot), qty in received.items()
+                if float_compare(qty, 0.0, precision_rounding=product.uom_id.rounding) > 0]
+
+    def _get_ungraded_lots(self):
+        """[(lot, qty)] of the line's product received on this line and not graded yet."""
+        self.ensure_one()
+        return [(lot, qty) for product, lot, qty in self._get_ungraded_units() if product == self.product_id]
 
     # ------------------------------------------------------------------
     # Receipt

@@ -1,4 +1,3 @@
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import float_round
@@ -152,28 +151,6 @@ class TestCreditAllocation(CreditCommon):
         self._receive(ret.receipt_ids.with_user(manager))
         self.assertAlmostEqual(ret.sudo().credit_note_ids.amount_total, r2(2 * 115.0))
         self.assertEqual(order.order_line.qty_delivered, 0)
-
-    def test_kit_components_are_refused_by_name(self):
-        cup = self._create_rl_product("Cup", cost=5.0, price=10.0)
-        machine = self._create_rl_product("Machine", cost=60.0, price=150.0)
-        kit = self._create_rl_product("Espresso Kit", cost=0.0, price=200.0, is_storable=False)
-        self.env["mrp.bom"].create({
-            "product_tmpl_id": kit.product_tmpl_id.id, "type": "phantom", "product_qty": 1,
-            "bom_line_ids": [Command.create({"product_id": cup.id, "product_qty": 2}),
-                             Command.create({"product_id": machine.id, "product_qty": 1})],
-        })
-        self._stock_in(cup, 2)
-        self._stock_in(machine, 1)
-        order = self._order([(kit, 1, 200.0, 0.0, self.tax)])
-        self._deliver(order)
-        self._invoice(order)
-        ret = self._return_as(self.returns_manager, order, reason=self.reason_defect)
-        self.assertIn("component of the kit", ret.policy_problems)
-        ret.action_submit()
-        self.assertEqual(ret.state, "draft", "not approved by the policy")
-        with self.assertRaisesRegex(UserError, "component of the kit Espresso Kit"):
-            ret.action_approve()
-        self.assertFalse(ret.sudo().credit_note_ids)
 
     def test_clerk_receives_in_two_steps(self):
         order = self._order([(self.product, 2, 100.0, 0.0, self.tax)])

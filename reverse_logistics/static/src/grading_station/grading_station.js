@@ -157,7 +157,7 @@ export class GradingStation extends Component {
         try {
             result = await this.orm.call("return.grading.station", "grade", [
                 unit.line_id, grade.id, quantity, unit.lot_id, this.state.scanned, passed,
-            ]);
+            ], { product_id: unit.product_id });
         } catch (error) {
             this.state.unit = unit;
             throw error;
