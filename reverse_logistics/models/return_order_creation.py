@@ -86,11 +86,16 @@ class ReturnOrder(models.Model):
     # Portal requests
     # ------------------------------------------------------------------
     @api.model
+    def _get_candidate_key(self, vals):
+        """How the portal form names a returnable (move, lot) pair, from its line values."""
+        return f"{vals['origin_move_id']}-{vals.get('lot_id') or 0}"
+
+    @api.model
     def _get_portal_candidates(self, sale_order):
         """What the customer may still send back from an order, one dict per delivered move and lot:
         key (the form field's suffix), vals (of the return line), qty (returnable), product, lot."""
         return [{
-            "key": f"{vals['origin_move_id']}-{vals.get('lot_id') or 0}", "vals": vals, "qty": qty,
+            "key": self._get_candidate_key(vals), "vals": vals, "qty": qty,
             "product": self.env["product.product"].browse(vals["product_id"]),
             "lot": self.env["stock.lot"].browse(vals.get("lot_id")),
         } for vals, qty in self._get_returnable_lines(sale_order.order_line.move_ids)]
@@ -128,7 +133,7 @@ class ReturnOrder(models.Model):
         wizard = self.env["return.order.create"].create(self._prepare_create_wizard_vals(sale_order))
         wizard._set_quantities({
             line: quantities[key] for line in wizard.line_ids
-            if (key := f"{line.origin_move_id.id}-{line.lot_id.id or 0}") in quantities
+            if (key := self._get_candidate_key(line._prepare_return_line_vals())) in quantities
         })
         if not wizard._get_requested_lines():
             raise UserError(self.env._("Choose at least one item to return."))

@@ -22,9 +22,7 @@ class ReturnOrder(models.Model):
         return candidates
 
     @api.model
-    def _get_portal_candidates(self, sale_order):
-        candidates = super()._get_portal_candidates(sale_order)
-        for candidate in candidates:
-            if not candidate["vals"].get("origin_move_id"):
-                candidate["key"] = f"kit{candidate['vals']['sale_line_id']}-0"
-        return candidates
+    def _get_candidate_key(self, vals):
+        if not vals.get("origin_move_id") and vals.get("sale_line_id"):
+            return f"kit{vals['sale_line_id']}-0"
+        return super()._get_candidate_key(vals)
