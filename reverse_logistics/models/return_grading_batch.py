@@ -1,5 +1,4 @@
 from odoo import models
-from odoo.exceptions import UserError
 
 
 class ReturnGrading(models.Model):
@@ -12,14 +11,7 @@ class ReturnGrading(models.Model):
         if self.env.context.get("reverse_logistics_batch_id") or not limit or len(self) <= limit:
             return super().action_dispose()
         # Refuse a bad batch now, as the request would, before anything is queued.
-        already = self.filtered(lambda g: g.state != "graded")
-        if already:
-            raise UserError(self.env._(
-                "These units were already dispositioned:\n%(lines)s",
-                lines="\n".join(f"- {g.name}" for g in already),
-            ))
-        self.filtered(lambda g: not g.disposition_id).action_decide()
-        self._check_triage_availability()
+        self._prepare_disposal()
         batch = self.env["reverse.logistics.batch"]._queue(
             self, "_dispose_batch_chunk",
             self.env._("Disposition of %(count)s units", count=len(self)),

@@ -15,14 +15,7 @@ class ReturnGrading(models.Model):
         """Execute the dispositions of these units in batch: all of them move, or none."""
         if not self:
             return True
-        already = self.filtered(lambda g: g.state != "graded")
-        if already:
-            raise UserError(self.env._(
-                "These units were already dispositioned:\n%(lines)s",
-                lines="\n".join(f"- {g.name}" for g in already),
-            ))
-        self.filtered(lambda g: not g.disposition_id).action_decide()
-        self._check_triage_availability()
+        self._prepare_disposal()
         by_operation = defaultdict(lambda: self.browse())
         for grading in self:
             by_operation[grading.operation] |= grading
@@ -31,6 +24,18 @@ class ReturnGrading(models.Model):
         self._record_disposition_values()
         self.line_id.order_id._on_dispositioned()
         return True
+
+    def _prepare_disposal(self):
+        """Refuse units already dispositioned, decide the undecided ones and check that triage holds
+        them all: before anything moves, whether in this request or in the background."""
+        already = self.filtered(lambda g: g.state != "graded")
+        if already:
+            raise UserError(self.env._(
+                "These units were already dispositioned:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in already),
+            ))
+        self.filtered(lambda g: not g.disposition_id).action_decide()
+        self._check_triage_availability()
 
     def _get_triage_location(self):
         """Where the graded units wait: where the return received them."""
