@@ -66,12 +66,16 @@ class ReturnOrder(models.Model):
         first_step = final if warehouse.reception_steps == "one_step" else warehouse.wh_input_stock_loc_id
         extra = {k: v for k, v in move_vals.items() if k not in self._RECEIPT_PROCUREMENT_KEYS}
         extra["location_dest_id"] = first_step.id
+        route = self._get_receipt_route()
+        if route == warehouse.return_route_id and warehouse.reception_steps == "one_step":
+            # No later step to choose a push rule for: the move needs no route of its own.
+            extra["route_ids"] = []
         product = self.env["product.product"].browse(move_vals["product_id"])
         return self.env["procurement.group"].Procurement(
             product, move_vals["product_uom_qty"], self.env["uom.uom"].browse(move_vals["product_uom"]),
             final, move_vals.get("name") or product.display_name, self.name, self.company_id, {
                 "group_id": self.procurement_group_id,
-                "route_ids": self._get_receipt_route(),
+                "route_ids": route,
                 "warehouse_id": warehouse,
                 "date_planned": fields.Datetime.now(),
                 "return_move_vals": extra,
@@ -80,35 +84,38 @@ class ReturnOrder(models.Model):
 
     def _create_receipts(self):
         """Receive the returned goods through a procurement on the warehouse's returns route, so its
-        reception steps and putaway rules apply; the receipt from the customer is the return's."""
+        reception steps and putaway rules apply; the receipt from the customer is the return's
+        (`receipt_ids`)."""
         orders = self.filtered("line_ids")
         without_group = orders.filtered(lambda o: not o.procurement_group_id)
         groups = self.env["procurement.group"].sudo().create(
             [order._prepare_receipt_procurement_group_vals() for order in without_group])
         for order, group in zip(without_group, groups, strict=True):
             order.sudo().procurement_group_id = group
-        # Only a return approved again (reopened) has receipts already.
-        previous = orders.filtered("date_first_receipt").receipt_ids
+        # sale_stock links a receipt to its sale order; one without an order is linked to the return.
+        without_sale = orders.filtered(lambda o: not o.sale_order_id)
+        previous = without_sale.receipt_ids
         # Prepared as the system too: rules, routes and locations are read without record rules.
         line_orders = {line.id: line.order_id.sudo() for line in orders.line_ids}
         procurements = [
             line_orders[vals["return_line_id"]]._prepare_receipt_procurement(vals)
             for vals in orders.line_ids.sudo()._prepare_receipt_move_vals()
         ]
+        # The rule search climbs from each destination to its warehouse: read those locations together.
+        destinations = self.env["stock.location"].union(*(p.location_id for p in procurements))
+        (destinations | orders.warehouse_id.view_location_id).mapped("location_id")
         # Run as the system, as sale orders run theirs: approving needs no right on rules and routes.
         self.env["procurement.group"].sudo().run(procurements)
-        orders.invalidate_recordset(["receipt_ids"])
-        pickings = orders.receipt_ids - previous
-        # The moves from the customer were reserved when confirmed (their source bypasses reservation).
         orders.line_ids._set_receipt_lots()
-        # sale_stock links the receipt to its sale order; one without an order is linked to the return.
-        for picking in pickings.filtered(lambda p: not p.sale_id):
-            picking.message_post_with_source(
-                "mail.message_origin_link",
-                render_values={"self": picking, "origin": picking.return_order_id},
-                subtype_xmlid="mail.mt_note",
-            )
-        return pickings
+        without_sale.invalidate_recordset(["receipt_ids"])
+        for order in without_sale:
+            for picking in order.receipt_ids - previous:
+                picking.message_post_with_source(
+                    "mail.message_origin_link",
+                    render_values={"self": picking, "origin": order},
+                    subtype_xmlid="mail.mt_note",
+                )
+        return True
 
     def _on_receipt_done(self):
         """Called once the receipts of these orders were validated (or closed)."""
