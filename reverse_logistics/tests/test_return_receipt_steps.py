@@ -141,4 +141,4 @@ class TestReturnReceiptSteps(ReverseLogisticsCommon):
         other = self.warehouse.return_route_id.copy({"name": "Returns via quality"})
         self.warehouse.return_route_id = other  # setup: a manager picks another route
         ret = self._approved_return(1)
-        self.assertEqual(ret.receipt_ids.move_ids.route_ids, other)
+        self.assertEqual(ret.receipt_ids.move_ids.rule_id.route_id, other)
