@@ -39,6 +39,7 @@
         "views/product_template_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
+        "views/stock_warehouse_views.xml",
         "views/account_move_views.xml",
         "views/return_portal_templates.xml",
         "report/return_product_rate_report_views.xml",

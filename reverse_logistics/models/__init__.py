@@ -29,6 +29,7 @@ from . import return_grading_station
 from . import stock_warehouse
 from . import stock_picking
 from . import stock_move
+from . import stock_rule
 from . import account_move
 from . import account_move_line
 from . import sale_order

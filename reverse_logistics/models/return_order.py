@@ -361,7 +361,7 @@ class ReturnOrder(models.Model):
                     "No return policy applies to %(name)s: set a default policy for %(company)s.",
                     name=order.name, company=order.company_id.name,
                 ))
-            if not order.warehouse_id.return_type_id:
+            if not (order.warehouse_id.return_type_id and order.warehouse_id.return_route_id):
                 order.warehouse_id._ensure_return_setup()
             order.line_ids._check_returnable_quantity()
             problems = order.line_ids._get_policy_problems()
@@ -413,12 +413,14 @@ class ReturnOrder(models.Model):
         if not orders:
             raise UserError(self.env._("Only draft returns can be approved."))
         orders._check_lines_before_approval()
+        # Approval activities are scheduled on submission: a return never submitted has none to close.
+        submitted = orders.filtered("date_submitted")
         now = fields.Datetime.now()
         for order in orders:
             order.sudo().write({
                 "state": "approved", "date_approved": now, "date_submitted": order.date_submitted or now,
             })
-        orders.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
+        submitted.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
         orders._create_receipts()
         for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
             # What the policy resolves by itself is the system's act, not the approver's accounting.

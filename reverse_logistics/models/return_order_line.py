@@ -456,7 +456,6 @@ class ReturnOrderLine(models.Model):
                 "sale_line_id": line.sale_line_id.id,
                 "return_line_id": line.id,
                 "procure_method": "make_to_stock",
-                "group_id": order.sale_order_id.procurement_group_id.id,
             })
         return vals_list
 

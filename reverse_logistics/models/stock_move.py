@@ -29,6 +29,14 @@ class StockMove(models.Model):
             vals["return_line_id"] = self.return_line_id.id
         return vals
 
+    def _get_new_picking_values(self):
+        vals = super()._get_new_picking_values()
+        # The receipt from the customer belongs to the return; the later reception steps do not.
+        order = self.return_line_id.order_id[:1]
+        if order:
+            vals.update(return_order_id=order.id, return_id=order.picking_id.id)
+        return vals
+
     def _action_cancel(self):
         res = super()._action_cancel()
         # A cancelled vendor shipment leaves its units in triage: they wait for a disposition again.
