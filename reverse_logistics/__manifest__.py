@@ -44,6 +44,7 @@
         "views/return_portal_templates.xml",
         "report/return_product_rate_report_views.xml",
         "report/return_analysis_views.xml",
+        "report/return_metrics_dashboard_views.xml",
         "views/reverse_logistics_menus.xml",
         "views/weee_views.xml",
         "report/weee_register_views.xml",

@@ -195,6 +195,7 @@ class ReturnAnalysis(models.Model):
             SQL.identifier(self._table), self._select(), self._from(), self._where(),
         ))
 
+    @api.readonly
     def action_open_return(self):
         """A row opens its return, where the receipts, credit notes and gradings are one click away."""
         self.ensure_one()

@@ -26,10 +26,10 @@ class ReturnMetricsDashboard(models.TransientModel):
         compute="_compute_metrics", digits="Product Unit of Measure",
         help="Units delivered to customers in the period (done moves to a customer location, returns excluded).")
     return_rate = fields.Float(
-        compute="_compute_metrics", string="Return Rate (%)", digits=(16, 1),
+        compute="_compute_metrics", string="Return Rate (%)",
         help="Units returned / units delivered in the months of the period, in %.")
     return_to_stock_rate = fields.Float(
-        compute="_compute_metrics", string="Return-to-Stock Rate (%)", digits=(16, 1),
+        compute="_compute_metrics", string="Return-to-Stock Rate (%)",
         help="Units dispositioned to restock, repackage or refurbish / all units dispositioned in the period "
         "(first gradings), in %.")
     cost_per_return = fields.Monetary(
@@ -37,7 +37,7 @@ class ReturnMetricsDashboard(models.TransientModel):
         help="Sum of the returns' cost (refund less net recovery) / number of returns closed (Done) "
         "among those requested in the period.")
     recovery_rate = fields.Float(
-        compute="_compute_metrics", string="Recovery Rate (%)", digits=(16, 1),
+        compute="_compute_metrics", string="Recovery Rate (%)",
         help="Recovered value / graded value (unit value times quantity) of the units dispositioned in the "
         "period, in %.")
     recovery_value = fields.Monetary(
@@ -48,14 +48,14 @@ class ReturnMetricsDashboard(models.TransientModel):
         compute="_compute_metrics",
         help="Processing cost of the units recycled or disposed of in the period / their number.")
     landfill_diversion_rate = fields.Float(
-        compute="_compute_metrics", string="Landfill Diversion (%)", digits=(16, 1),
+        compute="_compute_metrics", string="Landfill Diversion (%)",
         help="1 - weight sent to landfill / weight of all units dispositioned in the period, in %.")
     co2_kg = fields.Float(
-        compute="_compute_metrics", string="CO2e Emitted (kg)", digits=(16, 1),
+        compute="_compute_metrics", string="CO2e Emitted (kg)",
         help="Sum over the units dispositioned in the period of weight times the disposition's factor "
         "'CO2e per kg' (negative factors are savings).")
     co2_avoided_kg = fields.Float(
-        compute="_compute_metrics", string="CO2e Avoided (kg)", digits=(16, 1),
+        compute="_compute_metrics", string="CO2e Avoided (kg)",
         help="Emissions avoided by the dispositions of the period, in kg CO2 equivalent: minus the emitted "
         "figure. Each disposition's factor (kg CO2e per kg of product, set under Configuration > "
         "Dispositions) is negative when it saves emissions (reuse) and positive when it causes them.")
@@ -63,11 +63,11 @@ class ReturnMetricsDashboard(models.TransientModel):
         compute="_compute_metrics", string="Factors Used",
         help="The 'CO2e per kg' factor of each disposition used in the period.")
     avg_time_to_resolution = fields.Float(
-        compute="_compute_metrics", string="Request to Resolution (hours)", digits=(16, 1),
+        compute="_compute_metrics", string="Request to Resolution (hours)",
         help="Average over the returns resolved among those requested in the period of the hours from the "
         "request to the credit note, store credit or replacement.")
     avg_time_to_processed = fields.Float(
-        compute="_compute_metrics", string="Receipt to Processed (hours)", digits=(16, 1),
+        compute="_compute_metrics", string="Receipt to Processed (hours)",
         help="Average over the returns fully processed among those requested in the period of the hours from "
         "the first receipt to the end of the last disposition.")
     avg_days_to_resolution = fields.Float(

@@ -62,9 +62,9 @@ class TestReturnsDashboard(ReverseLogisticsCommon):
         return self.env[pivot["model"]].with_user(user).read_group(domain, measures, rows, lazy=False)
 
     def test_dashboard_for_returns_manager_only(self):
-        Dashboard = self.env["spreadsheet.dashboard"]
-        self.assertIn(self.dashboard, Dashboard.with_user(self.manager).search([]))
-        self.assertNotIn(self.dashboard, Dashboard.with_user(self.clerk).search([]))
+        dashboards = self.env["spreadsheet.dashboard"]
+        self.assertIn(self.dashboard, dashboards.with_user(self.manager).search([]))
+        self.assertNotIn(self.dashboard, dashboards.with_user(self.clerk).search([]))
         # Inventory > Returns > Reporting > Dashboard opens it.
         action = self.env.ref("reverse_logistics_spreadsheet_dashboard.action_returns_dashboard")
         self.assertEqual(action.params, {"dashboard_id": self.dashboard.id})

@@ -157,7 +157,8 @@ def odoo_chart(row, kind, model, group_by, measure_name, fields_matching, domain
 
 def range_chart(row, kind, label_range, data_ranges, title=""):
     return figure(row, {
-        "type": kind, "title": {"text": title}, "background": "#FFFFFF", "legendPosition": "top" if len(data_ranges) > 1 else "none",
+        "type": kind, "title": {"text": title}, "background": "#FFFFFF",
+        "legendPosition": "top" if len(data_ranges) > 1 else "none",
         "dataSetsHaveTitle": True, "dataSets": [{"dataRange": r} for r in data_ranges],
         "labelRange": label_range, "stacked": False, "aggregated": False, "labelsAsText": True,
     })

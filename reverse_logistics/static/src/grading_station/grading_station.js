@@ -127,6 +127,14 @@ export class GradingStation extends Component {
         }
     }
 
+    // Decimals cannot be hotkeys: they are typed in the quantity field, where Enter confirms too.
+    onQuantityKeydown(ev) {
+        if (ev.key === "Enter") {
+            ev.preventDefault();
+            this.confirm();
+        }
+    }
+
     selectGrade(grade) {
         this.state.gradeId = grade.id;
         this.panel.el?.focus();
