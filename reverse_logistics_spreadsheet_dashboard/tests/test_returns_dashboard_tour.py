@@ -26,7 +26,8 @@ class TestReturnsDashboardTour(HttpCase):
         sale.picking_ids.move_ids.picked = True
         sale.picking_ids.button_validate()
         sale._create_invoices().action_post()
-        ret = env["return.order"].browse(sale.action_create_return_order()["res_id"])
+        wizard = env["return.order.create"].browse(sale.action_create_return_order()["res_id"])
+        ret = env["return.order"].browse(wizard.action_create_return_all()["res_id"])
         ret.line_ids.reason_id = env.ref("reverse_logistics.return_reason_not_needed")
         ret.action_submit()
         if ret.state == "draft":
