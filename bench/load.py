@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -108,8 +109,14 @@ def start_replica(port):
     """A streaming replica of the local 15/main cluster, on `port`."""
     stop_replica()
     run_as_postgres(f"{PG_BIN}/pg_basebackup -D {REPLICA_DIR} -R -X stream -c fast")
-    run_as_postgres(f"{PG_BIN}/pg_ctl -D {REPLICA_DIR} -l {REPLICA_DIR}.log -w start "
-                    f"-o '-p {port} -c hot_standby=on -c config_file={REPLICA_DIR}/postgresql.conf'")
+    # Debian keeps the configuration outside the data directory: a minimal one for the replica.
+    config = "\n".join([
+        f"port = {port}", "hot_standby = on", "listen_addresses = ''",
+        "unix_socket_directories = '/var/run/postgresql'", "hba_file = '/etc/postgresql/15/main/pg_hba.conf'",
+        "ident_file = '/etc/postgresql/15/main/pg_ident.conf'", "max_connections = 100", "",
+    ])
+    run_as_postgres(f"printf %s {shlex.quote(config)} > {REPLICA_DIR}/postgresql.conf")
+    run_as_postgres(f"{PG_BIN}/pg_ctl -D {REPLICA_DIR} -l {REPLICA_DIR}.log -w start")
 
 
 def stop_replica():
