@@ -31,9 +31,15 @@ def ensure_database(name, modules):
     )
 
 
+_PARSED = []
+
+
 @contextmanager
 def odoo_env(database):
-    odoo.tools.config.parse_config([f"--addons-path={ADDONS_PATH}", "-d", database, "--log-level=warn"])
+    # Odoo's configuration can be parsed once per process; later environments reuse it.
+    if not _PARSED:
+        odoo.tools.config.parse_config([f"--addons-path={ADDONS_PATH}", "-d", database, "--log-level=warn"])
+        _PARSED.append(database)
     registry = odoo.modules.registry.Registry(database)
     with registry.cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {})

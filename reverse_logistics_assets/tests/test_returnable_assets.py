@@ -30,9 +30,10 @@ class TestReturnableAssets(ReverseLogisticsCommon):
         cls._stock_in(cls.pallet, 100)
         cls._stock_in(cls.water, 1000)
 
-    def _sell_water(self, qty=100):
+    def _sell_water(self, qty=100, partner=None):
         order = self.env["sale.order"].create({
-            "partner_id": self.partner.id, "company_id": self.company.id, "warehouse_id": self.warehouse.id,
+            "partner_id": (partner or self.partner).id, "company_id": self.company.id,
+            "warehouse_id": self.warehouse.id,
             "order_line": [Command.create({"product_id": self.water.id, "product_uom_qty": qty})],
         })
         order.action_confirm()
@@ -160,6 +161,27 @@ class TestReturnableAssets(ReverseLogisticsCommon):
         self.assertAlmostEqual(rentals.unit_days, 2 * days)
         self.assertAlmostEqual(rentals.invoice_id.amount_untaxed, 2 * days * 0.5)
         self.assertFalse(rental_model._cron_invoice_rental(), "once per period")
+
+    def test_rental_cron_runs_in_chunks(self):
+        """Above its chunk size the rental cron invoices part of the balances per call (Odoo commits each
+        call and calls again); balances invoiced by an earlier call are never invoiced again."""
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.rental", 1)
+        other = self.env["res.partner"].create({"name": "Second brewery"})
+        today = fields.Date.context_today(self.env["returnable.asset.rental"])
+        period_end = date(today.year, today.month, 1) - timedelta(days=1)
+        period_start = date(period_end.year, period_end.month, 1)
+        for partner in (self.partner, other):
+            _order, picking, _invoice = self._sell_water(80, partner=partner)
+            picking.move_ids.write({"date": fields.Datetime.to_datetime(period_start) - timedelta(days=20)})
+        self.env["returnable.asset.balance"]._recompute(self.partner | other)
+        rental_model = self.env["returnable.asset.rental"]
+        first = rental_model._cron_invoice_rental()
+        second = rental_model._cron_invoice_rental()
+        self.assertEqual((len(first), len(second)), (1, 1))
+        self.assertEqual((first | second).partner_id, self.partner | other)
+        self.assertFalse(rental_model._cron_invoice_rental(), "nothing left: no balance invoiced twice")
+        days = (period_end - period_start).days + 1 - 10
+        self.assertEqual((first | second).mapped("unit_days"), [2 * days, 2 * days])
 
     def test_loss_wizard(self):
         self._sell_water(120)
