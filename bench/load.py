@@ -172,8 +172,10 @@ class Client:
 
 def return_life(client, sale_id, refs, timed):
     """The whole life of one return; `timed(name, func)` records each call's latency."""
-    action = timed("open return from sale", lambda: client.call("sale.order", "action_create_return_order",
-                                                                [sale_id]))
+    wizard = timed("open return wizard from sale", lambda: client.call("sale.order", "action_create_return_order",
+                                                                       [sale_id]))
+    action = timed("return all (draft)", lambda: client.call("return.order.create", "action_create_return_all",
+                                                              [wizard["res_id"]]))
     ret_id = action["res_id"]
     lines = timed("read return", lambda: client.call("return.order", "read", [ret_id], ["line_ids"]))
     line_ids = lines[0]["line_ids"]
@@ -275,8 +277,8 @@ def probe_replica(url, database, sale_id, refs):
             "return.order.line", "read_group", [[], ["qty_received:sum"], ["product_id"]])),
         ("GET /my/returns (portal, readonly route)", lambda: client.get("/my/returns")),
         ("JSON-RPC action_submit (write)", lambda: client.call_kw(
-            "return.order", "action_submit", [[client.call("sale.order", "action_create_return_order",
-                                                           [sale_id])["res_id"]]])),
+            "return.order", "action_submit", [[client.call("return.order.create", "action_create_return_all", [
+                client.call("sale.order", "action_create_return_order", [sale_id])["res_id"]])["res_id"]]])),
     ]
     if campaign_ids:
         probes.insert(3, ("JSON-RPC recall.campaign.action_preview_trace", lambda: client.call_kw(
