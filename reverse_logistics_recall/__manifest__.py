@@ -11,6 +11,7 @@
         "security/reverse_logistics_recall_security.xml",
         "security/ir.model.access.csv",
         "data/recall_data.xml",
+        "data/return_type_data.xml",
         "data/mail_template_data.xml",
         "report/recall_analysis_views.xml",
         "views/recall_campaign_views.xml",
