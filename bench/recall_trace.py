@@ -201,21 +201,24 @@ def generate(env, finished_lots, deliveries_per_lot, customers, component_lots):
           FROM stock_move_line ml
          WHERE ml.location_dest_id = %(customer)s AND ml.id %% 50 = 0 AND ml.product_id = ANY(%(finished)s)
     """, params)
-    fill_recall_partner(cr)
+    fill_stored_columns(cr)
     cr.execute("ANALYZE stock_move_line; ANALYZE stock_move; ANALYZE stock_picking; ANALYZE stock_lot;"
                " ANALYZE stock_move_line_consume_rel;")
     env.invalidate_all()
 
 
-def fill_recall_partner(cr):
-    """The stored ship-to partner the ORM computes for each move line, which plain SQL inserts lack."""
+def fill_stored_columns(cr):
+    """The stored columns the ORM computes for each move line and plain SQL inserts lack: the ship-to
+    partner (this addon's) and the transfer reference (Odoo's, the picking's name)."""
     cr.execute("""
         UPDATE stock_move_line ml
-           SET recall_partner_id = COALESCE(p.partner_id, m.partner_id)
+           SET recall_partner_id = COALESCE(ml.recall_partner_id, p.partner_id, m.partner_id),
+               reference = COALESCE(ml.reference, p.name)
           FROM stock_move m
           LEFT JOIN stock_picking p ON p.id = m.picking_id
-         WHERE m.id = ml.move_id AND ml.recall_partner_id IS NULL
-           AND COALESCE(p.partner_id, m.partner_id) IS NOT NULL
+         WHERE m.id = ml.move_id
+           AND ((ml.recall_partner_id IS NULL AND COALESCE(p.partner_id, m.partner_id) IS NOT NULL)
+                OR (ml.reference IS NULL AND p.name IS NOT NULL))
     """)
     return cr.rowcount
 
@@ -290,11 +293,13 @@ def main():
             subprocess.run(["psql", "-d", args.database, "-qc", "VACUUM ANALYZE"], check=False)
             print(f"generated in {seconds:.1f} s", flush=True)
         # Data sets generated before the generator filled it.
-        env.cr.execute("SELECT 1 FROM stock_move_line WHERE recall_partner_id IS NULL AND picking_id IS NOT NULL "
-                       "AND location_dest_id = %s LIMIT 1", [env.ref("stock.stock_location_customers").id])
+        env.cr.execute("SELECT 1 FROM stock_move_line WHERE (recall_partner_id IS NULL OR reference IS NULL) "
+                       "AND picking_id IS NOT NULL AND location_dest_id = %s LIMIT 1",
+                       [env.ref("stock.stock_location_customers").id])
         if env.cr.fetchone():
-            print(f"filled the ship-to partner of {fill_recall_partner(env.cr):,} move lines", flush=True)
+            print(f"filled the partner and reference of {fill_stored_columns(env.cr):,} move lines", flush=True)
             env.cr.commit()
+            subprocess.run(["psql", "-d", args.database, "-qc", "VACUUM ANALYZE stock_move_line"], check=False)
         env.cr.execute("SELECT count(*) FROM stock_move_line")
         print(f"stock move lines in the database: {env.cr.fetchone()[0]:,}")
         lots = env["stock.lot"].search([("name", "in", ["CL-000001", "CL-000002", "CL-000003"])], order="name")

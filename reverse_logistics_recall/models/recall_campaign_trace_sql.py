@@ -104,19 +104,19 @@ class RecallCampaign(models.Model):
         """Transfers and dates of the consignee and supplier rows of a trace, for the saved scope.
 
         Keyed like the trace rows (kind, partner, product, lot). References list the transfers that
-        shipped to the consignee (received from the supplier); dates span every movement, returns too.
+        shipped to the consignee (received from the supplier), by the move lines' stored `reference`
+        (the transfer's name) which the lot index carries; dates span every movement, returns too.
         """
         return SQL(
             """
             SELECT CASE WHEN 'customer' IN (src.usage, dst.usage) THEN 'consignee' ELSE 'supplier' END AS kind,
                    ml.recall_partner_id, ml.product_id, ml.lot_id,
-                   STRING_AGG(DISTINCT p.name, ', ' ORDER BY p.name)
+                   STRING_AGG(DISTINCT ml.reference, ', ' ORDER BY ml.reference)
                        FILTER (WHERE dst.usage = 'customer' OR src.usage = 'supplier'),
                    MIN(ml.date), MAX(ml.date)
               FROM stock_move_line ml
               JOIN stock_location src ON src.id = ml.location_id
               JOIN stock_location dst ON dst.id = ml.location_dest_id
-              LEFT JOIN stock_picking p ON p.id = ml.picking_id
              WHERE ml.lot_id = ANY(%(lots)s) AND ml.state = 'done' AND ml.company_id = %(company)s
                AND (src.usage IN ('supplier', 'customer') OR dst.usage = 'customer')
              GROUP BY 1, 2, 3, 4

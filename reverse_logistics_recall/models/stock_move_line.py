@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column, index_exists
+from odoo.tools.sql import column_exists, create_column
 
 
 class StockMoveLine(models.Model):
@@ -35,13 +35,19 @@ class StockMoveLine(models.Model):
         super().init()
         # Odoo 18 does not index stock_move_line.lot_id. The recall trace walks move lines by lot; this
         # covering index lets it read them without touching the table (Odoo's own traceability report
-        # uses it too).
-        if not index_exists(self.env.cr, "stock_move_line_recall_lot_idx"):
-            self.env.cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_trace_idx")
-            self.env.cr.execute(SQL(
-                "CREATE INDEX stock_move_line_recall_lot_idx ON stock_move_line (lot_id) "
-                "INCLUDE (id, state, company_id, product_id, location_id, location_dest_id, picking_id, "
-                "recall_partner_id, quantity_product_uom, date) WHERE lot_id IS NOT NULL"))
+        # uses it too). It carries `reference` (the transfer's name) so that saving a scope does not
+        # visit one transfer per shipment: cold, that was most of the save.
+        cr = self.env.cr
+        cr.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'stock_move_line_recall_lot_idx'")
+        current = cr.fetchone()
+        if current and "reference" in current[0]:
+            return
+        cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_lot_idx")
+        cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_trace_idx")
+        cr.execute(SQL(
+            "CREATE INDEX stock_move_line_recall_lot_idx ON stock_move_line (lot_id) "
+            "INCLUDE (id, state, company_id, product_id, location_id, location_dest_id, picking_id, "
+            "recall_partner_id, quantity_product_uom, date, reference) WHERE lot_id IS NOT NULL"))
 
     def _action_done(self):
         self._check_recall_quarantine()
