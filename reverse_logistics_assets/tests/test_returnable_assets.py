@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from odoo import Command, fields
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -182,6 +182,80 @@ class TestReturnableAssets(ReverseLogisticsCommon):
         self.assertFalse(rental_model._cron_invoice_rental(), "nothing left: no balance invoiced twice")
         days = (period_end - period_start).days + 1 - 10
         self.assertEqual((first | second).mapped("unit_days"), [2 * days, 2 * days])
+
+    def test_follow_up_cron_runs_in_chunks(self):
+        """Above its chunk size the follow-up cron reminds part of the overdue balances per call; a
+        balance reminded by an earlier call is not reminded again in the same aging bucket."""
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.followup", 1)
+        other = self.env["res.partner"].create({"name": "Second brewery", "email": "beer@example.com"})
+        for partner in (self.partner, other):
+            _order, picking, _invoice = self._sell_water(80, partner=partner)
+            picking.move_ids.write({"date": fields.Datetime.now() - timedelta(days=45)})
+        model = self.env["returnable.asset.balance"]
+
+        def reminders():
+            return (self.partner | other).message_ids.filtered(
+                lambda m: "please return the Euro pallet" in (m.body or ""))
+
+        model._cron_follow_up_overdue()
+        self.assertEqual(len(reminders()), 1, "one balance per call")
+        model._cron_follow_up_overdue()
+        self.assertEqual(len(reminders()), 2)
+        model._cron_follow_up_overdue()
+        self.assertEqual(len(reminders()), 2, "nothing left: no balance reminded twice")
+        self.assertEqual(sorted(reminders().mapped("res_id")), sorted((self.partner | other).ids))
+        for partner in (self.partner, other):
+            balance = model._get_balance(partner, self.pallet_type)
+            self.assertEqual((balance.aging, len(balance.activity_ids)), ("30", 1))
+
+    def test_deposit_refunds_above_limit_run_in_chunks(self):
+        """Refunding the deposits of more balances than one request should handle queues them for the
+        batch cron; a chunk run again after a crash lost its progress refunds nothing twice."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("reverse_logistics.batch_limit.deposit_refund", 1)
+        params.set_param("reverse_logistics.batch_limit.deposit_refund_chunk", 1)
+        other = self.env["res.partner"].create({"name": "Second brewery"})
+        partners = self.partner | other
+        for partner in partners:
+            self._sell_water(80, partner=partner)  # 2 pallets each, deposits charged with the goods
+            # Counted back at the dock without refunding at receipt: the deposits wait for Billing.
+            self.env["returnable.asset.return"].with_context(asset_no_deposit_refund=True).create({
+                "partner_id": partner.id, "warehouse_id": self.warehouse.id,
+                "line_ids": [Command.create({"asset_type_id": self.pallet_type.id, "quantity": 2})],
+            }).action_confirm()
+        balances = self.env["returnable.asset.balance"]._recompute(partners, self.pallet_type)
+        self.assertEqual(len(balances), 2)
+        accountant = new_test_user(
+            self.env, login="rl_deposit_accountant", company_id=self.company.id, company_ids=self.company.ids,
+            groups="base.group_user,account.group_account_invoice,sales_team.group_sale_salesman")
+
+        def deposit_refunds():
+            return self.env["account.move"].search([("partner_id", "in", partners.ids),
+                                                    ("move_type", "=", "out_refund")])
+
+        action = balances.with_user(accountant).action_refund_deposits()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertFalse(deposit_refunds(), "queued: nothing refunded in the request")
+        batch_model = self.env["reverse.logistics.batch"]
+        batch = batch_model.search([("method", "=", "_create_deposit_refunds_batch_chunk")])
+        self.assertEqual((batch.state, batch.total_count, batch.user_id), ("queued", 2, accountant))
+
+        batch_model._cron_process()
+        self.assertEqual((batch.done_count, len(deposit_refunds())), (1, 1))
+        batch.sudo().done_count = 0  # the progress of the first chunk lost in a crash: it runs again
+        for _run in range(3):
+            batch_model._cron_process()
+        self.assertEqual((batch.state, batch.done_count), ("done", 2))
+        refunds = deposit_refunds()
+        self.assertEqual(sorted(refunds.partner_id.ids), sorted(partners.ids), "one credit note per balance")
+        self.assertEqual(set(refunds.mapped("state")), {"posted"})
+        for refund in refunds:
+            # 2 pallets back at a deposit of 10.00, no tax on deposits.
+            self.assertAlmostEqual(refund.amount_total, 2 * 10.0)
+            self.assertAlmostEqual(sum(refund.line_ids.filtered(
+                lambda aml: aml.account_id == self.deposit_account).mapped("debit")), 2 * 10.0)
+        for balance in balances:
+            self.assertEqual(balance.deposit_qty_refunded, 2)
 
     def test_loss_wizard(self):
         self._sell_water(120)
