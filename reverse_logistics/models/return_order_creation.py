@@ -67,10 +67,7 @@ class ReturnOrder(models.Model):
     @api.model
     def _action_open_create_wizard(self, sale_order=None, picking=None):
         wizard = self.env["return.order.create"].create(self._prepare_create_wizard_vals(sale_order, picking))
-        if not wizard.line_ids:
-            raise UserError(self.env._(
-                "Nothing left to return: every delivered unit was already returned or is being returned."
-            ))
+        wizard._check_something_returnable()
         action = self.env["ir.actions.act_window"]._for_xml_id("reverse_logistics.action_return_order_create")
         action["res_id"] = wizard.id
         return action

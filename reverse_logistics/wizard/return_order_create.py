@@ -114,15 +114,18 @@ class ReturnOrderCreate(models.TransientModel):
             self.sale_order_id, self.picking_id,
         )
 
+    def _check_something_returnable(self):
+        if not self.line_ids:
+            raise UserError(self.env._(
+                "Nothing left to return: every delivered unit was already returned or is being returned."))
+
     def _create_return_order(self, extra_vals=None):
         """The draft return of the quantities asked for. The return line's constraint checks them again
         against what is returnable when it is saved, under a lock on the delivered moves."""
         self.ensure_one()
         lines = self._get_requested_lines()
         if not lines:
-            if not self.line_ids:
-                raise UserError(self.env._(
-                    "Nothing left to return: every delivered unit was already returned or is being returned."))
+            self._check_something_returnable()
             raise UserError(self.env._("Choose at least one product and the quantity to return."))
         vals = self._prepare_return_order_vals(lines)
         vals.update(extra_vals or {})
