@@ -1,11 +1,12 @@
 """The same refusals through JSON-RPC, as a clerk's browser or script sends them (`/web/dataset/call_kw`)."""
 from odoo import Command
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
-from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
+from odoo.tests import JsonRpcException, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
-class TestRoleMatrixRpc(ReverseLogisticsCommon, HttpCase):
+class TestRoleMatrixRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
 
     @classmethod
     def setUpClass(cls):

@@ -1,9 +1,11 @@
 from odoo import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from .http_common import ReverseLogisticsHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestGradingStationTour(HttpCase):
+class TestGradingStationTour(ReverseLogisticsHttpCase):
     """The grading station in chromium: scan, one key per grade, Enter, next unit."""
 
     def test_grading_station_tour(self):

@@ -1,11 +1,13 @@
 import re
 
 from odoo import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from .http_common import ReverseLogisticsHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestReturnGuest(HttpCase):
+class TestReturnGuest(ReverseLogisticsHttpCase):
     """Guests find their order by reference and e-mail or postal code, and nothing else."""
 
     @classmethod

@@ -1,11 +1,13 @@
 import re
 
 from odoo import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from .http_common import ReverseLogisticsHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestReturnPortal(HttpCase):
+class TestReturnPortal(ReverseLogisticsHttpCase):
     """Customers see their own returns on the portal, and only theirs."""
 
     def test_portal_returns(self):

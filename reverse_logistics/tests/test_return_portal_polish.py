@@ -5,11 +5,13 @@ import re
 from PIL import Image
 
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .http_common import ReverseLogisticsHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestReturnPortalPolish(HttpCase):
+class TestReturnPortalPolish(ReverseLogisticsHttpCase):
     """Photos, product images, unit rounding, cancelling and breadcrumbs on the portal."""
 
     @classmethod

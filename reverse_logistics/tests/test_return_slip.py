@@ -6,7 +6,9 @@ from PIL import Image, ImageChops
 
 from odoo import Command
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .http_common import ReverseLogisticsHttpCase
 
 
 @tagged("post_install", "-at_install")
@@ -72,7 +74,7 @@ class TestReturnSlip(ReverseLogisticsCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestReturnSlipPortal(HttpCase):
+class TestReturnSlipPortal(ReverseLogisticsHttpCase):
     """Customers print the slip of their own returns, and of no one else's."""
 
     def test_portal_slip_access(self):

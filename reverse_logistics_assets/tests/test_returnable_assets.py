@@ -154,13 +154,13 @@ class TestReturnableAssets(ReverseLogisticsCommon):
         picking.move_ids.write({"date": delivered})
         self.env["returnable.asset.balance"]._recompute(self.partner)
         rental_model = self.env["returnable.asset.rental"]
-        rentals = rental_model._cron_invoice_rental()
+        rentals = rental_model._cron_invoice_rental(today=today)
         self.assertEqual(len(rentals), 1)
         # Chargeable from delivery + 30 days, i.e. 10 days into the period, to its end; 2 pallets.
         days = (period_end - period_start).days + 1 - 10
         self.assertAlmostEqual(rentals.unit_days, 2 * days)
         self.assertAlmostEqual(rentals.invoice_id.amount_untaxed, 2 * days * 0.5)
-        self.assertFalse(rental_model._cron_invoice_rental(), "once per period")
+        self.assertFalse(rental_model._cron_invoice_rental(today=today), "once per period")
 
     def test_rental_cron_runs_in_chunks(self):
         """Above its chunk size the rental cron invoices part of the balances per call (Odoo commits each
@@ -175,11 +175,11 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             picking.move_ids.write({"date": fields.Datetime.to_datetime(period_start) - timedelta(days=20)})
         self.env["returnable.asset.balance"]._recompute(self.partner | other)
         rental_model = self.env["returnable.asset.rental"]
-        first = rental_model._cron_invoice_rental()
-        second = rental_model._cron_invoice_rental()
+        first = rental_model._cron_invoice_rental(today=today)
+        second = rental_model._cron_invoice_rental(today=today)
         self.assertEqual((len(first), len(second)), (1, 1))
         self.assertEqual((first | second).partner_id, self.partner | other)
-        self.assertFalse(rental_model._cron_invoice_rental(), "nothing left: no balance invoiced twice")
+        self.assertFalse(rental_model._cron_invoice_rental(today=today), "nothing left: no balance invoiced twice")
         days = (period_end - period_start).days + 1 - 10
         self.assertEqual((first | second).mapped("unit_days"), [2 * days, 2 * days])
 

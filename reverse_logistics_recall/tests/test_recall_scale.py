@@ -1,5 +1,6 @@
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
+from odoo.tests import new_test_user, tagged
 
 from .test_recall_flow import RecallCommon
 
@@ -42,7 +43,7 @@ class TestRecallQuarantineBatch(RecallCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestRecallFsmaDownload(HttpCase):
+class TestRecallFsmaDownload(ReverseLogisticsHttpCase):
     """The FSMA spreadsheet is built and streamed by a controller; nothing is stored."""
 
     def test_fsma_download_streams_without_attachment(self):

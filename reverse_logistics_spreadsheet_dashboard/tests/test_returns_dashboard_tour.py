@@ -1,9 +1,10 @@
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
+from odoo.tests import new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
-class TestReturnsDashboardTour(HttpCase):
+class TestReturnsDashboardTour(ReverseLogisticsHttpCase):
     """In chromium, as a Returns Manager with Billing rights: dashboard, drill-down, return, credit note."""
 
     def test_returns_dashboard_tour(self):
