@@ -83,7 +83,8 @@ class ReturnPortal(CustomerPortal):
         except (AccessError, MissingError):
             return request.redirect("/my")
         if order.state not in order._get_slip_states():
-            return request.redirect(order.get_portal_url())
+            # Not get_portal_url(): it may write a token, and this route runs on the read-only cursor.
+            return request.redirect(order.access_url + (f"?access_token={access_token}" if access_token else ""))
         return self._show_report(model=order, report_type="pdf",
                                  report_ref="reverse_logistics.action_report_return_slip", download=download)
 

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -118,8 +119,29 @@ class TestDispositionBatch(ReverseLogisticsCommon):
         stock_before = self._quant_qty(self.product, self.stock_location)
         gradings.with_user(self.clerk).action_dispose()
         self.assertEqual(set(gradings.mapped("state")), {"done"})
-        self.assertEqual(self._quant_qty(self.product, self.triage_location), 0)
+        triage = self.env["stock.quant"].search([("product_id", "=", self.product.id),
+                                                 ("location_id", "=", self.triage_location.id)])
+        self.assertEqual((sum(triage.mapped("quantity")), sum(triage.mapped("reserved_quantity"))), (0, 0),
+                         "moved out, and the stale reservation released")
+        self.assertFalse(triage.filtered(lambda q: q.quantity < 0), "no negative quant left behind")
         self.assertEqual(self._quant_qty(self.product, self.stock_location), stock_before + 2)
+
+    def test_stale_reservation_does_not_block_return_to_vendor(self):
+        """Return to vendor reserves its transfer with Odoo's own reservation: the stale reservation is
+        released first, so the vendor transfer is ready and holds the units."""
+        vendor = self.env["res.partner"].create({"name": "Kettle Works"})
+        self.product.seller_ids = [Command.create({"partner_id": vendor.id, "price": 55.0})]
+        _ret, gradings = self._graded_units(2)
+        gradings.disposition_id = self.env.ref("reverse_logistics.disposition_return_to_vendor")
+        quant = self.env["stock.quant"].search([("product_id", "=", self.product.id),
+                                                ("location_id", "=", self.triage_location.id)])
+        quant.sudo().reserved_quantity = 2
+        gradings.with_user(self.clerk).action_dispose()
+        picking = gradings.move_ids.picking_id
+        self.assertEqual((picking.partner_id, picking.state), (vendor, "assigned"))
+        self.assertEqual(sum(picking.move_ids.mapped("quantity")), 2)
+        self.assertEqual(quant.reserved_quantity, 2, "now held by the vendor transfer's move lines")
+        self.assertEqual(set(gradings.mapped("state")), {"dispositioned"})
 
     def test_units_held_by_an_open_transfer_are_not_free(self):
         """Units of triage another open transfer holds (reserved by its move lines) are not free."""
@@ -127,9 +149,11 @@ class TestDispositionBatch(ReverseLogisticsCommon):
         elsewhere = self.env["stock.picking"].create({
             "picking_type_id": self.warehouse.int_type_id.id, "location_id": self.triage_location.id,
             "location_dest_id": self.stock_location.id,
-            "move_ids": [(0, 0, {"name": "held", "product_id": self.product.id, "product_uom_qty": 1,
-                                 "product_uom": self.product.uom_id.id, "location_id": self.triage_location.id,
-                                 "location_dest_id": self.stock_location.id})],
+            "move_ids": [Command.create({
+                "name": "held", "product_id": self.product.id, "product_uom_qty": 1,
+                "product_uom": self.product.uom_id.id, "location_id": self.triage_location.id,
+                "location_dest_id": self.stock_location.id,
+            })],
         })
         elsewhere.action_confirm()
         elsewhere.action_assign()

@@ -31,23 +31,29 @@ class StockMoveLine(models.Model):
             """)
         return super()._auto_init()
 
+    # The columns the recall trace and its saved scope read from the lot index, without the table.
+    _RECALL_LOT_INDEX_COLUMNS = ("id", "state", "company_id", "product_id", "location_id", "location_dest_id",
+                                 "picking_id", "recall_partner_id", "quantity_product_uom", "date", "reference")
+
     def init(self):
         super().init()
         # Odoo 18 does not index stock_move_line.lot_id. The recall trace walks move lines by lot; this
         # covering index lets it read them without touching the table (Odoo's own traceability report
         # uses it too). It carries `reference` (the transfer's name) so that saving a scope does not
-        # visit one transfer per shipment: cold, that was most of the save.
+        # visit one transfer per shipment: cold, that was most of the save. Rebuilt on update only when
+        # its definition differs (an update then holds a lock on stock_move_line while it builds).
         cr = self.env.cr
+        include = f"INCLUDE ({', '.join(self._RECALL_LOT_INDEX_COLUMNS)}) WHERE (lot_id IS NOT NULL)"
         cr.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'stock_move_line_recall_lot_idx'")
         current = cr.fetchone()
-        if current and "reference" in current[0]:
+        if current and current[0].endswith(f"USING btree (lot_id) {include}"):
             return
         cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_lot_idx")
         cr.execute("DROP INDEX IF EXISTS stock_move_line_recall_trace_idx")
         cr.execute(SQL(
-            "CREATE INDEX stock_move_line_recall_lot_idx ON stock_move_line (lot_id) "
-            "INCLUDE (id, state, company_id, product_id, location_id, location_dest_id, picking_id, "
-            "recall_partner_id, quantity_product_uom, date, reference) WHERE lot_id IS NOT NULL"))
+            "CREATE INDEX stock_move_line_recall_lot_idx ON stock_move_line (lot_id) INCLUDE (%s) "
+            "WHERE lot_id IS NOT NULL",
+            SQL(", ").join(SQL.identifier(column) for column in self._RECALL_LOT_INDEX_COLUMNS)))
 
     def _action_done(self):
         self._check_recall_quarantine()

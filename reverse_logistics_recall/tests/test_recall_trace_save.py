@@ -92,3 +92,25 @@ class TestRecallTraceSave(RecallCommon):
         preview = campaign.action_preview_trace()
         self.assertFalse(campaign.exposure_ids)
         self.assertEqual(sum(r["qty_exposed"] for r in preview[0]["rows"]), 17)
+
+    def test_lot_index_rebuilt_only_when_its_definition_differs(self):
+        cr = self.env.cr
+
+        def lot_index():
+            cr.execute("SELECT oid, pg_get_indexdef(oid) FROM pg_class "
+                       "WHERE relname = 'stock_move_line_recall_lot_idx'")
+            return cr.fetchone()
+
+        oid, definition = lot_index()
+        self.assertIn("reference", definition)
+        self.env["stock.move.line"].init()
+        self.assertEqual(lot_index()[0], oid, "an index as defined is left as it is")
+        # The index of an earlier version, without the transfer's name: rebuilt.
+        cr.execute("DROP INDEX stock_move_line_recall_lot_idx")
+        cr.execute("CREATE INDEX stock_move_line_recall_lot_idx ON stock_move_line (lot_id) INCLUDE (id, date) "
+                   "WHERE lot_id IS NOT NULL")
+        self.env["stock.move.line"].init()
+        rebuilt_oid, definition = lot_index()
+        self.assertIn("recall_partner_id, quantity_product_uom, date, reference", definition)
+        self.env["stock.move.line"].init()
+        self.assertEqual(lot_index()[0], rebuilt_oid)
