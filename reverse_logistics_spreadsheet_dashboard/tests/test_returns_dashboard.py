@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 
@@ -13,6 +14,11 @@ class TestReturnsDashboard(ReverseLogisticsCommon):
         cls.dashboard = cls.env.ref("reverse_logistics_spreadsheet_dashboard.spreadsheet_dashboard_returns")
         cls.manager = new_test_user(
             cls.env, "rl_dash_manager", groups="base.group_user,reverse_logistics.group_return_manager",
+            company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
+        )
+        # A manager outside the returns team: the Dashboards app and Returns Reporting, nothing else.
+        cls.analyst = new_test_user(
+            cls.env, "rl_dash_analyst", groups="base.group_user,reverse_logistics.group_return_reporting",
             company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
         )
         cls.clerk = new_test_user(
@@ -61,10 +67,21 @@ class TestReturnsDashboard(ReverseLogisticsCommon):
         domain = pivot["domain"] + [("company_id", "=", self.company.id)]
         return self.env[pivot["model"]].with_user(user).read_group(domain, measures, rows, lazy=False)
 
-    def test_dashboard_for_returns_manager_only(self):
+    def test_dashboard_for_returns_manager_and_reporting(self):
         dashboards = self.env["spreadsheet.dashboard"]
         self.assertIn(self.dashboard, dashboards.with_user(self.manager).search([]))
+        self.assertIn(self.dashboard, dashboards.with_user(self.analyst).search([]))
         self.assertNotIn(self.dashboard, dashboards.with_user(self.clerk).search([]))
+        someone = new_test_user(self.env, "rl_dash_someone", groups="base.group_user",
+                                company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        self.assertNotIn(self.dashboard, dashboards.with_user(someone).search([]))
+        # Reporting reads and changes nothing.
+        ret = self._run_flow()
+        self.assertEqual(ret.with_user(self.analyst).name, ret.name)
+        with self.assertRaises(AccessError):
+            ret.with_user(self.analyst).write({"note": "changed"})
+        with self.assertRaises(AccessError):
+            self.env["return.order"].with_user(self.analyst).create({"partner_id": self.partner.id})
         # Inventory > Returns > Reporting > Dashboard opens it.
         action = self.env.ref("reverse_logistics_spreadsheet_dashboard.action_returns_dashboard")
         self.assertEqual(action.params, {"dashboard_id": self.dashboard.id})
@@ -75,25 +92,29 @@ class TestReturnsDashboard(ReverseLogisticsCommon):
         self.assertEqual(
             {f["label"] for f in snapshot["globalFilters"]}, {"Period", "Warehouse", "Company", "Product Category"})
 
-        # Every data source loads for the manager, and every filter it is matched to is a field of its model.
-        for source in [*snapshot["pivots"].values(), *snapshot["lists"].values()]:
-            model = self.env[source["model"]].with_user(self.manager)
-            for match in source["fieldMatching"].values():
-                model._fields[match["chain"]]  # noqa: B018 (raises KeyError for a wrong chain)
-            if source in snapshot["lists"].values():
-                self.assertTrue(model.search_read(source["domain"], source["columns"], limit=5))
-            else:
-                self._pivot_rows(self.manager, source)
+        # Every data source loads for the manager and for a Returns Reporting user, and every filter it
+        # is matched to is a field of its model.
+        self.assertEqual(self._snapshot(self.analyst), snapshot)
         charts = [f["data"] for f in snapshot["sheets"][0]["figures"] if f["data"]["type"].startswith("odoo_")]
         self.assertTrue(charts)
-        for chart in charts:
-            meta = chart["metaData"]
-            fields = [] if meta["measure"] == "__count" else [f"{meta['measure']}:sum"]
-            self.assertTrue(self.env[meta["resModel"]].with_user(self.manager).read_group(
-                chart["searchParams"]["domain"], fields, meta["groupBy"], lazy=False))
+        for user in (self.manager, self.analyst):
+            for source in [*snapshot["pivots"].values(), *snapshot["lists"].values()]:
+                model = self.env[source["model"]].with_user(user)
+                for match in source["fieldMatching"].values():
+                    model._fields[match["chain"]]  # noqa: B018 (raises KeyError for a wrong chain)
+                if source in snapshot["lists"].values():
+                    self.assertTrue(model.search_read(source["domain"], source["columns"], limit=5))
+                else:
+                    self._pivot_rows(user, source)
+            for chart in charts:
+                meta = chart["metaData"]
+                fields = [] if meta["measure"] == "__count" else [f"{meta['measure']}:sum"]
+                self.assertTrue(self.env[meta["resModel"]].with_user(user).read_group(
+                    chart["searchParams"]["domain"], fields, meta["groupBy"], lazy=False))
 
         pivots = {p["name"]: p for p in snapshot["pivots"].values()}
         [kpi] = self._pivot_rows(self.manager, pivots["Key figures"], groupby=False)
+        self.assertEqual(self._pivot_rows(self.analyst, pivots["Key figures"], groupby=False), [kpi])
         restock = ret.grading_ids.filtered(lambda g: g.grade_id.code == "A").disposition_id
         dispose = self.env.ref("reverse_logistics.disposition_dispose")
         self.assertEqual(kpi["order_id"], 1)
