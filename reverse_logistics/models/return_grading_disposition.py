@@ -44,6 +44,8 @@ class ReturnGrading(models.Model):
 
     # Move lines that hold a reservation, as Odoo's stock.quant._clean_reservations counts them.
     _RESERVING_MOVE_LINE_STATES = ("assigned", "partially_available", "waiting", "confirmed")
+    # How quants and their reservations are keyed.
+    _QUANT_KEYS = ["product_id", "location_id", "lot_id", "package_id", "owner_id"]
 
     def _check_triage_availability(self):
         """Refuse the whole batch when triage holds fewer free units than it must move.
@@ -58,15 +60,16 @@ class ReturnGrading(models.Model):
             locations |= location
             needed[grading.product_id, grading.lot_id, location] += grading.quantity
         domain = [("product_id", "in", self.product_id.ids), ("location_id", "in", locations.ids)]
-        self._release_stale_reservations(domain)
-        on_hand = self.env["stock.quant"]._read_group(
-            domain, ["product_id", "lot_id", "location_id"], ["quantity:sum"])
-        held = self.env["stock.move.line"]._read_group(
+        # What open move lines hold, read once for the release and for the free units.
+        held = {tuple(row[:5]): row[5] for row in self.env["stock.move.line"].sudo()._read_group(
             domain + [("state", "in", self._RESERVING_MOVE_LINE_STATES), ("quantity_product_uom", "!=", 0)],
-            ["product_id", "lot_id", "location_id"], ["quantity_product_uom:sum"])
+            self._QUANT_KEYS, ["quantity_product_uom:sum"])}
+        self._release_stale_reservations(domain, held)
+        on_hand = self.env["stock.quant"]._read_group(
+            domain, ["product_id", "location_id", "lot_id"], ["quantity:sum"])
         free = defaultdict(float)
-        for rows, sign in ((on_hand, 1.0), (held, -1.0)):
-            for product, lot, location, quantity in rows:
+        for rows, sign in ((on_hand, 1.0), ([(*key[:3], qty) for key, qty in held.items()], -1.0)):
+            for product, location, lot, quantity in rows:
                 free[product, lot, location] += sign * quantity
                 if lot:  # a grading without lot may take any lot
                     free[product, lot.browse(), location] += sign * quantity
@@ -85,23 +88,17 @@ class ReturnGrading(models.Model):
                 lines="\n".join(shortages),
             ))
 
-    def _release_stale_reservations(self, domain):
-        """Release what the quants of `domain` keep reserved beyond what move lines hold.
+    def _release_stale_reservations(self, domain, held):
+        """Release what the quants of `domain` keep reserved beyond what move lines hold (`held`, by
+        `_QUANT_KEYS`).
 
         Under concurrent load Odoo's quants may keep a reservation that no move line holds any more
         (seen with 4 clients in bench/load.py). Odoo's scheduler corrects every quant of the database
         (`stock.quant._clean_reservations`); this does the same, for the quants about to be moved only,
         and only downwards: a reservation is never added here."""
-        keys = ["product_id", "location_id", "lot_id", "package_id", "owner_id"]
         quants = self.env["stock.quant"].sudo()
-        reserved = quants._read_group(domain + [("reserved_quantity", "!=", 0)], keys, ["reserved_quantity:sum"])
-        if not reserved:
-            return
-        held = dict(((product, location, lot, package, owner), quantity) for product, location, lot, package, owner,
-                    quantity in self.env["stock.move.line"].sudo()._read_group(
-                        domain + [("state", "in", self._RESERVING_MOVE_LINE_STATES),
-                                  ("quantity_product_uom", "!=", 0)],
-                        keys, ["quantity_product_uom:sum"]))
+        reserved = quants._read_group(domain + [("reserved_quantity", "!=", 0)], self._QUANT_KEYS,
+                                      ["reserved_quantity:sum"])
         for product, location, lot, package, owner, quantity in reserved:
             stale = quantity - held.get((product, location, lot, package, owner), 0.0)
             if float_compare(stale, 0.0, precision_rounding=product.uom_id.rounding) > 0:
