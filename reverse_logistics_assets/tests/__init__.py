@@ -1,2 +1,3 @@
 from . import test_returnable_assets
 from . import test_packaging_register
+from . import test_deposit_ledger
