@@ -1,3 +1,4 @@
 from . import test_returnable_assets
 from . import test_packaging_register
 from . import test_deposit_ledger
+from . import test_asset_return_paths

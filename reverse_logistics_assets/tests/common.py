@@ -83,8 +83,9 @@ class AssetsCommon(ReverseLogisticsCommon):
         return picking.with_user(self.env.user)
 
     def _invoice(self, order):
-        """The accountant invoices what was delivered and posts it."""
-        invoice = order.with_user(self.accountant)._create_invoices()
+        """The accountant invoices what was delivered and posts it (final, as the Create Invoice wizard
+        does by default: returned units are credited)."""
+        invoice = order.with_user(self.accountant)._create_invoices(final=True)
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
         return invoice.with_user(self.env.user)
