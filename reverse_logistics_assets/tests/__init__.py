@@ -2,3 +2,4 @@ from . import test_returnable_assets
 from . import test_packaging_register
 from . import test_deposit_ledger
 from . import test_asset_return_paths
+from . import test_asset_rental_losses
