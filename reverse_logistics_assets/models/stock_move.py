@@ -53,16 +53,16 @@ class StockMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
-            self._check_asset_system_fields(vals_list)
+            self._check_asset_system_fields(
+                {name for vals in vals_list for name in self._ASSET_SYSTEM_FIELDS if vals.get(name)})
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su:
-            self._check_asset_system_fields([vals])
+            self._check_asset_system_fields({name for name in self._ASSET_SYSTEM_FIELDS if name in vals})
         return super().write(vals)
 
-    def _check_asset_system_fields(self, vals_list):
-        forbidden = {name for vals in vals_list for name in self._ASSET_SYSTEM_FIELDS if vals.get(name)}
+    def _check_asset_system_fields(self, forbidden):
         if forbidden:
             raise UserError(self.env._(
                 "How returnable assets are counted (%(fields)s) is set by the system, not by hand.",

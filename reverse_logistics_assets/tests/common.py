@@ -56,9 +56,9 @@ class AssetsCommon(ReverseLogisticsCommon):
     # ------------------------------------------------------------------
     # The work, each step as the person who does it
     # ------------------------------------------------------------------
-    def _order_water(self, cases, partner=None, **vals):
+    def _order_water(self, cases, partner=None, seller=None, **vals):
         """The salesman sells and confirms; the pallets join the order on confirmation."""
-        order = self.env["sale.order"].with_user(self.salesman).create({
+        order = self.env["sale.order"].with_user(seller or self.salesman).create({
             "partner_id": (partner or self.partner).id, "company_id": self.company.id,
             "warehouse_id": self.warehouse.id,
             "order_line": [Command.create({"product_id": self.water.id, "product_uom_qty": cases})],
@@ -90,8 +90,8 @@ class AssetsCommon(ReverseLogisticsCommon):
         self.assertEqual(invoice.state, "posted")
         return invoice.with_user(self.env.user)
 
-    def _sell(self, cases, partner=None, invoice=True, **vals):
-        order = self._order_water(cases, partner=partner, **vals)
+    def _sell(self, cases, partner=None, invoice=True, seller=None, **vals):
+        order = self._order_water(cases, partner=partner, seller=seller, **vals)
         picking = self._ship(order)
         return order, picking, self._invoice(order) if invoice else self.env["account.move"]
 
