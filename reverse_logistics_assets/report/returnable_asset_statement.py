@@ -21,9 +21,8 @@ class ReportAssetStatement(models.AbstractModel):
         everything = balance_model.sudo().search([("partner_id", "in", customers.ids)])
         hidden = everything.partner_id - visible.partner_id
         if hidden:
-            raise AccessError(self.env._(
-                "You cannot read the returnable asset statement of %(partners)s.",
-                partners=", ".join(hidden.mapped("display_name"))))
+            # Not naming them: the refusal says no more than the statement would have.
+            raise AccessError(self.env._("You may not read the returnable asset statement of this customer."))
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",

@@ -4,3 +4,4 @@ from . import test_deposit_ledger
 from . import test_asset_return_paths
 from . import test_asset_rental_losses
 from . import test_asset_roles
+from . import test_asset_rpc
