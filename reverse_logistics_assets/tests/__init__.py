@@ -5,3 +5,4 @@ from . import test_asset_return_paths
 from . import test_asset_rental_losses
 from . import test_asset_roles
 from . import test_asset_rpc
+from . import test_asset_invariants
