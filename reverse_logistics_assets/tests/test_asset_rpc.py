@@ -80,6 +80,24 @@ class TestAssetRpc(AssetRolesCommon, ReverseLogisticsHttpCase):
         self.assertEqual(self._balance().qty_back, 2)
         self.assertEqual(self._balance().qty_surplus, 0)
 
+    def test_bad_quantities_get_a_message_and_change_nothing(self):
+        self._sell(2 * CASES_PER_PALLET)
+        pickings_before = self.env["stock.picking"].search_count([])
+        for login, model, vals in (
+                ("rl_assets_clerk", "returnable.asset.return", lambda qty: {
+                    "partner_id": self.partner.id, "warehouse_id": self.warehouse.id,
+                    "line_ids": [[0, 0, {"asset_type_id": self.pallet_type.id, "quantity": qty}]]}),
+                ("rl_assets_manager", "returnable.asset.loss", lambda qty: {
+                    "partner_id": self.partner.id, "asset_type_id": self.pallet_type.id, "quantity": qty})):
+            self.authenticate(login, login)
+            for qty in (float("nan"), float("inf"), 1e308, -1.0, 0.0):
+                wizard_id = self._call(model, "create", [vals(qty)])
+                self._refused(model, "action_confirm", [[wizard_id]], error="odoo.exceptions.UserError")
+        self.assertEqual(self.env["stock.picking"].search_count([]), pickings_before)
+        balance = self._balance()
+        self.assertEqual((balance.balance, balance.qty_back, balance.qty_lost), (2, 0, 0))
+        self.assertFalse(self._deposit_credit_notes())
+
     def test_accountant_refunds_once_whatever_the_replays_and_parallel_calls(self):
         self._sell(3 * CASES_PER_PALLET)
         self._count_back(2, refund_at_receipt=False)

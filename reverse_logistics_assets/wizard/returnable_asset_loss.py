@@ -1,3 +1,5 @@
+import math
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
@@ -62,8 +64,8 @@ class ReturnableAssetLoss(models.TransientModel):
                 "view_mode": "form", "views": [(False, "form")]}
 
     def _check_loss(self, partner, balance):
-        if float_compare(self.quantity, 0, precision_digits=4) <= 0 or self.quantity != self.quantity \
-                or self.quantity > 1e9:
+        if not math.isfinite(self.quantity) or self.quantity > 1e9 \
+                or float_compare(self.quantity, 0, precision_digits=4) <= 0:
             raise UserError(self.env._("The quantity lost must be a positive number."))
         if float_compare(self.quantity, balance.balance, precision_digits=4) > 0:
             raise UserError(self.env._(

@@ -1,3 +1,4 @@
+import math
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
@@ -54,8 +55,8 @@ class ReturnableAssetReturn(models.TransientModel):
         balances = {}
         held = defaultdict(float)
         for line in self.line_ids:
-            if float_compare(line.quantity, 0, precision_digits=4) <= 0 or line.quantity != line.quantity \
-                    or line.quantity > 1e9:
+            if not math.isfinite(line.quantity) or line.quantity > 1e9 \
+                    or float_compare(line.quantity, 0, precision_digits=4) <= 0:
                 raise UserError(self.env._("Returned quantities must be positive numbers."))
             if line.asset_type_id not in balances:
                 balances[line.asset_type_id] = self.env["returnable.asset.balance"]._get_balance(
