@@ -128,3 +128,27 @@ class TestAssetRoles(AssetRolesCommon):
             credit_note.invoice_line_ids.write({"asset_deposit_id": self._balance().deposit_ids.id})
         self.assertEqual(self._balance().balance, 2)
         self.assertEqual(self._balance().deposit_qty_refunded, 0)
+
+    def test_asset_buttons_check_the_group_the_view_only_hides(self):
+        self._sell(2 * CASES_PER_PALLET)
+        keg = self._create_rl_product("Keg", cost=70.0, price=0.0, tracking="serial", taxes_id=False)
+        self.env["returnable.asset.type"].create({"name": "Keg", "product_id": keg.id,
+                                                  "company_id": self.company.id})
+        lot = self._stock_in(keg, 1, "K-CLEANING")
+        lot.sudo().asset_state = "cleaning"
+        # An inventory user outside the returns team: none of the assets buttons.
+        with self.assertRaises(AccessError):
+            lot.with_user(self.inventory_user).action_asset_available()
+        self.assertEqual(lot.asset_state, "cleaning")
+        for method in ("action_view_asset_balances", "action_return_assets"):
+            with self.assertRaises(AccessError):
+                getattr(self.partner.with_user(self.inventory_user), method)()
+        with self.assertRaises(AccessError):
+            self.partner.with_user(self.salesman).action_return_assets()
+        # The clerk's: he makes the cleaned keg available and opens the balances and the dock wizard.
+        lot.with_user(self.clerk).action_asset_available()
+        self.assertEqual(lot.asset_state, "available")
+        action = self.partner.with_user(self.clerk).action_view_asset_balances()
+        self.assertEqual(action["domain"], [("partner_id", "=", self.partner.id)])
+        self.assertEqual(self.partner.with_user(self.clerk).action_return_assets()["res_model"],
+                         "returnable.asset.return")
