@@ -2,7 +2,7 @@
     "name": "Reverse Logistics: Returnable Assets",
     "summary": "Pallets, crates, totes and kegs: who holds how many, deposits charged and refunded, "
     "rental, overdue follow-up, losses and the lifecycle of each asset",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",

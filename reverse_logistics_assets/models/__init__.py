@@ -1,5 +1,7 @@
 from . import returnable_asset_type
 from . import product_returnable_asset
+from . import returnable_asset_deposit
+from . import returnable_asset_deposit_settlement
 from . import returnable_asset_balance
 from . import returnable_asset_rental
 from . import product_template
@@ -11,3 +13,4 @@ from . import sale_order
 from . import sale_order_line
 from . import res_partner
 from . import account_move
+from . import account_move_line

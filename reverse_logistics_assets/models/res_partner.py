@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class ResPartner(models.Model):
@@ -13,6 +14,9 @@ class ResPartner(models.Model):
             partner.asset_balance_count = sum(partner.commercial_partner_id.asset_balance_ids.mapped("balance"))
 
     def action_view_asset_balances(self):
+        # Rebuilt as the system, for a user who may read these balances (returns staff, his customers).
+        self.env["returnable.asset.balance"].check_access("read")
+        self.check_access("read")
         self.env["returnable.asset.balance"]._recompute(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "reverse_logistics_assets.action_returnable_asset_balance")
@@ -21,6 +25,8 @@ class ResPartner(models.Model):
         return action
 
     def action_return_assets(self):
+        if not self.env.user.has_group("reverse_logistics.group_return_user"):
+            raise AccessError(self.env._("Receiving returned assets needs the Returns User group."))
         return {
             "name": self.env._("Assets Returned"),
             "type": "ir.actions.act_window",

@@ -4,10 +4,12 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_is_zero
 
+PRECISION = 4
+
 
 class ReturnableAssetBalance(models.Model):
-    """What a partner holds of an asset type, rebuilt from the done stock moves and the posted
-    deposit invoices; stored so that it can be reported, aged and followed up."""
+    """What a partner holds of an asset type, rebuilt from the counts frozen on the done stock moves and
+    from the deposit ledger; stored so that it can be reported, aged and followed up."""
 
     _name = "returnable.asset.balance"
     _description = "Returnable Asset Balance"
@@ -24,7 +26,11 @@ class ReturnableAssetBalance(models.Model):
     qty_lost = fields.Float(string="Lost", readonly=True)
     qty_damaged = fields.Float(string="Damaged", readonly=True, help="Came back needing repair or scrapping.")
     qty_surplus = fields.Float(string="Counted Surplus", readonly=True,
-                               help="Returned beyond what the partner held, confirmed by a manager.")
+                               help="Returned beyond what the partner held, accepted by a manager.")
+    qty_surplus_pending = fields.Float(
+        string="Surplus to Check", readonly=True,
+        help="Returned beyond what the partner held (or serials he did not hold): not counted as back; "
+        "waits for a Returnable Assets Manager to accept it as a counted surplus.")
     balance = fields.Float(readonly=True, index=True)
     oldest_date = fields.Datetime(string="Oldest Unreturned", readonly=True)
     days_out = fields.Integer(string="Days Out (oldest)", readonly=True)
@@ -38,7 +44,10 @@ class ReturnableAssetBalance(models.Model):
     deposit_qty_refunded = fields.Float(string="Deposits Refunded", readonly=True)
     deposit_qty_forfeited = fields.Float(string="Deposits Kept", readonly=True,
                                          help="Deposits kept for units declared lost.")
-    deposit_held = fields.Monetary(compute="_compute_deposit_held", store=True)
+    deposit_held = fields.Monetary(
+        readonly=True, help="What the deposit ledger still holds for this partner, as the deposit account "
+        "holds it (company currency, at the rates the deposits were charged at).")
+    deposit_ids = fields.One2many("returnable.asset.deposit", compute="_compute_deposit_ids", string="Deposits")
     last_followup_aging = fields.Char(readonly=True)
     date_last_followup = fields.Datetime(readonly=True)
 
@@ -46,110 +55,90 @@ class ReturnableAssetBalance(models.Model):
         ("partner_type_uniq", "unique(partner_id, asset_type_id)", "One balance per partner and asset type."),
     ]
 
-    @api.depends("deposit_qty_charged", "deposit_qty_refunded", "deposit_qty_forfeited",
-                 "asset_type_id.deposit_price")
-    def _compute_deposit_held(self):
+    @api.depends("partner_id", "asset_type_id")
+    def _compute_deposit_ids(self):
+        # Read with the user's rights: the record rules of the ledger are those of the balances.
+        deposits = self.env["returnable.asset.deposit"].search([
+            ("partner_id", "in", self.partner_id.ids), ("asset_type_id", "in", self.asset_type_id.ids)])
         for balance in self:
-            held = balance.deposit_qty_charged - balance.deposit_qty_refunded - balance.deposit_qty_forfeited
-            balance.deposit_held = max(held, 0.0) * balance.asset_type_id.deposit_price
+            balance.deposit_ids = deposits.filtered(
+                lambda d, b=balance: d.partner_id == b.partner_id and d.asset_type_id == b.asset_type_id)
 
     # ------------------------------------------------------------------
-    # Rebuild from moves and invoices
+    # Rebuild from moves and the deposit ledger
     # ------------------------------------------------------------------
     @api.model
-    def _get_asset_flows(self, partners, asset_types):
-        """Done asset moves of these partners: (partner, type, date, kind, qty, condition)."""
+    def _get_asset_flows(self, partners, asset_types, exclude_moves=None):
+        """Done asset moves of these (commercial) partners and types, as counted when they were done (see
+        stock.move._freeze_asset_counts), in date order: dicts of move_id, partner_id, type_id, date,
+        kind (out, back, lost), qty (counted), condition, surplus (qty) and surplus_state."""
         self.env.flush_all()
-        product_to_type = {t.product_id.id: t.id for t in asset_types}
-        if not product_to_type or not partners:
+        if not partners or not asset_types:
             return []
         self.env.cr.execute(SQL(
             """
-            SELECT rp.commercial_partner_id, m.product_id, m.date, src.usage, dst.usage, m.quantity,
-                   m.asset_surplus, m.asset_condition
+            SELECT m.id, m.asset_partner_id, m.asset_type_id, m.date, m.asset_kind, COALESCE(m.asset_qty, 0),
+                   m.asset_condition, COALESCE(m.asset_surplus_qty, 0), m.asset_surplus_state, m.asset_loss_mode
               FROM stock_move m
-              JOIN stock_location src ON src.id = m.location_id
-              JOIN stock_location dst ON dst.id = m.location_dest_id
-              LEFT JOIN stock_picking p ON p.id = m.picking_id
-              JOIN res_partner rp ON rp.id = COALESCE(p.partner_id, m.partner_id)
-             WHERE m.state = 'done' AND m.product_id = ANY(%(products)s)
-               AND rp.commercial_partner_id = ANY(%(partners)s)
-               AND (src.usage = 'customer' OR dst.usage = 'customer')
+             WHERE m.state = 'done' AND m.asset_kind IS NOT NULL
+               AND m.asset_type_id = ANY(%(types)s) AND m.asset_partner_id = ANY(%(partners)s)
+               AND m.id != ALL(%(excluded)s)
              ORDER BY m.date, m.id
             """,
-            products=list(product_to_type), partners=partners.commercial_partner_id.ids,
+            types=asset_types.ids, partners=partners.commercial_partner_id.ids,
+            excluded=exclude_moves.ids if exclude_moves else [],
         ))
-        flows = []
-        for partner_id, product_id, date, src, dst, qty, surplus, condition in self.env.cr.fetchall():
-            if dst == "customer":
-                kind = "out"
-            elif src == "customer" and dst in ("internal", "transit"):
-                kind = "surplus" if surplus else "back"
-            else:
-                kind = "lost"
-            flows.append((partner_id, product_to_type[product_id], date, kind, qty, condition))
-        return flows
+        keys = ("move_id", "partner_id", "type_id", "date", "kind", "qty", "condition", "surplus",
+                "surplus_state", "loss_mode")
+        return [dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()]
 
     @api.model
-    def _get_deposit_quantities(self, partners, asset_types):
-        """{(partner, type): (charged, refunded)} from posted deposit invoice lines."""
-        product_to_type = {t.product_id.id: t.id for t in asset_types if t.deposit_price}
-        if not product_to_type:
-            return {}
-        groups = self.env["account.move.line"].sudo()._read_group(
-            [
-                ("product_id", "in", list(product_to_type)),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "in", ("out_invoice", "out_refund")),
-                ("partner_id.commercial_partner_id", "in", partners.commercial_partner_id.ids),
-                ("display_type", "=", "product"),
-            ],
-            ["partner_id", "product_id", "move_type"],
-            ["quantity:sum"],
+    def _get_ledger_totals(self, partners, asset_types):
+        """{(partner, type): (charged, refunded, kept, held in company currency)} from the deposit ledger."""
+        groups = self.env["returnable.asset.deposit"].sudo()._read_group(
+            [("partner_id", "in", partners.ids), ("asset_type_id", "in", asset_types.ids)],
+            ["partner_id", "asset_type_id"],
+            ["quantity:sum", "qty_refunded:sum", "qty_kept:sum", "amount_held_company:sum"],
         )
-        result = defaultdict(lambda: [0.0, 0.0])
-        for partner, product, move_type, qty in groups:
-            key = (partner.commercial_partner_id.id, product_to_type[product.id])
-            result[key][0 if move_type == "out_invoice" else 1] += qty
-        return result
+        return {(partner.id, asset_type.id): (charged, refunded, kept, held)
+                for partner, asset_type, charged, refunded, kept, held in groups}
 
     @api.model
     def _recompute(self, partners, asset_types=None):
         """Rebuild the balances of these partners (for these asset types, else all).
 
-        Balances are derived from moves and invoices, so the system writes them, whoever's transfer or
-        invoice triggered the rebuild; users never write their quantities (see write()).
-        """
+        Balances are derived from moves and the ledger, so the system writes them, whoever's transfer or
+        invoice triggered the rebuild; users never write their quantities (see write())."""
         balances = self.sudo()
         partners = partners.commercial_partner_id
-        asset_types = (asset_types or balances.env["returnable.asset.type"].search([])).sudo()
+        asset_types = (asset_types or balances.env["returnable.asset.type"].with_context(
+            active_test=False).search([])).sudo()
         if not partners or not asset_types:
             return balances.browse()
         now = fields.Datetime.now()
-        state = defaultdict(lambda: {"out": [], "back": 0.0, "lost": 0.0, "surplus": 0.0, "damaged": 0.0,
-                                     "returns": []})
-        for partner_id, type_id, date, kind, qty, condition in balances._get_asset_flows(partners, asset_types):
-            entry = state[partner_id, type_id]
-            if kind == "out":
-                entry["out"].append([date, qty])
-            elif kind == "surplus":
-                entry["surplus"] += qty
-            else:
-                entry[kind] += qty
-                entry["returns"].append((date, qty))
-                if kind == "back" and condition in ("repair", "scrap"):
-                    entry["damaged"] += qty
-        deposits = balances._get_deposit_quantities(partners, asset_types)
+        state = defaultdict(lambda: {"out": [], "back": 0.0, "lost": 0.0, "surplus": 0.0, "pending": 0.0,
+                                     "damaged": 0.0, "returns": []})
+        for flow in balances._get_asset_flows(partners, asset_types):
+            entry = state[flow["partner_id"], flow["type_id"]]
+            if flow["kind"] == "out":
+                entry["out"].append([flow["date"], flow["qty"]])
+                continue
+            entry[flow["kind"]] += flow["qty"]
+            entry["returns"].append((flow["date"], flow["qty"]))
+            if flow["kind"] == "back" and flow["condition"] in ("repair", "scrap"):
+                entry["damaged"] += flow["qty"]
+            if flow["surplus"]:
+                entry["surplus" if flow["surplus_state"] == "accepted" else "pending"] += flow["surplus"]
+        ledger = balances._get_ledger_totals(partners, asset_types)
         existing = {(b.partner_id.id, b.asset_type_id.id): b for b in balances.search([
             ("partner_id", "in", partners.ids), ("asset_type_id", "in", asset_types.ids)])}
         types = {t.id: t for t in asset_types}
         to_create = []
-        for key in set(state) | set(existing) | set(deposits):
-            entry = state[key]
-            asset_type = types[key[1]]
-            vals = balances._prepare_balance_vals(entry, asset_type, now)
-            charged, refunded = deposits.get(key, (0.0, 0.0))
-            vals.update(deposit_qty_charged=charged, deposit_qty_refunded=refunded)
+        for key in set(state) | set(existing) | set(ledger):
+            vals = balances._prepare_balance_vals(state[key], types[key[1]], now)
+            charged, refunded, kept, held = ledger.get(key, (0.0, 0.0, 0.0, 0.0))
+            vals.update(deposit_qty_charged=charged, deposit_qty_refunded=refunded, deposit_qty_forfeited=kept,
+                        deposit_held=held)
             if key in existing:
                 existing[key].write(vals)
             else:
@@ -191,6 +180,7 @@ class ReturnableAssetBalance(models.Model):
             "qty_lost": entry["lost"],
             "qty_damaged": entry["damaged"],
             "qty_surplus": entry["surplus"],
+            "qty_surplus_pending": entry["pending"],
             "balance": max(qty_out - entry["back"] - entry["lost"], 0.0),
             "oldest_date": oldest,
             "days_out": days_out,
@@ -205,55 +195,231 @@ class ReturnableAssetBalance(models.Model):
         return balance
 
     # ------------------------------------------------------------------
-    # Deposits
+    # Deposits: what is owed back, what is kept, one routine for every path
     # ------------------------------------------------------------------
-    def _get_refundable_deposit_qty(self):
-        """Units whose deposit may be refunded: returned ones, never more than was charged."""
-        self.ensure_one()
-        returned_and_charged = min(self.qty_back, self.deposit_qty_charged)
-        return max(returned_and_charged - self.deposit_qty_refunded, 0.0)
+    def _lock_deposits(self):
+        """Serialize every settlement of these balances' deposits: two requests refunding the same
+        deposits each see only committed settlements; touching the balance rows makes the later one wait
+        and then fail with a serialization error, which Odoo retries: the retry sees the winner's refund."""
+        if self:
+            self.env.cr.execute(SQL(
+                "UPDATE returnable_asset_balance SET write_date = write_date WHERE id IN %s",
+                tuple(sorted(self.ids))))
 
-    def _create_deposit_refunds(self, max_qty=None):
-        """One posted credit note per balance for the refundable deposits."""
-        credit_notes = self.env["account.move"]
-        for balance in self.filtered(lambda b: b.asset_type_id.deposit_price):
-            qty = balance._get_refundable_deposit_qty()
-            if max_qty is not None:
-                qty = min(qty, max_qty)
-            if float_is_zero(qty, precision_digits=4):
+    def _get_deposit_position(self):
+        """Where the deposits of this balance stand (one balance, as the system):
+
+        - charges: the ledger's charges still holding something, first charged first;
+        - held: units of deposit held; at_customer: units the partner holds;
+        - pending: [(loss move, units)] lost whose deposit is not kept yet (charged after the loss);
+        - on_order: {sale line: (reserved, creditable)}: units returned on the sale whose deposit the
+          order's invoicing credits (reserved: posted invoices; creditable: what its next invoice would
+          credit, drafts aside), taken from that line's charges;
+        - reserved: {charge: units} of the charges spoken for by on_order."""
+        self.ensure_one()
+        balance = self.sudo()
+        asset_type, partner = balance.asset_type_id, balance.partner_id
+        charges = self.env["returnable.asset.deposit"].sudo().search([
+            ("partner_id", "=", partner.id), ("asset_type_id", "=", asset_type.id), ("qty_held", ">", 0)])._get_fifo()
+        flows = balance._get_asset_flows(partner, asset_type)
+        at_customer = sum(f["qty"] if f["kind"] == "out" else -f["qty"] for f in flows)
+        losses = [f for f in flows if f["kind"] == "lost" and f["qty"] > 0]
+        kept = defaultdict(float)
+        if losses:
+            for group in self.env["returnable.asset.deposit.settlement"].sudo()._read_group(
+                    [("loss_move_id", "in", [f["move_id"] for f in losses]), ("kind", "=", "kept")],
+                    ["loss_move_id"], ["quantity:sum"]):
+                kept[group[0].id] += group[1]
+        moves = self.env["stock.move"].sudo()
+        pending = [(moves.browse(f["move_id"]), f["qty"] - kept[f["move_id"]]) for f in losses
+                   if not float_is_zero(f["qty"] - kept[f["move_id"]], precision_digits=PRECISION)
+                   and f["qty"] > kept[f["move_id"]]]
+        on_order, reserved = {}, defaultdict(float)
+        uom = asset_type.product_id.uom_id
+        for sale_line in charges.sale_line_id.filtered(
+                lambda sl: sl.state == "sale" and sl.product_id.invoice_policy == "delivery"):
+            delivered = sale_line.product_uom._compute_quantity(sale_line.qty_delivered, uom, round=False)
+            posted = sale_line.product_uom._compute_quantity(sale_line.qty_invoiced_posted, uom, round=False)
+            invoiced = sale_line.product_uom._compute_quantity(sale_line.qty_invoiced, uom, round=False)
+            line_charges = charges.filtered(lambda d, sl=sale_line: d.sale_line_id == sl)
+            line_held = sum(line_charges.mapped("qty_held"))
+            to_reserve = min(max(posted - delivered, 0.0), line_held)
+            creditable = min(max(invoiced - delivered, 0.0), line_held)
+            if float_is_zero(to_reserve, precision_digits=PRECISION) and \
+                    float_is_zero(creditable, precision_digits=PRECISION):
                 continue
-            asset_type = balance.asset_type_id
-            credit_note = self.env["account.move"].sudo().with_company(balance.company_id).create({
-                "move_type": "out_refund",
-                "partner_id": balance.partner_id.id,
-                "company_id": balance.company_id.id,
-                "ref": self.env._("Deposit refund: %(type)s", type=asset_type.name),
-                "invoice_line_ids": [Command.create({
-                    "product_id": asset_type.product_id.id,
-                    "name": self.env._("Deposit refund: %(qty)s x %(type)s", qty=qty, type=asset_type.name),
-                    "quantity": qty,
-                    "price_unit": asset_type.deposit_price,
-                    "account_id": asset_type.deposit_account_id.id,
-                    "tax_ids": [Command.clear()],
-                })],
-            })
-            credit_note.action_post()
-            credit_notes |= credit_note
-        if credit_notes:
-            self._recompute(self.partner_id, self.asset_type_id)
-        return credit_notes
+            on_order[sale_line] = (to_reserve, creditable)
+            for charge, qty in line_charges._allocate(to_reserve):
+                reserved[charge] += qty
+        return {
+            "charges": charges,
+            "held": sum(charges.mapped("qty_held")),
+            "at_customer": max(at_customer, 0.0),
+            "pending": pending,
+            "on_order": on_order,
+            "reserved": reserved,
+        }
+
+    def _get_refundable_deposit_qty(self, position=None):
+        """Units of deposit owed back for units that came back: the deposits held beyond the units the
+        partner still holds, less those waiting for losses (charged after the loss) and those the order's
+        invoicing gives back (units returned on the sale)."""
+        self.ensure_one()
+        position = position or self._get_deposit_position()
+        pending = sum(qty for _move, qty in position["pending"])
+        owed_on_order = sum(position["reserved"].values())
+        return max(position["held"] - position["at_customer"] - pending - owed_on_order, 0.0)
+
+    @api.model
+    def _settle_deposits(self, partners, asset_types, refund_caps=None, manual=False):
+        """Settle what the deposits of these partners and types owe, as the system, in one place for
+        every path (receipts, invoices, losses, Refund Deposits):
+
+        1. the deposit of units lost before it was charged is kept once it is charged (set off against
+           the replacement invoice, or kept as income);
+        2. with `refund_caps` ({(partner, type): units}): up to that many units that just came back are
+           refunded (the deposits held beyond what the partner still holds);
+        3. with `manual`: every unit refundable, and the units returned on a sale are credited on its sale
+           line, as its next invoice would (which then credits nothing more).
+
+        Refunds give back what was charged, first charged first, in the charge's currency and at its
+        rate, one credit note per invoice charged. Returns the documents posted."""
+        balances = self._recompute(partners, asset_types).filtered(
+            lambda b: b.asset_type_id.deposit_account_id)
+        refund_caps = refund_caps or {}
+        documents = self.env["account.move"].sudo()
+        balances._lock_deposits()
+        for balance in balances:
+            key = (balance.partner_id.id, balance.asset_type_id.id)
+            position = balance._get_deposit_position()
+            if not position["charges"]:
+                continue
+            refund_qty = 0.0
+            if manual:
+                refund_qty = balance._get_refundable_deposit_qty(position)
+            elif refund_caps.get(key):
+                refund_qty = min(refund_caps[key], balance._get_refundable_deposit_qty(position))
+            allocator = DepositAllocator(position)
+            kept = [(loss, charge, qty) for loss, pending in position["pending"]
+                    for charge, qty in allocator.take(pending)]
+            refunds = []
+            if manual:
+                for sale_line, (_reserved, creditable) in position["on_order"].items():
+                    refunds += [(charge, qty, sale_line)
+                                for charge, qty in allocator.take(creditable, sale_line=sale_line)]
+            refunds += [(charge, qty, None) for charge, qty in allocator.take(refund_qty)]
+            documents |= balance._create_settlement_documents(refunds, kept)
+        if documents:
+            # Posted together: the ledger records them before any later settlement reads it.
+            documents._post(soft=False)
+        return documents
+
+    def _create_settlement_documents(self, refunds, kept):
+        """Draft documents for [(charge, units, sale line)] refunded and [(loss move, charge, units)] kept:
+        a credit note per invoice charged for refunds and for deposits set off against a replacement
+        invoice, a journal entry for deposits kept as income."""
+        self.ensure_one()
+        moves = self.env["account.move"].sudo()
+        by_invoice = defaultdict(list)
+        for charge, qty, sale_line in refunds:
+            by_invoice[charge.move_id, "refund"].append(
+                charge._prepare_settlement_line_vals(qty, "refund", sale_line=sale_line))
+        income_lines = []
+        for loss, charge, qty in kept:
+            vals = charge._prepare_settlement_line_vals(qty, "kept", loss_move=loss)
+            if loss.asset_loss_mode == "invoice":
+                by_invoice[charge.move_id, "set_off"].append(vals)
+            else:
+                income_lines.append((charge, qty, vals))
+        for (invoice, kind), lines in by_invoice.items():
+            moves |= moves.with_company(invoice.company_id).create(
+                self._prepare_deposit_credit_note_vals(invoice, kind, lines))
+        if income_lines:
+            moves |= moves.with_company(self.company_id).create(self._prepare_kept_entry_vals(income_lines))
+        return moves
+
+    def _prepare_deposit_credit_note_vals(self, invoice, kind, line_vals):
+        """A credit note giving back deposits charged by `invoice`, in its currency and at its rate, so that
+        the deposit account is cleared exactly of what the invoice put on it."""
+        self.ensure_one()
+        asset_type = self.asset_type_id
+        if kind == "refund":
+            ref = self.env._("Deposit refund: %(type)s", type=asset_type.name)
+        else:
+            ref = self.env._("Deposit of lost %(type)s set off against their replacement", type=asset_type.name)
+        return {
+            "move_type": "out_refund",
+            "partner_id": invoice.partner_id.id,
+            "company_id": invoice.company_id.id,
+            "journal_id": invoice.journal_id.id,
+            "currency_id": invoice.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_currency_rate": invoice.invoice_currency_rate,
+            "fiscal_position_id": invoice.fiscal_position_id.id,
+            "reversed_entry_id": invoice.id if kind == "refund" else False,
+            "invoice_origin": invoice.name,
+            "ref": ref,
+            "invoice_line_ids": [Command.create(vals) for vals in line_vals],
+        }
+
+    def _prepare_kept_entry_vals(self, lines):
+        """A journal entry moving deposits kept for lost units from the deposit account to income."""
+        self.ensure_one()
+        company = self.company_id
+        journal = self.env["account.journal"].sudo().search([
+            *self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1)
+        income = self.env["account.account"].sudo().search([
+            *self.env["account.account"]._check_company_domain(company),
+            ("account_type", "in", ("income_other", "income"))], order="account_type desc", limit=1)
+        if not journal or not income:
+            raise UserError(self.env._(
+                "%(company)s needs a miscellaneous journal and an income account to keep deposits.",
+                company=company.name))
+        commands, total = [], 0.0
+        for charge, qty, vals in lines:
+            amount = company.currency_id.round(qty * charge.unit_amount_company)
+            total += amount
+            commands.append(Command.create({
+                "name": vals["name"], "product_id": vals["product_id"], "quantity": qty,
+                "account_id": vals["account_id"], "partner_id": self.partner_id.id,
+                "currency_id": charge.currency_id.id, "balance": amount,
+                "amount_currency": charge.currency_id.round(qty * charge.unit_amount),
+                "asset_deposit_id": charge.id, "asset_settlement_kind": "kept",
+                "asset_loss_move_id": vals.get("asset_loss_move_id"),
+            }))
+        commands.append(Command.create({
+            "name": self.env._("Deposits kept: %(type)s", type=self.asset_type_id.name),
+            "account_id": income.id, "partner_id": self.partner_id.id, "balance": -total,
+        }))
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "company_id": company.id,
+            "date": fields.Date.context_today(self),
+            "ref": self.env._("Deposit kept for lost %(type)s", type=self.asset_type_id.name),
+            "line_ids": commands,
+        }
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _check_deposit_refund_rights(self):
+        """Refunding by hand is an accounting act: Billing (the README's accountant), on balances the user
+        may read."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Refunding deposits by hand needs Invoicing rights (Billing)."))
+        self.check_access("read")
 
     def action_refund_deposits(self):
         """Manual refund of the deposits of returned units: an accounting act, for Billing users."""
-        if not self.env.user.has_group("account.group_account_invoice"):
-            raise AccessError(self.env._("Refunding deposits by hand needs Invoicing rights."))
+        self._check_deposit_refund_rights()
         balances = self._recompute(self.partner_id, self.asset_type_id) & self.sudo()
         batch_model = self.env["reverse.logistics.batch"]
         limit = batch_model._get_size_limit("deposit_refund", 200)
         if limit and len(balances) > limit:
-            # One credit note per balance: many balances go to the background batch cron. A balance
-            # refunded before a crash has nothing left to refund and is skipped by the re-run.
-            refundable = balances.filtered(lambda b: b.asset_type_id.deposit_price and b._get_refundable_deposit_qty())
+            # Many balances go to the background batch cron. A balance refunded before a crash has
+            # nothing left to refund and is skipped by the re-run.
+            refundable = balances.filtered(lambda b: b._has_deposit_to_refund())
             if not refundable:
                 raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
             batch = batch_model._queue(
@@ -266,12 +432,47 @@ class ReturnableAssetBalance(models.Model):
             raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
         return True
 
+    def _has_deposit_to_refund(self):
+        self.ensure_one()
+        if not self.asset_type_id.deposit_account_id:
+            return False
+        position = self._get_deposit_position()
+        return bool(self._get_refundable_deposit_qty(position) > 1e-6
+                    or any(creditable > 1e-6 for _r, creditable in position["on_order"].values()))
+
+    def _create_deposit_refunds(self):
+        """Refund what these balances owe back (see _settle_deposits); returns the refund credit notes."""
+        documents = self.env["returnable.asset.balance"]._settle_deposits(
+            self.partner_id, self.asset_type_id, manual=True)
+        return documents.filtered(lambda m: m.reversed_entry_id)
+
     def _create_deposit_refunds_batch_chunk(self):
         """A chunk of a queued refund, as the Billing user who queued it; flow writes as the system."""
-        if not self.env.user.has_group("account.group_account_invoice"):
-            raise AccessError(self.env._("Refunding deposits by hand needs Invoicing rights."))
-        balances = self._recompute(self.partner_id, self.asset_type_id) & self.sudo()
-        return balances._create_deposit_refunds()
+        self._check_deposit_refund_rights()
+        return (self.sudo() & self._recompute(self.partner_id, self.asset_type_id))._create_deposit_refunds()
+
+    def action_accept_surplus(self):
+        """The Returnable Assets Manager accepts what came back beyond the partner's balance as a counted
+        surplus: it stays out of the balance (never negative) and earns no refund."""
+        if not self.env.user.has_group("reverse_logistics_assets.group_asset_manager"):
+            raise AccessError(self.env._("Only a Returnable Assets Manager may accept a counted surplus."))
+        self.check_access("read")
+        moves = self.env["stock.move"].sudo().search([
+            ("asset_partner_id", "in", self.partner_id.ids), ("asset_type_id", "in", self.asset_type_id.ids),
+            ("asset_surplus_state", "=", "pending"), ("state", "=", "done")])
+        moves = moves.filtered(lambda m: any(
+            m.asset_partner_id == b.partner_id and m.asset_type_id == b.asset_type_id for b in self))
+        if not moves:
+            raise UserError(self.env._("No surplus waits to be accepted on these balances."))
+        moves.write({"asset_surplus_state": "accepted"})
+        for balance in self:
+            balance.message_post(body=self.env._(
+                "%(user)s accepted %(qty)s %(type)s returned beyond the balance as a counted surplus.",
+                user=self.env.user.name, type=balance.asset_type_id.name,
+                qty=sum(moves.filtered(lambda m, b=balance: m.asset_partner_id == b.partner_id
+                                       and m.asset_type_id == b.asset_type_id).mapped("asset_surplus_qty"))))
+        self._recompute(self.partner_id, self.asset_type_id)
+        return True
 
     # ------------------------------------------------------------------
     # Follow-up
@@ -309,3 +510,39 @@ class ReturnableAssetBalance(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
             balance.sudo().write({"last_followup_aging": balance.aging, "date_last_followup": fields.Datetime.now()})
+
+
+class DepositAllocator:
+    """Takes units from the charges of a deposit position, first charged first, keeping the units
+    reserved for a sale line's refund on the order for that sale line."""
+
+    def __init__(self, position):
+        self.charges = position["charges"]
+        self.reserved = dict(position["reserved"])
+        self.free = {charge: charge.qty_held - self.reserved.get(charge, 0.0) for charge in self.charges}
+
+    def take(self, qty, sale_line=None):
+        """[(charge, units)]: from the sale line's charges (its reserved units first) when given, else
+        from the units no sale line reserves."""
+        allocation = defaultdict(float)
+        for charge in self.charges:
+            if qty <= 1e-6:
+                break
+            if sale_line is not None:
+                if charge.sale_line_id != sale_line:
+                    continue
+                pools = ("reserved", "free")
+            else:
+                pools = ("free",)
+            for pool in pools:
+                room = self.reserved.get(charge, 0.0) if pool == "reserved" else self.free[charge]
+                take = min(qty, room)
+                if take <= 1e-6:
+                    continue
+                if pool == "reserved":
+                    self.reserved[charge] -= take
+                else:
+                    self.free[charge] -= take
+                allocation[charge] += take
+                qty -= take
+        return list(allocation.items())

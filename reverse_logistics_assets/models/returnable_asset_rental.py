@@ -1,7 +1,8 @@
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 
 class ReturnableAssetRental(models.Model):
@@ -17,7 +18,7 @@ class ReturnableAssetRental(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
-    unit_days = fields.Float(help="Days beyond the grace days, summed over the units held.")
+    unit_days = fields.Float(help="Days beyond the grace days each unit was out in the period, summed.")
     amount = fields.Monetary()
     invoice_id = fields.Many2one("account.move", readonly=True)
 
@@ -26,49 +27,88 @@ class ReturnableAssetRental(models.Model):
     ]
 
     @api.model
-    def _get_unit_days(self, balance, start, end, flows):
-        """Unit-days in [start, end] beyond the grace days, for the units still out (FIFO).
+    def _get_unit_days(self, grace_days, start, end, flows):
+        """Unit-days in [start, end] (dates, both included) beyond the grace days, over every unit that was
+        out in the period, returned ones included: units come back (or are lost) first out, first back.
 
-        `flows` are the asset flows of the balance's partner and type (see _get_asset_flows).
-        """
-        outs = [[d, q] for _p, _t, d, kind, q, _c in flows if kind == "out"]
-        returned = sum(q for _p, _t, _d, kind, q, _c in flows if kind in ("back", "lost"))
-        for item in outs:
-            take = min(item[1], returned)
-            item[1] -= take
-            returned -= take
-        grace = balance.asset_type_id.grace_days
-        total = 0.0
-        period_start = datetime.combine(start, time.min)
-        period_end = datetime.combine(end + timedelta(days=1), time.min)
-        for out_date, qty in outs:
-            if qty <= 0:
+        A unit out on day D is free up to D + grace - 1 and charged from D + grace; a unit back on day B
+        was out until B - 1 (the day it comes back is not charged). Days are UTC calendar days, as the
+        registers count them. `flows` are the balance's flows (see _get_asset_flows)."""
+        queue = []
+        segments = []
+        for flow in flows:
+            if flow["kind"] == "out":
+                queue.append([flow["date"].date(), flow["qty"]])
                 continue
-            chargeable_from = max(out_date + timedelta(days=grace), period_start)
-            if chargeable_from < period_end:
-                total += qty * (period_end - chargeable_from).days
+            qty = flow["qty"]
+            while qty > 1e-9 and queue:
+                take = min(qty, queue[0][1])
+                segments.append((queue[0][0], flow["date"].date(), take))
+                queue[0][1] -= take
+                qty -= take
+                if queue[0][1] <= 1e-9:
+                    queue.pop(0)
+        segments += [(out_day, None, qty) for out_day, qty in queue if qty > 1e-9]
+        total = 0.0
+        for out_day, back_day, qty in segments:
+            first = max(out_day + timedelta(days=grace_days), start)
+            last = min(back_day - timedelta(days=1), end) if back_day else end
+            if last >= first:
+                total += qty * ((last - first).days + 1)
         return total
 
     @api.model
-    def _cron_invoice_rental(self, today=None):
-        """Invoice the last complete month for every balance beyond its grace days; idempotent."""
-        today = today or fields.Date.context_today(self)
+    def _get_period(self, today):
         end = date(today.year, today.month, 1) - timedelta(days=1)
-        start = date(end.year, end.month, 1)
-        balances = self.env["returnable.asset.balance"].search([
-            ("balance", ">", 0), ("asset_type_id.rental_per_day", ">", 0),
-        ])
-        done = {(r.partner_id.id, r.asset_type_id.id) for r in self.search([("period_start", "=", start)])}
-        balances = balances.filtered(lambda b: (b.partner_id.id, b.asset_type_id.id) not in done)
+        return date(end.year, end.month, 1), end
+
+    @api.model
+    def _get_rental_candidates(self, asset_types, end):
+        """(partner, type) pairs with units out early enough to be charged in a period ending on `end`,
+        whatever they hold today (units all back before the cron runs are charged too)."""
+        self.env.flush_all()
+        pairs = set()
+        for asset_type in asset_types:
+            self.env.cr.execute(SQL(
+                """
+                SELECT DISTINCT m.asset_partner_id FROM stock_move m
+                 WHERE m.state = 'done' AND m.asset_kind = 'out' AND m.asset_type_id = %(type)s
+                   AND m.date < %(limit)s
+                """,
+                type=asset_type.id,
+                limit=fields.Datetime.to_datetime(end + timedelta(days=1 - asset_type.grace_days)),
+            ))
+            pairs |= {(partner_id, asset_type.id) for (partner_id,) in self.env.cr.fetchall()}
+        return pairs
+
+    @api.model
+    def _cron_invoice_rental(self, today=None):
+        """Invoice the last complete month for every partner and type with unit-days beyond the grace days;
+        idempotent: a period invoiced (by an earlier call or chunk) is never invoiced again."""
+        today = today or fields.Date.context_today(self)
+        start, end = self._get_period(today)
+        asset_types = self.env["returnable.asset.type"].sudo().with_context(active_test=False).search(
+            [("rental_per_day", ">", 0)])
+        pairs = self._get_rental_candidates(asset_types, end)
+        done = {(r.partner_id.id, r.asset_type_id.id)
+                for r in self.sudo().search([("period_start", "=", start)])}
+        pairs = sorted(pairs - done)
+        if not pairs:
+            return self.browse()
+        balance_model = self.env["returnable.asset.balance"]
+        partners = self.env["res.partner"].browse({p for p, _t in pairs})
         flows_by_key = defaultdict(list)
-        for flow in self.env["returnable.asset.balance"]._get_asset_flows(balances.partner_id, balances.asset_type_id):
-            flows_by_key[flow[0], flow[1]].append(flow)
-        unit_days = {
-            balance: self._get_unit_days(
-                balance, start, end, flows_by_key[balance.partner_id.id, balance.asset_type_id.id])
-            for balance in balances
-        }
-        todo = balances.filtered(lambda b: unit_days[b])
+        for flow in balance_model._get_asset_flows(partners, asset_types):
+            flows_by_key[flow["partner_id"], flow["type_id"]].append(flow)
+        balances = balance_model._recompute(partners, asset_types)
+        by_key = {(b.partner_id.id, b.asset_type_id.id): b for b in balances}
+        unit_days = {}
+        for key in pairs:
+            balance = by_key.get(key)
+            if balance:
+                unit_days[balance] = self._get_unit_days(balance.asset_type_id.grace_days, start, end,
+                                                         flows_by_key[key])
+        todo = balance_model.browse([b.id for b, days in unit_days.items() if days > 1e-9]).sudo()
         # Many balances: chunks committed one by one by the cron (system parameter
         # reverse_logistics.batch_limit.rental); balances invoiced by a chunk are "done" for the next call.
         return self.env["reverse.logistics.batch"]._run_cron_chunk(
@@ -80,23 +120,29 @@ class ReturnableAssetRental(models.Model):
         for balance in balances:
             unit_days = unit_days_by_balance[balance]
             asset_type = balance.asset_type_id
-            amount = unit_days * asset_type.rental_per_day
-            invoice = self.env["account.move"].sudo().with_company(balance.company_id).create({
-                "move_type": "out_invoice",
-                "partner_id": balance.partner_id.id,
-                "company_id": balance.company_id.id,
-                "ref": self.env._("Rental %(type)s %(start)s - %(end)s", type=asset_type.name, start=start, end=end),
-                "invoice_line_ids": [Command.create({
-                    "product_id": asset_type.rental_product_id.id,
-                    "name": self.env._("%(type)s rental beyond %(days)s days: %(unit_days)s unit-days",
-                                       type=asset_type.name, days=asset_type.grace_days, unit_days=unit_days),
-                    "quantity": unit_days,
-                    "price_unit": asset_type.rental_per_day,
-                })],
-            })
+            invoice = self.env["account.move"].sudo().with_company(balance.company_id).create(
+                self._prepare_rental_invoice_vals(balance, start, end, unit_days))
             invoice.action_post()
-            rentals |= self.create({
+            rentals |= self.sudo().create({
                 "partner_id": balance.partner_id.id, "asset_type_id": asset_type.id, "period_start": start,
-                "period_end": end, "unit_days": unit_days, "amount": amount, "invoice_id": invoice.id,
+                "period_end": end, "unit_days": unit_days, "amount": invoice.amount_untaxed,
+                "invoice_id": invoice.id,
             })
         return rentals
+
+    @api.model
+    def _prepare_rental_invoice_vals(self, balance, start, end, unit_days):
+        asset_type = balance.asset_type_id
+        return {
+            "move_type": "out_invoice",
+            "partner_id": balance.partner_id.id,
+            "company_id": balance.company_id.id,
+            "ref": self.env._("Rental %(type)s %(start)s - %(end)s", type=asset_type.name, start=start, end=end),
+            "invoice_line_ids": [Command.create({
+                "product_id": asset_type.rental_product_id.id,
+                "name": self.env._("%(type)s rental beyond %(days)s days: %(unit_days)s unit-days",
+                                   type=asset_type.name, days=asset_type.grace_days, unit_days=unit_days),
+                "quantity": unit_days,
+                "price_unit": asset_type.rental_per_day,
+            })],
+        }

@@ -73,13 +73,32 @@ class ReturnableAssetType(models.Model):
     def create(self, vals_list):
         types = super().create(vals_list)
         self.env.registry.clear_cache()
+        types._count_past_moves()
         return types
 
     def write(self, vals):
         res = super().write(vals)
         if "product_id" in vals or "active" in vals:
             self.env.registry.clear_cache()
+        if "product_id" in vals:
+            # Moves of the previous product keep this type (their past); the new product's count from now.
+            self._count_past_moves()
         return res
+
+    def _count_past_moves(self):
+        """A product becoming an asset: its done moves not counted yet are counted now, in date order, and
+        its posted deposit lines enter the ledger (also what the upgrade to the ledger runs)."""
+        moves = self.env["stock.move"].sudo().search(
+            [("product_id", "in", self.product_id.ids), ("state", "=", "done"), ("asset_type_id", "=", False)])
+        if moves:
+            moves._freeze_asset_counts(self._get_by_product(moves.product_id, active_test=False))
+            counted = moves.filtered("asset_kind")
+            self.env["returnable.asset.balance"]._recompute(counted.asset_partner_id, counted.asset_type_id)
+        lines = self.env["account.move.line"].sudo().search([
+            ("product_id", "in", self.filtered("deposit_account_id").product_id.ids),
+            ("parent_state", "=", "posted"), ("asset_deposit_id", "=", False)])
+        if lines:
+            lines.move_id.sorted(lambda m: (m.date, m.id))._sync_asset_deposits()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_clear_asset_products(self):
@@ -92,8 +111,9 @@ class ReturnableAssetType(models.Model):
         return frozenset(self.sudo().with_context(active_test=False).search([]).product_id.ids)
 
     @api.model
-    def _get_by_product(self, products):
-        """{product: asset type} for the products that represent an asset.
+    def _get_by_product(self, products, active_test=True):
+        """{product: asset type} for the products that represent an asset (archived types too with
+        active_test=False: assets of an archived type still come back and are still owed).
 
         Asset types are configuration that transfers and invoices of every user read: hooks call this
         without Returns rights, hence sudo; products without an asset cost no query.
@@ -102,8 +122,35 @@ class ReturnableAssetType(models.Model):
         products = products.filtered(lambda p: p.id in asset_product_ids)
         if not products:
             return {}
-        types = self.sudo().search([("product_id", "in", products.ids)])
+        types = self.sudo().with_context(active_test=active_test).search(
+            [("product_id", "in", products.ids)]).with_env(self.sudo().env)
         return {t.product_id: t for t in types}
+
+    def _get_deposit_price(self, order, qty=1.0):
+        """The deposit of one asset on a sale order, in the order's currency: a rule of the order's
+        pricelist for the asset's product when it has one (a deposit fixed per currency or customer), else
+        the type's deposit converted from the company's currency at the order's date."""
+        self.ensure_one()
+        if not self.deposit_price:
+            return 0.0
+        product = self.product_id
+        pricelist = order.pricelist_id
+        date = order.date_order or fields.Datetime.now()
+        if pricelist:
+            rule = self.env["product.pricelist.item"].browse(
+                pricelist._get_product_rule(product, qty, uom=product.uom_id, date=date))
+            if rule.applied_on in ("0_product_variant", "1_product"):
+                return pricelist._get_product_price(product, qty, currency=order.currency_id, uom=product.uom_id,
+                                                    date=date)
+        return self.currency_id._convert(self.deposit_price, order.currency_id or self.currency_id,
+                                         order.company_id or self.company_id, date)
+
+    def _is_deposit_line(self, line):
+        """Whether a journal item charges or gives back this type's deposit: its product on the deposit
+        account (a pallet sold outright goes to revenue and is no deposit)."""
+        self.ensure_one()
+        return bool(self.deposit_account_id and line.product_id == self.product_id
+                    and line.account_id == self.deposit_account_id and line.display_type == "product")
 
     @api.model
     def _demo_prepare(self):

@@ -42,7 +42,8 @@ class SaleOrder(models.Model):
             "name": self.env._("Deposit: %(type)s", type=asset_type.name) if asset_type.deposit_price
             else asset_type.name,
             "product_uom_qty": qty,
-            "price_unit": asset_type.deposit_price,
+            # The deposit in the order's currency (or the pricelist's own deposit price for the asset).
+            "price_unit": asset_type._get_deposit_price(self, qty),
             "tax_id": [Command.clear()],
             "is_returnable_asset": True,
             "sequence": 9999,

@@ -11,7 +11,7 @@ class StockMoveLine(models.Model):
             lot = line.lot_id
             partner = (line.picking_id.partner_id or line.move_id.partner_id).commercial_partner_id
             src, dst = line.location_id.usage, line.location_dest_id.usage
-            if dst == "customer":
+            if dst == "customer" and src != "customer":
                 lot.write({"asset_state": "at_customer", "asset_trip_count": lot.asset_trip_count + 1,
                            "asset_last_partner_id": partner.id, "asset_last_seen_date": now})
             elif src == "customer" and dst in ("internal", "transit"):

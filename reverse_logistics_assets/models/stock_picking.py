@@ -43,29 +43,3 @@ class StockPicking(models.Model):
             if commands:
                 picking.move_ids = commands
                 picking.move_ids.filtered(lambda m: m.state == "draft")._action_confirm()
-
-    def _action_done(self):
-        res = super()._action_done()
-        self._after_asset_moves_done()
-        return res
-
-    def _after_asset_moves_done(self):
-        asset_types = self.env["returnable.asset.type"]._get_by_product(self.move_ids.product_id)
-        if not asset_types:
-            return
-        asset_moves = self.move_ids.filtered(lambda m: m.state == "done" and m.product_id in asset_types)
-        if not asset_moves:
-            return
-        # Lifecycles and balances are rebuilt from the moves by the system, whoever validated them.
-        asset_moves.move_line_ids.sudo()._update_asset_lifecycle()
-        partners = (self.partner_id | asset_moves.partner_id).commercial_partner_id
-        types = self.env["returnable.asset.type"].sudo().browse([t.id for t in asset_types.values()])
-        balances = self.env["returnable.asset.balance"]._recompute(partners, types)
-        # Deposits come back for what came back (never more than was charged).
-        returned = asset_moves.filtered(lambda m: m.location_id.usage == "customer" and not m.asset_surplus
-                                        and not m.to_refund)
-        if returned and not self.env.context.get("asset_no_deposit_refund"):
-            returned_types = {asset_types[m.product_id] for m in returned}
-            returned_partners = (returned.picking_id.partner_id | returned.partner_id).commercial_partner_id
-            balances.filtered(lambda b: b.asset_type_id in returned_types
-                              and b.partner_id in returned_partners)._create_deposit_refunds()

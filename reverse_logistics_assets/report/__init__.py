@@ -1,2 +1,3 @@
 from . import packaging_reuse_register
 from . import returnable_asset_analysis
+from . import returnable_asset_statement

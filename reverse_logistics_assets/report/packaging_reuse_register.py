@@ -29,36 +29,43 @@ class PackagingReuseRegisterLine(models.TransientModel):
     # ------------------------------------------------------------------
     @api.model
     def _get_asset_moves(self, asset_types, end):
-        """Done moves of the asset products up to `end`: (move, product, lot, date, qty, src, dst).
+        """Done moves of these asset types up to `end`: (move, type, lot, date, qty, src, dst).
 
-        Read per move line so serials are followed; untracked moves have one line per move anyway
-        (several lines of one move only split the quantity, summed back per move below)."""
+        The type is the one frozen on the move when it was done, so a type pointed at another product
+        later, or archived, keeps its past. Read per move line so serials are followed (a line's quantity
+        in the move's unit, converted to the product's)."""
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """
-            SELECT m.id, m.product_id, ml.lot_id, m.date, ml.quantity, src.usage, dst.usage
+            SELECT m.id, m.asset_type_id, ml.lot_id, m.date,
+                   ml.quantity / COALESCE(NULLIF(mu.factor, 0), 1) * COALESCE(pu.factor, 1),
+                   src.usage, dst.usage
               FROM stock_move m
               JOIN stock_move_line ml ON ml.move_id = m.id
               JOIN stock_location src ON src.id = m.location_id
               JOIN stock_location dst ON dst.id = m.location_dest_id
-             WHERE m.state = 'done' AND m.product_id = ANY(%(products)s) AND m.company_id = ANY(%(companies)s)
-               AND m.date < %(end)s
+              JOIN product_product pp ON pp.id = m.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              LEFT JOIN uom_uom mu ON mu.id = m.product_uom
+              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
+             WHERE m.state = 'done' AND m.asset_type_id = ANY(%(types)s) AND m.date < %(end)s
              ORDER BY m.date, m.id
             """,
-            products=asset_types.product_id.ids, companies=asset_types.company_id.ids, end=end,
+            types=asset_types.ids, end=end,
         ))
         return self.env.cr.fetchall()
 
     @api.model
     def _prepare_register_lines(self, asset_types, start, end):
         rows = self._get_asset_moves(asset_types, end)
-        by_product = defaultdict(list)
+        by_type = defaultdict(list)
         for row in rows:
-            by_product[row[1]].append(row)
+            by_type[row[1]].append(row)
         vals_list = []
         for asset_type in asset_types:
-            vals = self._prepare_line_vals(asset_type, by_product[asset_type.product_id.id], start)
-            vals_list.append(vals)
+            if not asset_type.active and not any(row[3] >= start for row in by_type[asset_type.id]):
+                continue  # archived and silent in the period: not a line of it
+            vals_list.append(self._prepare_line_vals(asset_type, by_type[asset_type.id], start))
         return vals_list
 
     @api.model
@@ -67,42 +74,41 @@ class PackagingReuseRegisterLine(models.TransientModel):
 
         Serial-tracked: a unit is first placed on the market by its first trip ever; rotations are the
         trips over the serials that travelled in the period. Untracked (pooled) units cannot be told
-        apart, so a trip is a first placement only while the trips made so far do not exceed the units
-        ever brought in (from vendors, production or inventory): first placements to date =
-        min(trips to date, units brought in to date). This never counts a re-use that cannot be proven.
-        Rotations are the trips over the units in circulation at the period's end (first placed to date
-        less lost to date)."""
-        tracked = asset_type.product_id.tracking != "none"
+        apart: trip by trip, in date order, a trip is a first placement only for the units brought in so
+        far (from vendors, production or inventory) that never travelled yet; the rest is a re-use. So
+        first placements never exceed the trips, nor re-uses go below zero, and a re-use that cannot be
+        proven is never counted. Rotations are the trips over the units in circulation at the period's
+        end (first placed to date less lost to date)."""
+        tracked = any(row[2] for row in rows) if rows else asset_type.product_id.tracking != "none"
         trips = first = losses = 0.0
-        trips_before = new_before = trips_to_end = new_to_end = lost_to_end = 0.0
+        brought_in = placed = lost_to_end = 0.0
         trip_moves = set()
         first_trip = {}
         travelled = set()
-        for move_id, _product, lot_id, date, qty, src, dst in rows:
+        for move_id, _type, lot_id, date, qty, src, dst in rows:
             in_period = date >= start
-            if dst == "customer":
-                trips_to_end += qty
+            if dst == "customer" and src != "customer":
+                new = min(qty, max(brought_in - placed, 0.0))
+                placed += new
                 if in_period:
                     trips += qty
+                    first += new
                     trip_moves.add(move_id)
                     travelled.add(lot_id)
-                else:
-                    trips_before += qty
                 if lot_id and lot_id not in first_trip:
                     first_trip[lot_id] = date
-            elif src == "customer" and dst not in ("internal", "transit"):
+            elif src == "customer" and dst not in ("internal", "transit", "customer"):
                 lost_to_end += qty
                 losses += qty if in_period else 0.0
             elif src in ("supplier", "production", "inventory") and dst == "internal":
-                new_to_end += qty
-                new_before += qty if not in_period else 0.0
+                brought_in += qty
         if tracked:
             first = float(sum(1 for date in first_trip.values() if date >= start))
             in_circulation = len(travelled - {None})
         else:
-            first = min(trips_to_end, new_to_end) - min(trips_before, new_before)
-            in_circulation = min(trips_to_end, new_to_end) - lost_to_end
-        reused = trips - first
+            in_circulation = placed - lost_to_end
+        first = min(first, trips)
+        reused = max(trips - first, 0.0)
         return {
             "asset_type_id": asset_type.id,
             "tracked": tracked,

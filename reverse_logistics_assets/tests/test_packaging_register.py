@@ -131,3 +131,52 @@ class TestPackagingRegister(ReverseLogisticsCommon):
             force_report_rendering=True)._render_qweb_pdf(
             "reverse_logistics_assets.action_report_packaging_reuse_register", register.ids)
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def _register(self, days_from, days_to=0):
+        today = fields.Date.today()
+        register = self.env["packaging.reuse.register"].with_user(self.manager).create({
+            "company_id": self.company.id, "date_from": today - timedelta(days=days_from),
+            "date_to": today - timedelta(days=days_to)})
+        register.action_compute()
+        return {line.asset_type_id: line for line in register.line_ids}
+
+    def _figures(self, line):
+        return (line.trips, line.first_placed, line.reused, line.reuse_rate)
+
+    def test_register_from_frozen_facts(self):
+        """Pooled crates: 1 bought and 2 trips before the period (a first placement and a re-use), 2 more
+        bought and 1 trip in it: that trip takes a crate never placed yet, so 1 first placement, 0 re-used
+        (not 2 first placements for 1 trip and -1 re-used). Archiving the type or pointing it at another
+        product later changes nothing in that period."""
+        before = fields.Datetime.now() - timedelta(days=40)
+        self._stock_in(self.crate, 1)
+        earlier = self.env["stock.move"]
+        for _trip in range(2):
+            earlier |= self._ship(self.crate, 1).move_ids
+            self._bring_back(self.crate_type, 1)
+        earlier |= self.env["stock.move"].search([("product_id", "=", self.crate.id)])
+        earlier.write({"date": before})
+        earlier.move_line_ids.write({"date": before})
+        self._stock_in(self.crate, 2)
+        trip = self._ship(self.crate, 1).move_ids
+        expected = (1, 1, 0, 0.0)
+        line = self._register(30)[self.crate_type]
+        self.assertEqual(self._figures(line), expected)
+        self.assertEqual(line.move_ids, trip)
+        history = self._register(60)[self.crate_type]
+        self.assertEqual(self._figures(history), (3, 2, 1, round(100.0 / 3, 2)))
+        for lines in (self._register(30), self._register(60)):
+            for line in lines.values():
+                self.assertGreaterEqual(min(line.trips, line.first_placed, line.reused, line.losses), 0)
+
+        # The crate type pointed at another product, then archived: its past periods stay as they were.
+        other_crate = self._create_rl_product("Crate (new model)", cost=4.0, price=0.0, taxes_id=False)
+        self.crate_type.product_id = other_crate
+        self.assertEqual(self._figures(self._register(30)[self.crate_type]), expected)
+        self.crate_type.active = False
+        lines = self._register(30)
+        self.assertIn(self.crate_type, lines, "an archived type keeps its past line")
+        self.assertEqual(self._figures(lines[self.crate_type]), expected)
+        self.assertEqual(lines[self.crate_type].move_ids, trip)
+        # A period it did not move in has no line for it once archived.
+        self.assertNotIn(self.crate_type, self._register(400, 200))

@@ -219,8 +219,8 @@ class TestReturnableAssets(ReverseLogisticsCommon):
         for partner in partners:
             self._sell_water(80, partner=partner)  # 2 pallets each, deposits charged with the goods
             # Counted back at the dock without refunding at receipt: the deposits wait for Billing.
-            self.env["returnable.asset.return"].with_context(asset_no_deposit_refund=True).create({
-                "partner_id": partner.id, "warehouse_id": self.warehouse.id,
+            self.env["returnable.asset.return"].create({
+                "partner_id": partner.id, "warehouse_id": self.warehouse.id, "refund_at_receipt": False,
                 "line_ids": [Command.create({"asset_type_id": self.pallet_type.id, "quantity": 2})],
             }).action_confirm()
         balances = self.env["returnable.asset.balance"]._recompute(partners, self.pallet_type)

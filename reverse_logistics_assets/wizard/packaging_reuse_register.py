@@ -34,7 +34,8 @@ class PackagingReuseRegister(models.TransientModel):
             if register.date_from > register.date_to:
                 raise UserError(self.env._("The period ends before it starts."))
             start, end = register._get_period_bounds()
-            asset_types = self.env["returnable.asset.type"].sudo().search(
+            # Archived types too: their past periods stay as they were (a line when they moved in it).
+            asset_types = self.env["returnable.asset.type"].sudo().with_context(active_test=False).search(
                 [("company_id", "=", register.company_id.id)])
             lines = self.env["packaging.reuse.register.line"]
             vals_list = lines.sudo()._prepare_register_lines(asset_types, start, end)

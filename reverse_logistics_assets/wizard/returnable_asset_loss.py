@@ -1,6 +1,10 @@
+import math
+
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
+
+from ..models.returnable_asset_balance import DepositAllocator
 
 
 class ReturnableAssetLoss(models.TransientModel):
@@ -29,28 +33,62 @@ class ReturnableAssetLoss(models.TransientModel):
             wizard.held = balance.balance
 
     def action_confirm(self):
+        """Declare the loss (Returnable Assets Manager). The stock and the accounting are the system's:
+        the manager needs no Inventory or Invoicing rights of his own, so they run as superuser once his
+        group and the figures are checked; nothing is done when a check fails."""
         self.ensure_one()
+        if not self.env.user.has_group("reverse_logistics_assets.group_asset_manager"):
+            raise AccessError(self.env._("Only a Returnable Assets Manager may declare assets lost."))
+        self.asset_type_id.check_access("read")
         partner = self.partner_id.commercial_partner_id
         balance = self.env["returnable.asset.balance"]._get_balance(partner, self.asset_type_id)
-        if float_compare(self.quantity, 0, precision_digits=4) <= 0:
-            raise UserError(self.env._("The quantity lost must be positive."))
+        self._check_loss(partner, balance)
+        position = balance._get_deposit_position()
+        keep = self._get_deposit_to_keep(position)
+        if self.mode == "deposit" and float_compare(keep, self.quantity, precision_digits=4) < 0:
+            raise UserError(self.env._(
+                "Deposits are held for only %(held)s of these %(qty)s %(type)s: invoice them at their replacement "
+                "value instead (the deposits held are set off).", held=keep, qty=self.quantity,
+                type=self.asset_type_id.name))
+        wizard = self.sudo()
+        move = wizard._prepare_loss_move(partner)
+        kept = DepositAllocator(position).take(keep) if keep else []
+        if self.mode == "invoice":
+            documents = wizard._invoice_loss(partner, balance, move, kept)
+        else:
+            documents = balance.sudo()._create_settlement_documents([], [(move, charge, qty) for charge, qty in kept])
+        documents._post(soft=False)
+        # Done after the documents: the loss then finds its deposit kept and waits only for the rest.
+        move._action_done()
+        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": documents[:1].id,
+                "view_mode": "form", "views": [(False, "form")]}
+
+    def _check_loss(self, partner, balance):
+        if not math.isfinite(self.quantity) or self.quantity > 1e9 \
+                or float_compare(self.quantity, 0, precision_digits=4) <= 0:
+            raise UserError(self.env._("The quantity lost must be a positive number."))
         if float_compare(self.quantity, balance.balance, precision_digits=4) > 0:
             raise UserError(self.env._(
                 "%(partner)s holds only %(held)s %(type)s.", partner=partner.display_name,
                 held=balance.balance, type=self.asset_type_id.name))
-        held = balance.deposit_qty_charged - balance.deposit_qty_refunded - balance.deposit_qty_forfeited
-        if self.mode == "deposit" and float_compare(self.quantity, held, precision_digits=4) > 0:
-            raise UserError(self.env._("Fewer deposits are held than units declared lost."))
-        self._write_off_stock(partner)
-        if self.mode == "invoice":
-            move = self._invoice_loss(partner, balance)
-        else:
-            move = self._keep_deposit(partner, balance)
-        self.env["returnable.asset.balance"]._recompute(partner, self.asset_type_id)
-        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": move.id,
-                "view_mode": "form", "views": [(False, "form")]}
+        if self.asset_type_id.product_id.tracking == "serial" or self.lot_ids:
+            lots = self.lot_ids.sudo()
+            if len(lots) != self.quantity:
+                raise UserError(self.env._("Name each serial number lost: %(qty)s expected.", qty=self.quantity))
+            wrong = lots.filtered(lambda lot: lot.product_id != self.asset_type_id.product_id
+                                  or lot.asset_state != "at_customer" or lot.asset_last_partner_id != partner)
+            if wrong:
+                raise UserError(self.env._("%(partner)s does not hold %(lots)s.", partner=partner.display_name,
+                                           lots=", ".join(wrong.mapped("name"))))
 
-    def _write_off_stock(self, partner):
+    def _get_deposit_to_keep(self, position):
+        """Units of deposit kept for this loss now: the deposits held that neither earlier losses nor the
+        order's refunds speak for (a deposit charged later is kept when it is charged)."""
+        pending = sum(qty for _move, qty in position["pending"])
+        free = position["held"] - pending - sum(position["reserved"].values())
+        return min(self.quantity, max(free, 0.0)) if self.asset_type_id.deposit_account_id else 0.0
+
+    def _prepare_loss_move(self, partner):
         """Out of the customer's location into inventory loss, so the ledger counts them lost."""
         product = self.asset_type_id.product_id
         source = partner.property_stock_customer
@@ -67,59 +105,33 @@ class ReturnableAssetLoss(models.TransientModel):
             "product_id": product.id, "product_uom": product.uom_id.id, "product_uom_qty": self.quantity,
             "location_id": source.id, "location_dest_id": loss.id, "partner_id": partner.id,
             "company_id": self.asset_type_id.company_id.id, "picked": True, "move_line_ids": lines,
+            "asset_loss_mode": self.mode,
         })
-        move._action_done()
-        move.move_line_ids._update_asset_lifecycle()
+        move._action_confirm()
+        return move
 
-    def _invoice_loss(self, partner, balance):
-        """Bill the replacement value; the deposit held for those units is set off on the same invoice."""
+    def _invoice_loss(self, partner, balance, move, kept):
+        """Bill the replacement value; the deposit held for those units is set off on the same invoice
+        (deposits charged in another currency by a credit note in theirs). Returns the draft documents."""
         asset_type = self.asset_type_id
+        company = asset_type.company_id
         lines = [Command.create({
             "name": self.env._("%(qty)s x %(type)s not returned", qty=self.quantity, type=asset_type.name),
             "quantity": self.quantity,
             "price_unit": asset_type.replacement_price,
         })]
-        held = balance.deposit_qty_charged - balance.deposit_qty_refunded - balance.deposit_qty_forfeited
-        offset = min(self.quantity, max(held, 0.0)) if asset_type.deposit_price else 0.0
-        if offset:
-            lines.append(Command.create({
-                "name": self.env._("Deposit held for %(qty)s x %(type)s", qty=offset, type=asset_type.name),
-                "quantity": offset,
-                "price_unit": -asset_type.deposit_price,
-                "account_id": asset_type.deposit_account_id.id,
-                "tax_ids": [Command.clear()],
-            }))
-        invoice = self.env["account.move"].sudo().with_company(asset_type.company_id).create({
+        elsewhere = []
+        for charge, qty in kept:
+            if charge.currency_id == company.currency_id:
+                lines.append(Command.create(charge._prepare_settlement_line_vals(qty, "kept", loss_move=move,
+                                                                                 sign=-1)))
+            else:
+                elsewhere.append((move, charge, qty))
+        invoice = self.env["account.move"].with_company(company).create({
             "move_type": "out_invoice",
             "partner_id": partner.id,
+            "company_id": company.id,
             "ref": self.env._("Lost %(type)s", type=asset_type.name),
             "invoice_line_ids": lines,
         })
-        invoice.action_post()
-        balance.deposit_qty_forfeited += offset
-        return invoice
-
-    def _keep_deposit(self, partner, balance):
-        """The deposit held for these units is no longer owed: liability to income."""
-        asset_type = self.asset_type_id
-        company = asset_type.company_id
-        amount = self.quantity * asset_type.deposit_price
-        journal = self.env["account.journal"].search([
-            *self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1)
-        income = self.env["account.account"].search([
-            *self.env["account.account"]._check_company_domain(company),
-            ("account_type", "in", ("income_other", "income"))], order="account_type desc", limit=1)
-        entry = self.env["account.move"].sudo().with_company(company).create({
-            "move_type": "entry",
-            "journal_id": journal.id,
-            "ref": self.env._("Deposit kept for %(qty)s lost %(type)s", qty=self.quantity, type=asset_type.name),
-            "line_ids": [
-                Command.create({"account_id": asset_type.deposit_account_id.id, "partner_id": partner.id,
-                                "debit": amount, "name": asset_type.name}),
-                Command.create({"account_id": income.id, "partner_id": partner.id, "credit": amount,
-                                "name": asset_type.name}),
-            ],
-        })
-        entry.action_post()
-        balance.deposit_qty_forfeited += self.quantity
-        return entry
+        return invoice | balance.sudo()._create_settlement_documents([], elsewhere)
