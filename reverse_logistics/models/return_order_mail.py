@@ -10,6 +10,20 @@ class ReturnOrder(models.Model):
 
     _inherit = "return.order"
 
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """Mail about a return goes to the returns team and to the customer's contacts, nobody else.
+
+        Its customer mails carry the return's access token (the link, the slip's QR code), which opens
+        the return and cancels it: a follower outside both (a stranger who managed to follow the thread,
+        a contact added by mistake) is never mailed."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if len(self) != 1:
+            return recipients
+        customer = self.sudo().commercial_partner_id
+        external = self.env["res.partner"].sudo().browse([r["id"] for r in recipients if r.get("share")])
+        allowed = set(external.filtered(lambda p: p.commercial_partner_id == customer).ids)
+        return [r for r in recipients if not r.get("share") or r["id"] in allowed]
+
     def _get_customer_mail_steps(self):
         """{step: (policy switch, mail template xmlid)}."""
         return {
