@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, models
 from odoo.exceptions import UserError
 
@@ -20,6 +22,8 @@ class ReverseLogisticsFlowMixin(models.AbstractModel):
     _description = "Fields Set by the Reverse Logistics Flow"
 
     _FLOW_FREE_PREFIXES = ("message_", "activity_")
+    # No quantity, price or value of the flow comes near this; beyond it float_round overflows.
+    _FLOW_MAX_NUMBER = 1e12
 
     def _get_user_writable_fields(self):
         """Field names a user may write on this record now (one record)."""
@@ -30,6 +34,22 @@ class ReverseLogisticsFlowMixin(models.AbstractModel):
         """Field names a user may give when creating a record with these values."""
         return set()
 
+    @api.model
+    def _check_number(self, value, label):
+        """Refuse what is no usable number (NaN, infinities, absurd magnitudes, which JSON-RPC and forms
+        can send) before any rounding or comparison meets it."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or abs(value) > self._FLOW_MAX_NUMBER:
+            raise UserError(self.env._("%(label)s: %(value)s is not a valid number.", label=label, value=value))
+        return value
+
+    def _check_user_numbers(self, vals):
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field and field.type in ("float", "monetary", "integer") and value is not False \
+                    and value is not None:
+                self._check_number(value, field.string)
+
     def _sanitize_user_vals(self, vals, allowed):
         """The values a user may write: forbidden computed ones dropped, other forbidden ones refused."""
         forbidden = [
@@ -38,6 +58,7 @@ class ReverseLogisticsFlowMixin(models.AbstractModel):
         ]
         computed = {name for name in forbidden if name in self._fields and self._fields[name].compute}
         self._check_user_fields(sorted(set(forbidden) - computed))
+        self._check_user_numbers(vals)
         return {name: value for name, value in vals.items() if name not in computed}
 
     def _check_user_fields(self, forbidden):

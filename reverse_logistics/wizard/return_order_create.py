@@ -99,12 +99,15 @@ class ReturnOrderCreate(models.TransientModel):
     def _set_quantities(self, quantities):
         """Ask for `quantities` ({wizard line: quantity}); refuse negative ones and ones above the returnable."""
         for line, qty in quantities.items():
+            self.env["reverse.logistics.flow.mixin"]._check_number(qty, line.product_id.display_name)
             rounding = line.uom_id.rounding
             if float_compare(qty, 0.0, precision_rounding=rounding) < 0:
                 raise UserError(self.env._("Quantities to return cannot be negative."))
             line.quantity = qty
 
     def _get_requested_lines(self):
+        for line in self.line_ids:
+            self.env["reverse.logistics.flow.mixin"]._check_number(line.quantity, line.product_id.display_name)
         return self.line_ids.filtered(lambda ln: not float_is_zero(ln.quantity, precision_rounding=ln.uom_id.rounding))
 
     def _prepare_return_order_vals(self, lines):
