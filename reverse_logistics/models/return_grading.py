@@ -182,7 +182,15 @@ class ReturnGrading(models.Model):
         }
 
     def action_regrade(self, grade):
-        """Grade again units already processed (after refurbishment); the earlier grading stays."""
+        """Grade again units already processed (after refurbishment); the earlier grading stays.
+        `grade`: a return.grade, or its id (over RPC)."""
+        self._check_flow_access("reverse_logistics.group_return_user")
+        if not isinstance(grade, models.BaseModel):
+            grade = self.env["return.grade"].browse(self._check_id(grade, self.env._("Grade")))
+        grade = grade.exists()
+        if len(grade) != 1:
+            raise UserError(self.env._("Choose one existing grade."))
+        grade.check_access("read")
         regrades = self.browse()
         for grading in self:
             if grading.state != "done":

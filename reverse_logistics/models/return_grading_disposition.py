@@ -13,6 +13,10 @@ class ReturnGrading(models.Model):
     # ------------------------------------------------------------------
     def action_dispose(self):
         """Execute the dispositions of these units in batch: all of them move, or none."""
+        self._check_flow_access("reverse_logistics.group_return_user")
+        return self._action_dispose()
+
+    def _action_dispose(self):
         if not self:
             return True
         self._prepare_disposal()
@@ -34,7 +38,7 @@ class ReturnGrading(models.Model):
                 "These units were already dispositioned:\n%(lines)s",
                 lines="\n".join(f"- {g.name}" for g in already),
             ))
-        self.filtered(lambda g: not g.disposition_id).action_decide()
+        self.filtered(lambda g: not g.disposition_id)._action_decide()
         self._check_triage_availability()
 
     def _get_triage_location(self):
@@ -209,6 +213,7 @@ class ReturnGrading(models.Model):
 
     def action_repackaging_done(self):
         """Repacked units leave the repackaging location for stock."""
+        self._check_flow_access("reverse_logistics.group_return_user")
         todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
         if todo != self:
             raise UserError(self.env._("Only units being repackaged can be finished."))

@@ -23,6 +23,7 @@ class ReturnOrder(models.Model):
 
     def action_dispose(self):
         """Disposition every graded unit of these returns, in one batch."""
+        self._check_flow_access("reverse_logistics.group_return_user")
         gradings = self.grading_ids.filtered(lambda g: g.state == "graded")
         if not gradings:
             raise UserError(self.env._("No graded units wait for a disposition."))

@@ -234,6 +234,35 @@ class ReturnOrderLine(models.Model):
                     product=line.product_id.display_name,
                 ))
 
+    def _get_document_customer(self):
+        """The commercial partner the line's documents were sold (or, without a sale, delivered) to."""
+        self.ensure_one()
+        sale = self.sale_line_id.order_id or self.origin_move_id.sale_line_id.order_id
+        return (sale.partner_id or self.origin_move_id.picking_id.partner_id).commercial_partner_id
+
+    @api.constrains("sale_line_id", "origin_move_id", "order_id")
+    def _check_customer_is_documents_customer(self):
+        for line in self.sudo():
+            order = line.order_id
+            if order.return_type not in order._get_customer_matched_return_types():
+                continue
+            customer = line._get_document_customer()
+            if customer and order.partner_id.commercial_partner_id != customer:
+                raise ValidationError(self.env._(
+                    "%(product)s was sold to %(customer)s, not to %(partner)s: a return gives back what its "
+                    "own customer bought.", product=line.product_id.display_name,
+                    customer=customer.display_name, partner=order.partner_id.display_name))
+
+    @api.constrains("sale_line_id", "origin_move_id")
+    def _check_documents_access(self):
+        """A user names only deliveries and sale lines they may read (see return.order's check)."""
+        if self.env.su:
+            return
+        for line in self:
+            for document in (line.sale_line_id, line.origin_move_id):
+                if document:
+                    document.check_access("read")
+
     def _is_countable_quantity(self, qty):
         """A quantity the unit of measure can express: within its rounding and, for units counted one by
         one (the Unit category: units, dozens), a whole number of units."""
@@ -365,11 +394,15 @@ class ReturnOrderLine(models.Model):
         return float_round(max(delivered - returned, 0.0), precision_rounding=self.product_uom_id.rounding)
 
     def _get_competing_lines(self):
-        """Live return lines on the delivered moves or sale lines of these lines, in one search."""
+        """Live return lines on the delivered moves or sale lines of these lines, in one search.
+
+        Searched as the system: every return of those units counts, whoever's they are and whether the
+        caller may read them (a salesman sees the returns of his own orders only); the caller's own
+        access to the deliveries and sale lines is checked when they are named on a line."""
         moves = self.env["stock.move"].union(*(line._get_origin_moves() for line in self))
         if not moves:
             return self.browse()
-        return self.search([
+        return self.sudo().search([
             ("state", "not in", ("cancel", "rejected")),
             "|", ("origin_move_id", "in", moves.ids), ("sale_line_id", "in", self.sale_line_id.ids),
         ])

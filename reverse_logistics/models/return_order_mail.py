@@ -85,9 +85,9 @@ class ReturnOrder(models.Model):
         waiting.filtered("date_received")._send_customer_mail("goods_received")
         return res
 
-    def _resolve(self):
+    def _resolve(self, base_field=None):
         before = (self.sudo().credit_note_ids.filtered(lambda m: m.state == "posted"), self.sudo().exchange_order_ids)
-        res = super()._resolve()
+        res = super()._resolve(base_field=base_field)
         after = (self.sudo().credit_note_ids.filtered(lambda m: m.state == "posted"), self.sudo().exchange_order_ids)
         # Only what the customer actually gets: a posted credit note or a replacement order.
         if after[0] - before[0] or after[1] - before[1]:

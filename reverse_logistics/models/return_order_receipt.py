@@ -12,6 +12,7 @@ class ReturnOrder(models.Model):
 
     def action_close_receipt(self):
         """Stop waiting for units that will not come: cancel open receipts and resolve what arrived."""
+        self._check_flow_access("reverse_logistics.group_return_user")
         for order in self:
             if order.state not in ("approved", "receiving"):
                 raise UserError(self.env._("%(name)s is not waiting for goods.", name=order.name))

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 # How many times a failing chunk is tried before the batch stops and tells its user.
 MAX_ATTEMPTS = 5
@@ -171,8 +171,17 @@ class ReverseLogisticsBatch(models.Model):
         })
 
     def action_retry(self):
-        """Queue a failed batch again from where it stopped."""
-        self.filtered(lambda b: b.state == "failed").write({"state": "queued", "attempts": 0})
+        """Queue a failed batch again from where it stopped: for a Returns Manager of its company, or the
+        user who queued it (its chunks run as that user anyway). Users only read batches: the system
+        writes the state once the caller is known to be one of them."""
+        self.check_access("read")
+        if not self.env.user.has_group("reverse_logistics.group_return_manager") \
+                and any(batch.user_id != self.env.user for batch in self):
+            raise AccessError(self.env._(
+                "Only a Returns Manager or the user who queued a batch may retry it."))
+        if any(batch.state != "failed" for batch in self):
+            raise UserError(self.env._("Only failed batches can be retried."))
+        self.sudo().write({"state": "queued", "attempts": 0})
         self._get_cron()._trigger()
         return True
 

@@ -24,6 +24,9 @@ class ReturnLiquidationSale(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         gradings = self.grading_ids
+        # The units' sale and recovery values are written as the system: the user's rights first.
+        gradings._check_flow_access("reverse_logistics.group_return_manager")
+        self.env["reverse.logistics.flow.mixin"]._check_number(self.amount, self._fields["amount"].string)
         wrong = gradings.filtered(lambda g: g.operation != "liquidate" or g.state != "done" or g.liquidation_line_id)
         if wrong:
             raise UserError(self.env._(

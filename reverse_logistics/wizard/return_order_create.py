@@ -70,14 +70,34 @@ class ReturnOrderCreate(models.TransientModel):
             res["sale_order_id"] = res_id
         elif res_id and model == "stock.picking" and "picking_id" not in res:
             res["picking_id"] = res_id
-        document = self.env["stock.picking"].browse(res.get("picking_id")) or \
-            self.env["sale.order"].browse(res.get("sale_order_id"))
+        mixin = self.env["reverse.logistics.flow.mixin"]
+        picking = self.env["stock.picking"].browse(
+            mixin._check_id(res["picking_id"], self.env._("Delivery")) if res.get("picking_id") else [])
+        sale_order = self.env["sale.order"].browse(
+            mixin._check_id(res["sale_order_id"], self.env._("Sale Order")) if res.get("sale_order_id") else [])
+        # The context says which document the wizard opens on; the user must be able to read it.
+        for document in (picking, sale_order):
+            if document:
+                document.check_access("read")
+        document = picking or sale_order
         if document:
-            res.setdefault("partner_id", document.partner_id.id)
+            sale_order = sale_order or picking.sale_id
+            res.setdefault("partner_id", (sale_order.partner_id or document.partner_id).id)
             res.setdefault("company_id", document.company_id.id)
-            if document._name == "stock.picking" and "sale_order_id" not in res and document.sale_id:
-                res["sale_order_id"] = document.sale_id.id
+            if picking and "sale_order_id" not in res and picking.sale_id:
+                res["sale_order_id"] = picking.sale_id.id
         return res
+
+    @api.constrains("sale_order_id", "picking_id", "move_ids")
+    def _check_documents_access(self):
+        """The wizard shows what is returnable from its documents, counted as the system over every
+        return: only for documents the user may read."""
+        if self.env.su:
+            return
+        for wizard in self:
+            for document in (wizard.sale_order_id, wizard.picking_id, wizard.move_ids):
+                if document:
+                    document.check_access("read")
 
     def _get_delivered_moves(self):
         self.ensure_one()
