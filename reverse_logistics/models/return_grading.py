@@ -2,6 +2,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
+from odoo.tools.misc import clean_context
 
 
 class ReturnGrading(models.Model):
@@ -195,7 +196,7 @@ class ReturnGrading(models.Model):
         for grading in self:
             if grading.state != "done":
                 raise UserError(self.env._("Only processed units can be graded again."))
-            regrades |= self.sudo().create({
+            regrades |= self.sudo().with_context(clean_context(self.env.context)).create({
                 "line_id": grading.line_id.id,
                 "product_id": grading.product_id.id,
                 "lot_id": grading.lot_id.id,

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
+from odoo.tools.misc import clean_context
 
 
 class ReturnGrading(models.Model):
@@ -19,6 +20,8 @@ class ReturnGrading(models.Model):
     def _action_dispose(self):
         if not self:
             return True
+        # Pickings, scraps, repairs and vendor credit notes take no default from the caller's context.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         self._prepare_disposal()
         by_operation = defaultdict(lambda: self.browse())
         for grading in self:

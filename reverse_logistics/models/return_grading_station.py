@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import clean_context
 from odoo.tools.sql import escape_psql
 
 # Longer than any return number, lot or barcode: a scanner never sends more.
@@ -143,7 +144,9 @@ class ReturnGradingStation(models.AbstractModel):
                                           product_id)
         # The checklist score and suggested grade are the station's, not values a user writes; the line's
         # quantity and product checks (the grading's constraints) hold for the system too.
-        grading = self.env["return.grading"].sudo().create(vals).sudo(False)
+        # Created as the system: no default of the caller's context (default_state, default_recovery_value).
+        grading = self.env["return.grading"].sudo().with_context(clean_context(self.env.context)).create(vals)
+        grading = grading.sudo(False).with_context(self.env.context)
         line.order_id._on_graded()
         result = {"graded": grading.name, "grading_id": grading.id}
         if code:

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -51,8 +52,9 @@ class ReturnOrder(models.Model):
         if not template:
             return
         for order in self.filtered(lambda o: o._is_customer_mail_sent(switch)):
-            # As the system: a clerk or a portal customer triggers the step, the policy writes the mail.
-            order.sudo().message_post_with_source(
+            # As the system: a clerk or a portal customer triggers the step, the policy writes the mail,
+            # with no default of the caller's context (a forged default_partner_ids adds no recipient).
+            order.sudo().with_context(clean_context(self.env.context)).message_post_with_source(
                 template.sudo(), message_type="comment", subtype_xmlid="mail.mt_comment",
                 author_id=order._get_customer_mail_author().id, force_send=False,
                 email_layout_xmlid="mail.mail_notification_light",

@@ -3,6 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, html2plaintext
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -84,6 +85,8 @@ class ReturnOrder(models.Model):
         # values as the system.
         if not self.env.su:
             raise AccessError(self.env._("Returns by e-mail are created by the mail gateway only."))
+        # message_process is public: its caller's context defaults must not fill the return.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         values = dict(custom_values or {})
         values.update(self._prepare_mail_return_vals(msg_dict, values))
         # The mail is posted on the new return with this author (so a new contact follows their return).

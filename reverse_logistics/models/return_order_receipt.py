@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -87,6 +88,8 @@ class ReturnOrder(models.Model):
         """Receive the returned goods through a procurement on the warehouse's returns route, so its
         reception steps and putaway rules apply; the receipt from the customer is the return's
         (`receipt_ids`)."""
+        # Documents made as the system take no default from the caller's context (a forged default_state).
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         orders = self.filtered("line_ids")
         without_group = orders.filtered(lambda o: not o.procurement_group_id)
         groups = self.env["procurement.group"].sudo().create(

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -52,6 +53,8 @@ class ReturnOrder(models.Model):
     def _resolve(self, base_field=None):
         """`base_field`: the line quantity to pay for, when not the policy's step (the manual button)."""
         self.ensure_one()
+        # Credit notes and orders made as the system take no default from the caller's context.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         handler = getattr(self, f"_resolve_{self.resolution}", None)
         if handler and base_field:
             handler(base_field=base_field)

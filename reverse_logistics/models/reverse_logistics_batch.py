@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
 
 # How many times a failing chunk is tried before the batch stops and tells its user.
 MAX_ATTEMPTS = 5
@@ -75,7 +76,7 @@ class ReverseLogisticsBatch(models.Model):
     @api.model
     def _queue(self, records, method, name, origin=None, chunk_size=None, context=None):
         """Queue `records.<method>()` in chunks; return the batch. The cron starts at once."""
-        batch = self.sudo().create({
+        batch = self.sudo().with_context(clean_context(self.env.context)).create({
             "name": name,
             "res_model": records._name,
             "method": method,

@@ -144,6 +144,16 @@ class TestReturnMailTrust(ReverseLogisticsCommon):
         ret.with_user(self.manager).action_approve()
         self.assertEqual(ret.state, "approved")
 
+    def test_forged_context_defaults_of_the_gateway_caller(self):
+        # message_process is public (the mail gateway script calls it over RPC): its caller's context
+        # defaults fill nothing of the return.
+        raw = MAIL.format(to=self.policy.alias_email, email_from="customer.a@example.com", subject="Broken",
+                          body="x", msg_id="rl-trust-ctx", headers="")
+        ret = self.env["return.order"].browse(self.env["mail.thread"].with_context(
+            default_state="approved", default_policy_override=True, default_requested_by_mail=False,
+        ).message_process(False, raw))
+        self.assertEqual((ret.state, ret.policy_override, ret.requested_by_mail), ("draft", False, True))
+
     def test_message_new_is_the_gateways(self):
         count = self.env["return.order"].search_count([])
         msg = {"email_from": "customer.a@example.com", "subject": "x", "body": "x", "author_id": self.partner.id}

@@ -250,6 +250,31 @@ class TestReturnTrustRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
                          ("draft", False, False, False))
         self.assertNotEqual(record.name, "RET/FORGED")
 
+    def test_forged_defaults_reach_nothing_the_system_creates(self):
+        """Context defaults ride along into what the flow then creates as the system: receipts, credit
+        notes, gradings, mails. None of them takes one (returns by e-mail: test_return_mail_trust)."""
+        self.policy.refund_step = "approval"
+        sale, _delivery, _invoice = self._sell([(self.product, 1, 100.0, 0.0)])
+        ret = self._new_return(sale, qty=1)
+        forged = {"default_state": "done", "default_picking_type_id": self.warehouse.out_type_id.id,
+                  "default_partner_ids": [self.partner_b.id], "default_recovery_value": 1e6,
+                  "default_move_type": "in_invoice", "default_quantity": 99}
+        self._as("clerk")
+        self._call("return.order", "action_submit", [ret.ids], context=forged)
+        self.assertEqual(ret.state, "approved")
+        self.assertEqual(ret.receipt_ids.mapped("state"), ["assigned"])
+        self.assertEqual(ret.receipt_ids.picking_type_id, self.warehouse.return_type_id)
+        credit = ret.sudo().credit_note_ids
+        self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))
+        mails = self.env["mail.mail"].sudo().search([("model", "=", "return.order"), ("res_id", "=", ret.id)])
+        self.assertTrue(mails)
+        self.assertNotIn(self.partner_b, mails.recipient_ids)
+        self._receive(ret.receipt_ids)
+        result = self._call("return.grading.station", "grade", [ret.line_ids.id, self.grade_a.id, 1],
+                            context=forged)
+        grading = self.env["return.grading"].browse(result["grading_id"])
+        self.assertEqual((grading.state, grading.recovery_value, grading.quantity), ("graded", 0.0, 1.0))
+
     def test_forged_batch_key_keeps_the_size_limit(self):
         self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.disposition", 1)
         received = self._received(2)
