@@ -217,6 +217,7 @@ class ReturnGrading(models.Model):
     def action_repackaging_done(self):
         """Repacked units leave the repackaging location for stock."""
         self._check_flow_access("reverse_logistics.group_return_user")
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
         if todo != self:
             raise UserError(self.env._("Only units being repackaged can be finished."))

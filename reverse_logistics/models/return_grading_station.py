@@ -1,5 +1,5 @@
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import clean_context
 from odoo.tools.sql import escape_psql
 
@@ -52,6 +52,8 @@ class ReturnGradingStation(models.AbstractModel):
     @api.model
     def scan(self, code):
         """The next unit to grade for a return number, lot/serial or product barcode."""
+        if not self.env.user.has_group("reverse_logistics.group_return_user"):
+            raise AccessError(self.env._("The grading station is for Returns Users."))
         lines = self._find_pending_lines(code)
         if not lines:
             shown = code[:SCAN_MAX_LENGTH] if isinstance(code, str) else ""

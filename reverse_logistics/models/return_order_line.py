@@ -72,7 +72,8 @@ class ReturnOrderLine(models.Model):
     move_ids = fields.One2many("stock.move", "return_line_id", string="Receipt Moves")
     refund_line_ids = fields.One2many("account.move.line", "return_line_id", string="Credit Note Lines")
     exchange_line_ids = fields.One2many("sale.order.line", "return_line_id", string="Replacement Lines")
-    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
+    # Read as the system: deliveries and sale lines of other salespeople's orders count too.
+    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check", compute_sudo=True)
     note = fields.Text()
 
     grading_ids = fields.One2many("return.grading", "line_id", string="Gradings")
@@ -208,7 +209,7 @@ class ReturnOrderLine(models.Model):
     @api.constrains("product_uom_qty", "origin_move_id", "sale_line_id", "lot_id")
     def _check_returnable_quantity(self):
         live = self.filtered(lambda ln: ln.state not in ("cancel", "rejected"))
-        live._lock_origin_moves()
+        live.sudo()._lock_origin_moves()
         returnable_by_line = live._get_returnable_quantities()
         for line in self:
             if line.state in ("cancel", "rejected"):
@@ -408,9 +409,13 @@ class ReturnOrderLine(models.Model):
         ])
 
     def _get_returnable_quantities(self):
-        """{line: returnable quantity or None} for all these lines, with one search of the competing ones."""
-        others = self._get_competing_lines()
-        return {line: line._get_returnable_qty(others) for line in self}
+        """{line: returnable quantity or None} for all these lines, with one search of the competing ones.
+
+        Counted as the system (deliveries, sale lines and every competing return, whoever may read them),
+        once the caller's access to the return and to the documents it names was checked."""
+        lines = self.sudo()
+        others = lines._get_competing_lines()
+        return {line: line._get_returnable_qty(others) for line in lines}
 
     def _lock_origin_moves(self):
         """Serialize returns of the same delivered moves. Two requests that each see only committed lines

@@ -64,6 +64,8 @@ class ReturnOrderCreate(models.TransientModel):
 
     @api.model
     def default_get(self, fields_list):
+        # The wizard creates returns: its defaults (read from the document) are for those who may.
+        self.check_access("create")
         res = super().default_get(fields_list)
         model, res_id = self.env.context.get("active_model"), self.env.context.get("active_id")
         if res_id and model == "sale.order" and "sale_order_id" not in res:
