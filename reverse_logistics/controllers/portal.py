@@ -45,15 +45,28 @@ class ReturnPortal(CustomerPortal):
             sale_order = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        return self._return_request_page(sale_order, post, access_token=access_token)
+
+    @staticmethod
+    def _parse_return_request(post):
+        """(quantities by candidate key, reason) from the request form; ValueError on what is no number."""
+        quantities = {name[4:]: float(value or 0.0) for name, value in post.items() if name.startswith("qty_")}
+        if not all(math.isfinite(qty) for qty in quantities.values()):
+            raise ValueError
+        reason_id = post.get("reason_id") or "0"
+        if not (isinstance(reason_id, str) and reason_id.isascii() and reason_id.isdigit() and len(reason_id) < 10):
+            raise ValueError
+        return quantities, request.env["return.reason"].sudo().browse(int(reason_id)).exists()
+
+    def _return_request_page(self, sale_order, post, **values):
+        """The request form of `sale_order`, which the caller checked the visitor may ask a return of,
+        and its submission: the return is created and the visitor goes to its page (with its token)."""
         # The customer has no rights on returns: the model checks quantities and the policy decides.
         returns = request.env["return.order"].sudo()
         error = None
         if request.httprequest.method == "POST":
             try:
-                quantities = {name[4:]: float(value or 0.0) for name, value in post.items() if name.startswith("qty_")}
-                if not all(math.isfinite(qty) for qty in quantities.values()):
-                    raise ValueError
-                reason = request.env["return.reason"].sudo().browse(int(post.get("reason_id") or 0)).exists()
+                quantities, reason = self._parse_return_request(post)
                 photos = [(photo.filename or "photo", photo.read())
                           for photo in request.httprequest.files.getlist("photos") if photo.filename]
                 with request.env.cr.savepoint():
@@ -65,11 +78,10 @@ class ReturnPortal(CustomerPortal):
                 error = request.env._("Quantities must be numbers.")
             except (UserError, ValidationError) as exc:
                 error = exc.args[0]
-        values = self._prepare_portal_layout_values()
+        values = {**self._prepare_portal_layout_values(), "access_token": None, **values}
         values.update({
             "sale_order": sale_order, "candidates": returns._get_portal_candidates(sale_order), "error": error,
-            "post": post,
-            "access_token": access_token, "page_name": "return_request",
+            "post": post, "page_name": "return_request",
             "reasons": request.env["return.reason"].sudo().search([]),
             "resolutions": returns._get_portal_resolutions(),
         })

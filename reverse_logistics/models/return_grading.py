@@ -2,6 +2,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
+from odoo.tools.misc import clean_context
 
 
 class ReturnGrading(models.Model):
@@ -117,7 +118,8 @@ class ReturnGrading(models.Model):
 
     @api.constrains("quantity", "line_id", "previous_grading_id", "product_id")
     def _check_quantity(self):
-        for line in self.filtered(lambda g: not g.previous_grading_id).line_id:
+        # What the line received is read as the system (a kit's sale line may be another salesperson's).
+        for line in self.sudo().filtered(lambda g: not g.previous_grading_id).line_id:
             if any(float_compare(g.quantity, 0, precision_rounding=g.product_uom_id.rounding) <= 0
                    for g in line.grading_ids):
                 raise ValidationError(self.env._("A graded quantity must be positive."))
@@ -182,12 +184,20 @@ class ReturnGrading(models.Model):
         }
 
     def action_regrade(self, grade):
-        """Grade again units already processed (after refurbishment); the earlier grading stays."""
+        """Grade again units already processed (after refurbishment); the earlier grading stays.
+        `grade`: a return.grade, or its id (over RPC)."""
+        self._check_flow_access("reverse_logistics.group_return_user")
+        if not isinstance(grade, models.BaseModel):
+            grade = self.env["return.grade"].browse(self._check_id(grade, self.env._("Grade")))
+        grade = grade.exists()
+        if len(grade) != 1:
+            raise UserError(self.env._("Choose one existing grade."))
+        grade.check_access("read")
         regrades = self.browse()
         for grading in self:
             if grading.state != "done":
                 raise UserError(self.env._("Only processed units can be graded again."))
-            regrades |= self.sudo().create({
+            regrades |= self.sudo().with_context(clean_context(self.env.context)).create({
                 "line_id": grading.line_id.id,
                 "product_id": grading.product_id.id,
                 "lot_id": grading.lot_id.id,

@@ -7,8 +7,9 @@ class ReturnGrading(models.Model):
     _inherit = "return.grading"
 
     def action_dispose(self):
+        self._check_flow_access("reverse_logistics.group_return_user")
         limit = self.env["reverse.logistics.batch"]._get_size_limit("disposition", 500)
-        if self.env.context.get("reverse_logistics_batch_id") or not limit or len(self) <= limit:
+        if not limit or len(self) <= limit:
             return super().action_dispose()
         # Refuse a bad batch now, as the request would, before anything is queued.
         self._prepare_disposal()
@@ -24,4 +25,5 @@ class ReturnGrading(models.Model):
         a chunk committed before a crash) are skipped, so no unit moves twice."""
         todo = self.filtered(lambda g: g.state == "graded")
         if todo:
-            todo.action_dispose()
+            # The private path: the size limit applies to requests, and the user was checked when queueing.
+            todo._action_dispose()

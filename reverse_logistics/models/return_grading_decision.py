@@ -8,6 +8,12 @@ class ReturnGrading(models.Model):
     def action_decide(self):
         """Pick a disposition for each graded unit from the rules (first match wins); the matching itself
         is the rules' business (return.disposition.rule._find_decision)."""
+        self._check_flow_access("reverse_logistics.group_return_user")
+        if self and not self.filtered(lambda g: g.state == "graded"):
+            raise UserError(self.env._("These units were dispositioned already."))
+        return self._action_decide()
+
+    def _action_decide(self):
         pending = self.filtered(lambda g: g.state == "graded")
         rules = self.env["return.disposition.rule"]._get_rules_for(pending.company_id)
         unmatched = self.browse()

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
+from odoo.tools.misc import clean_context
 
 
 class ReturnGrading(models.Model):
@@ -13,8 +14,14 @@ class ReturnGrading(models.Model):
     # ------------------------------------------------------------------
     def action_dispose(self):
         """Execute the dispositions of these units in batch: all of them move, or none."""
+        self._check_flow_access("reverse_logistics.group_return_user")
+        return self._action_dispose()
+
+    def _action_dispose(self):
         if not self:
             return True
+        # Pickings, scraps, repairs and vendor credit notes take no default from the caller's context.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         self._prepare_disposal()
         by_operation = defaultdict(lambda: self.browse())
         for grading in self:
@@ -34,7 +41,7 @@ class ReturnGrading(models.Model):
                 "These units were already dispositioned:\n%(lines)s",
                 lines="\n".join(f"- {g.name}" for g in already),
             ))
-        self.filtered(lambda g: not g.disposition_id).action_decide()
+        self.filtered(lambda g: not g.disposition_id)._action_decide()
         self._check_triage_availability()
 
     def _get_triage_location(self):
@@ -209,6 +216,8 @@ class ReturnGrading(models.Model):
 
     def action_repackaging_done(self):
         """Repacked units leave the repackaging location for stock."""
+        self._check_flow_access("reverse_logistics.group_return_user")
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
         if todo != self:
             raise UserError(self.env._("Only units being repackaged can be finished."))

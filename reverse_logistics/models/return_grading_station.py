@@ -1,4 +1,11 @@
 from odoo import api, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
+from odoo.tools.sql import escape_psql
+
+# Longer than any return number, lot or barcode: a scanner never sends more.
+SCAN_MAX_LENGTH = 128
+NOTE_MAX_LENGTH = 2000
 
 
 class ReturnGradingStation(models.AbstractModel):
@@ -21,18 +28,19 @@ class ReturnGradingStation(models.AbstractModel):
     @api.model
     def _get_scan_domains(self, code):
         """Ways a scanned code finds pending lines, most specific first."""
+        # =ilike is a LIKE: wildcards and the escape character in a scan match themselves only.
         return [
-            [("order_id.name", "=ilike", code)],
+            [("order_id.name", "=ilike", escape_psql(code))],
             [("move_ids.move_line_ids.lot_id.name", "=", code)],
             [("product_id.barcode", "=", code)],
-            [("product_id.default_code", "=ilike", code)],
+            [("product_id.default_code", "=ilike", escape_psql(code))],
         ]
 
     @api.model
     def _find_pending_lines(self, code):
         lines = self.env["return.order.line"]
-        code = (code or "").strip()
-        if not code:
+        code = code.strip() if isinstance(code, str) else ""
+        if not code or len(code) > SCAN_MAX_LENGTH:
             return lines
         for domain in self._get_scan_domains(code):
             found = lines.search([("qty_to_grade", ">", 0)] + domain, order="order_id, sequence, id")
@@ -44,9 +52,12 @@ class ReturnGradingStation(models.AbstractModel):
     @api.model
     def scan(self, code):
         """The next unit to grade for a return number, lot/serial or product barcode."""
+        if not self.env.user.has_group("reverse_logistics.group_return_user"):
+            raise AccessError(self.env._("The grading station is for Returns Users."))
         lines = self._find_pending_lines(code)
         if not lines:
-            return {"error": self.env._("Nothing left to grade for %(code)s.", code=code)}
+            shown = code[:SCAN_MAX_LENGTH] if isinstance(code, str) else ""
+            return {"error": self.env._("Nothing left to grade for %(code)s.", code=shown)}
         return self._get_unit_payload(lines[0], code, remaining=len(lines))
 
     @api.model
@@ -79,26 +90,65 @@ class ReturnGradingStation(models.AbstractModel):
         }
 
     @api.model
+    def _get_line_to_grade(self, line_id):
+        """The return line a station grades: one the user may grade (create gradings, write the line),
+        whose goods arrived."""
+        mixin = self.env["reverse.logistics.flow.mixin"]
+        line = self.env["return.order.line"].browse(mixin._check_id(line_id, self.env._("Return line"))).exists()
+        if not line:
+            return line
+        # The grading is created as the system (its score is the station's): the user's rights first.
+        self.env["return.grading"].check_access("create")
+        line.check_access("write")
+        if line.sudo().order_id.state not in ("receiving", "received", "done") or not line.sudo().qty_received:
+            raise UserError(self.env._("%(order)s: nothing of %(product)s was received yet.",
+                                       order=line.order_id.name, product=line.product_id.display_name))
+        return line
+
+    @api.model
+    def _prepare_grading_vals(self, line, grade_id, quantity, lot_id, passed_question_ids, note, product_id):
+        """Checked values of a grading from what the station (or any client) sent."""
+        mixin = self.env["reverse.logistics.flow.mixin"]
+        grade = self.env["return.grade"].search([("id", "=", mixin._check_id(grade_id, self.env._("Grade")))])
+        if not grade:
+            raise UserError(self.env._("Choose one of the grades."))
+        mixin._check_number(quantity, self.env._("Quantity"))
+        product = self.env["product.product"].browse(
+            mixin._check_id(product_id, self.env._("Product"))) if product_id else line.product_id
+        lot = self.env["stock.lot"].browse(mixin._check_id(lot_id, self.env._("Lot/Serial")) if lot_id else [])
+        if lot and lot.sudo().product_id != product:
+            raise UserError(self.env._("Lot %(lot)s is not a lot of %(product)s.", lot=lot.sudo().name,
+                                       product=product.display_name))
+        if not isinstance(passed_question_ids, (list, tuple)):
+            raise UserError(self.env._("The checklist answers must be a list of questions."))
+        passed = [mixin._check_id(question, self.env._("Checklist question")) for question in passed_question_ids]
+        if note is not False and note is not None and not isinstance(note, str):
+            raise UserError(self.env._("The note must be text."))
+        return {
+            "line_id": line.id,
+            "product_id": product.id,
+            "grade_id": grade.id,
+            "quantity": quantity,
+            "lot_id": lot.id,
+            "note": (note or "")[:NOTE_MAX_LENGTH] or False,
+            **self.env["return.grading"]._prepare_checklist_vals(product, passed),
+        }
+
+    @api.model
     def grade(self, line_id, grade_id, quantity, lot_id=False, code=False, passed_question_ids=(), note=False,
               product_id=False):
         """Record a grade for units of a line and return the next unit of the same scan. `product_id`:
         the unit's product when it is not the line's (a component of a returned kit)."""
-        line = self.env["return.order.line"].browse(line_id).exists()
+        line = self._get_line_to_grade(line_id)
         if not line:
             return {"error": self.env._("This return line no longer exists.")}
-        product = self.env["product.product"].browse(product_id) if product_id else line.product_id
-        vals = {
-            "line_id": line.id,
-            "product_id": product.id,
-            "grade_id": grade_id,
-            "quantity": quantity,
-            "lot_id": lot_id,
-            "note": note,
-            **self.env["return.grading"]._prepare_checklist_vals(product, list(passed_question_ids or [])),
-        }
-        line.check_access("read")
-        # The checklist score and suggested grade are the station's, not values a user writes.
-        grading = self.env["return.grading"].sudo().create(vals).sudo(False)
+        vals = self._prepare_grading_vals(line, grade_id, quantity, lot_id, passed_question_ids or [], note,
+                                          product_id)
+        # The checklist score and suggested grade are the station's, not values a user writes; the line's
+        # quantity and product checks (the grading's constraints) hold for the system too.
+        # Created as the system: no default of the caller's context (default_state, default_recovery_value).
+        grading = self.env["return.grading"].sudo().with_context(clean_context(self.env.context)).create(vals)
+        grading = grading.sudo(False).with_context(self.env.context)
         line.order_id._on_graded()
         result = {"graded": grading.name, "grading_id": grading.id}
         if code:

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
+
+RETURNS_USER = "reverse_logistics.group_return_user"
+RETURNS_MANAGER = "reverse_logistics.group_return_manager"
 
 
 class ReturnOrder(models.Model):
@@ -115,7 +118,7 @@ class ReturnOrder(models.Model):
         compute="_compute_amount_refunded", store=True, string="Credited",
         help="Total of the posted credit notes of this return, taxes included.",
     )
-    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
+    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check", compute_sudo=True)
     user_is_return_manager = fields.Boolean(
         compute="_compute_user_is_return_manager",
         help="Technical: the current user may set what only a Returns Manager sets (policy, dates, fees).",
@@ -254,6 +257,42 @@ class ReturnOrder(models.Model):
             self.partner_id = self.sale_order_id.partner_id
             self.warehouse_id = self.sale_order_id.warehouse_id
 
+    @api.model
+    def _get_customer_matched_return_types(self):
+        """Return types whose lines must give back what was sold to the return's customer. Hook: a
+        recall returns what was delivered to a consignee, who may not be who bought it."""
+        return ["customer", "distributor", "warranty", "takeback"]
+
+    def _get_document_customers(self):
+        """The commercial partners of the documents this return names: its customer must be one of
+        them (credit notes go to the invoice's customer, mails to the return's)."""
+        self.ensure_one()
+        sale = self.sale_order_id or self.picking_id.sale_id
+        return (sale.partner_id | self.invoice_id.partner_id
+                | (self.picking_id.partner_id if not sale else self.env["res.partner"])).commercial_partner_id
+
+    @api.constrains("partner_id", "sale_order_id", "picking_id", "invoice_id")
+    def _check_customer_is_documents_customer(self):
+        for order in self.sudo():
+            customers = order._get_document_customers()
+            if customers and order.partner_id.commercial_partner_id not in customers:
+                raise ValidationError(self.env._(
+                    "%(partner)s is not the customer of %(documents)s: a return gives back what its own "
+                    "customer bought.", partner=order.partner_id.display_name,
+                    documents=", ".join(filter(None, (order.sale_order_id.name, order.picking_id.name,
+                                                      order.invoice_id.name)))))
+
+    @api.constrains("sale_order_id", "picking_id", "invoice_id")
+    def _check_documents_access(self):
+        """A user names only documents they may read: the returnable quantities are then counted as
+        the system, over every return of those documents, which the user may not all see."""
+        if self.env.su:
+            return
+        for order in self:
+            for document in (order.sale_order_id, order.picking_id, order.invoice_id):
+                if document:
+                    document.check_access("read")
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -343,7 +382,7 @@ class ReturnOrder(models.Model):
         return bool(
             policy.auto_approve
             and self.return_type in self._get_auto_approvable_return_types()
-            and not self.line_ids._get_policy_problems()
+            and not self.line_ids.sudo()._get_policy_problems()
             and float_compare(self._get_amount_in_company_currency(self.amount_untaxed),
                               policy.auto_approve_max_amount,
                               precision_rounding=self.company_id.currency_id.rounding) <= 0
@@ -364,7 +403,7 @@ class ReturnOrder(models.Model):
             if not (order.warehouse_id.return_type_id and order.warehouse_id.return_route_id):
                 order.warehouse_id._ensure_return_setup()
             order.line_ids._check_returnable_quantity()
-            problems = order.line_ids._get_policy_problems()
+            problems = order.line_ids.sudo()._get_policy_problems()
             if order.policy_override:
                 problems = [p for p in problems if p[0] != "window"]
             if problems:
@@ -376,12 +415,20 @@ class ReturnOrder(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _check_drafts(self, action):
+        not_draft = self.filtered(lambda o: o.state != "draft")
+        if not_draft:
+            raise UserError(self.env._("Only draft returns can be %(action)s: %(names)s.", action=action,
+                                       names=", ".join(not_draft.mapped("name"))))
+
     def action_submit(self):
         """Submit a draft return: approve it at once when the policy allows, else ask a manager."""
+        self._check_flow_access()
+        self._check_drafts(self.env._("submitted"))
         to_approve = self.browse()
         activity_type = self.env.ref("reverse_logistics.mail_activity_return_approval", raise_if_not_found=False)
-        managers = self.env.ref("reverse_logistics.group_return_manager").users
-        for order in self.filtered(lambda o: o.state == "draft"):
+        managers = self.env.ref(RETURNS_MANAGER).users
+        for order in self:
             if not order.line_ids:
                 raise UserError(self.env._("%(name)s has no lines to return.", name=order.name))
             order.line_ids._check_returnable_quantity()
@@ -400,7 +447,9 @@ class ReturnOrder(models.Model):
         return True
 
     def action_approve(self):
-        if not self.env.user.has_group("reverse_logistics.group_return_manager") and any(
+        self._check_flow_access()
+        self._check_drafts(self.env._("approved"))
+        if not self.env.user.has_group(RETURNS_MANAGER) and any(
             not order._is_auto_approvable() for order in self
         ):
             raise AccessError(self.env._(
@@ -428,6 +477,8 @@ class ReturnOrder(models.Model):
         return True
 
     def action_reject(self):
+        self._check_flow_access(RETURNS_MANAGER)
+        self._check_drafts(self.env._("rejected"))
         return {
             "name": self.env._("Reject Return"),
             "type": "ir.actions.act_window",
@@ -438,6 +489,7 @@ class ReturnOrder(models.Model):
         }
 
     def _action_reject(self, reason):
+        self._check_flow_access(RETURNS_MANAGER)
         if any(order.state != "draft" for order in self):
             raise UserError(self.env._("Only draft returns can be rejected."))
         self.sudo().write({"state": "rejected", "reject_reason": reason})
@@ -446,6 +498,9 @@ class ReturnOrder(models.Model):
             order.message_post(body=self.env._("Return rejected: %(reason)s", reason=reason))
 
     def action_cancel(self):
+        self._check_flow_access()
+        # A clerk has no Invoicing rights: the credit notes are read (and drafts cancelled) as the system.
+        self = self.sudo()  # noqa: PLW0642
         for order in self:
             if order.receipt_ids.filtered(lambda p: p.state == "done"):
                 raise UserError(self.env._(
@@ -465,6 +520,7 @@ class ReturnOrder(models.Model):
         return True
 
     def action_draft(self):
+        self._check_flow_access()
         if any(order.state not in ("cancel", "rejected") for order in self):
             raise UserError(self.env._("Only cancelled or rejected returns can be reset to draft."))
         if any(order.state == "rejected" for order in self) \
@@ -480,6 +536,9 @@ class ReturnOrder(models.Model):
         return True
 
     def action_override_window(self):
+        self.ensure_one()
+        self._check_flow_access(RETURNS_MANAGER)
+        self._check_drafts(self.env._("accepted outside their window"))
         return {
             "name": self.env._("Accept Outside the Return Window"),
             "type": "ir.actions.act_window",
@@ -491,20 +550,25 @@ class ReturnOrder(models.Model):
 
     def _override_window(self, reason):
         self.ensure_one()
-        if not self.env.user.has_group("reverse_logistics.group_return_manager"):
+        if not self.env.user.has_group(RETURNS_MANAGER):
             raise AccessError(self.env._("Only a Returns Manager may accept a return outside its window."))
+        self._check_flow_access(RETURNS_MANAGER)
+        self._check_drafts(self.env._("accepted outside their window"))
         self.sudo().policy_override = True
         self.message_post(body=self.env._(
             "Return window overridden by %(user)s: %(reason)s", user=self.env.user.name, reason=reason,
         ))
 
     def action_view_receipts(self):
+        self.check_access("read")
         return self._action_view_records(self.receipt_ids, "stock.action_picking_tree_all")
 
     def action_view_credit_notes(self):
+        self.check_access("read")
         return self._action_view_records(self.credit_note_ids, "account.action_move_out_refund_type")
 
     def action_view_exchange_orders(self):
+        self.check_access("read")
         return self._action_view_records(self.exchange_order_ids, "sale.action_orders")
 
     def _action_view_records(self, records, xmlid):

@@ -57,10 +57,13 @@ class ReturnOrder(models.Model):
     @api.model
     def _prepare_create_wizard_vals(self, sale_order=None, picking=None, partner=None):
         document = picking or sale_order or self.env["sale.order"]
+        # The customer is who bought it (a delivery may go to another address, of another company).
+        sale = sale_order or (picking.sale_id if picking else self.env["sale.order"])
+        customer = partner or sale.partner_id or document.partner_id
         return {
             "sale_order_id": sale_order.id if sale_order else False,
             "picking_id": picking.id if picking else False,
-            "partner_id": (partner or document.partner_id).id,
+            "partner_id": customer.id,
             "company_id": document.company_id.id or self.env.company.id,
         }
 

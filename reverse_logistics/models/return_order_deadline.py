@@ -68,6 +68,7 @@ class ReturnOrder(models.Model):
         """A manager accepts the goods after all: approved again, with a new receipt and deadline."""
         if not self.env.user.has_group("reverse_logistics.group_return_manager"):
             raise AccessError(self.env._("Only a Returns Manager may reopen an expired return."))
+        self._check_flow_access()
         if any(order.state != "expired" for order in self):
             raise UserError(self.env._("Only expired returns can be reopened."))
         for order in self:

@@ -72,7 +72,8 @@ class ReturnOrderLine(models.Model):
     move_ids = fields.One2many("stock.move", "return_line_id", string="Receipt Moves")
     refund_line_ids = fields.One2many("account.move.line", "return_line_id", string="Credit Note Lines")
     exchange_line_ids = fields.One2many("sale.order.line", "return_line_id", string="Replacement Lines")
-    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check")
+    # Read as the system: deliveries and sale lines of other salespeople's orders count too.
+    policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check", compute_sudo=True)
     note = fields.Text()
 
     grading_ids = fields.One2many("return.grading", "line_id", string="Gradings")
@@ -208,7 +209,7 @@ class ReturnOrderLine(models.Model):
     @api.constrains("product_uom_qty", "origin_move_id", "sale_line_id", "lot_id")
     def _check_returnable_quantity(self):
         live = self.filtered(lambda ln: ln.state not in ("cancel", "rejected"))
-        live._lock_origin_moves()
+        live.sudo()._lock_origin_moves()
         returnable_by_line = live._get_returnable_quantities()
         for line in self:
             if line.state in ("cancel", "rejected"):
@@ -233,6 +234,35 @@ class ReturnOrderLine(models.Model):
                     "Lot %(lot)s is not a lot of %(product)s.", lot=line.lot_id.name,
                     product=line.product_id.display_name,
                 ))
+
+    def _get_document_customer(self):
+        """The commercial partner the line's documents were sold (or, without a sale, delivered) to."""
+        self.ensure_one()
+        sale = self.sale_line_id.order_id or self.origin_move_id.sale_line_id.order_id
+        return (sale.partner_id or self.origin_move_id.picking_id.partner_id).commercial_partner_id
+
+    @api.constrains("sale_line_id", "origin_move_id", "order_id")
+    def _check_customer_is_documents_customer(self):
+        for line in self.sudo():
+            order = line.order_id
+            if order.return_type not in order._get_customer_matched_return_types():
+                continue
+            customer = line._get_document_customer()
+            if customer and order.partner_id.commercial_partner_id != customer:
+                raise ValidationError(self.env._(
+                    "%(product)s was sold to %(customer)s, not to %(partner)s: a return gives back what its "
+                    "own customer bought.", product=line.product_id.display_name,
+                    customer=customer.display_name, partner=order.partner_id.display_name))
+
+    @api.constrains("sale_line_id", "origin_move_id")
+    def _check_documents_access(self):
+        """A user names only deliveries and sale lines they may read (see return.order's check)."""
+        if self.env.su:
+            return
+        for line in self:
+            for document in (line.sale_line_id, line.origin_move_id):
+                if document:
+                    document.check_access("read")
 
     def _is_countable_quantity(self, qty):
         """A quantity the unit of measure can express: within its rounding and, for units counted one by
@@ -365,19 +395,27 @@ class ReturnOrderLine(models.Model):
         return float_round(max(delivered - returned, 0.0), precision_rounding=self.product_uom_id.rounding)
 
     def _get_competing_lines(self):
-        """Live return lines on the delivered moves or sale lines of these lines, in one search."""
+        """Live return lines on the delivered moves or sale lines of these lines, in one search.
+
+        Searched as the system: every return of those units counts, whoever's they are and whether the
+        caller may read them (a salesman sees the returns of his own orders only); the caller's own
+        access to the deliveries and sale lines is checked when they are named on a line."""
         moves = self.env["stock.move"].union(*(line._get_origin_moves() for line in self))
         if not moves:
             return self.browse()
-        return self.search([
+        return self.sudo().search([
             ("state", "not in", ("cancel", "rejected")),
             "|", ("origin_move_id", "in", moves.ids), ("sale_line_id", "in", self.sale_line_id.ids),
         ])
 
     def _get_returnable_quantities(self):
-        """{line: returnable quantity or None} for all these lines, with one search of the competing ones."""
-        others = self._get_competing_lines()
-        return {line: line._get_returnable_qty(others) for line in self}
+        """{line: returnable quantity or None} for all these lines, with one search of the competing ones.
+
+        Counted as the system (deliveries, sale lines and every competing return, whoever may read them),
+        once the caller's access to the return and to the documents it names was checked."""
+        lines = self.sudo()
+        others = lines._get_competing_lines()
+        return {line: line._get_returnable_qty(others) for line in lines}
 
     def _lock_origin_moves(self):
         """Serialize returns of the same delivered moves. Two requests that each see only committed lines

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -9,6 +10,20 @@ class ReturnOrder(models.Model):
     """
 
     _inherit = "return.order"
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """Mail about a return goes to the returns team and to the customer's contacts, nobody else.
+
+        Its customer mails carry the return's access token (the link, the slip's QR code), which opens
+        the return and cancels it: a follower outside both (a stranger who managed to follow the thread,
+        a contact added by mistake) is never mailed."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if len(self) != 1:
+            return recipients
+        customer = self.sudo().commercial_partner_id
+        external = self.env["res.partner"].sudo().browse([r["id"] for r in recipients if r.get("share")])
+        allowed = set(external.filtered(lambda p: p.commercial_partner_id == customer).ids)
+        return [r for r in recipients if not r.get("share") or r["id"] in allowed]
 
     def _get_customer_mail_steps(self):
         """{step: (policy switch, mail template xmlid)}."""
@@ -37,8 +52,9 @@ class ReturnOrder(models.Model):
         if not template:
             return
         for order in self.filtered(lambda o: o._is_customer_mail_sent(switch)):
-            # As the system: a clerk or a portal customer triggers the step, the policy writes the mail.
-            order.sudo().message_post_with_source(
+            # As the system: a clerk or a portal customer triggers the step, the policy writes the mail,
+            # with no default of the caller's context (a forged default_partner_ids adds no recipient).
+            order.sudo().with_context(clean_context(self.env.context)).message_post_with_source(
                 template.sudo(), message_type="comment", subtype_xmlid="mail.mt_comment",
                 author_id=order._get_customer_mail_author().id, force_send=False,
                 email_layout_xmlid="mail.mail_notification_light",
@@ -71,9 +87,9 @@ class ReturnOrder(models.Model):
         waiting.filtered("date_received")._send_customer_mail("goods_received")
         return res
 
-    def _resolve(self):
+    def _resolve(self, base_field=None):
         before = (self.sudo().credit_note_ids.filtered(lambda m: m.state == "posted"), self.sudo().exchange_order_ids)
-        res = super()._resolve()
+        res = super()._resolve(base_field=base_field)
         after = (self.sudo().credit_note_ids.filtered(lambda m: m.state == "posted"), self.sudo().exchange_order_ids)
         # Only what the customer actually gets: a posted credit note or a replacement order.
         if after[0] - before[0] or after[1] - before[1]:

@@ -1,7 +1,13 @@
+import io
+import os
+import re
+
+from PIL import Image
+
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_round
-from odoo.tools.mimetypes import guess_mimetype
+from odoo.tools.image import IMAGE_MAX_RESOLUTION
 
 
 class ReturnOrder(models.Model):
@@ -12,38 +18,83 @@ class ReturnOrder(models.Model):
 
     _PORTAL_PHOTO_MAX_COUNT = 5
     _PORTAL_PHOTO_MAX_SIZE = 5 * 1024 * 1024
-    # Checked on the content, not on the name or the type the browser claims.
-    _PORTAL_PHOTO_MIMETYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+    # Recognised by decoding the content, never by the name or the type the browser claims; stored with
+    # that type and a name of that type, so nothing a customer sends is ever served as script or HTML.
+    _PORTAL_PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
+                             "WEBP": ("image/webp", "webp"), "GIF": ("image/gif", "gif")}
+
+    @api.model
+    def _get_portal_photo_format(self, name, data):
+        """(mimetype, extension) of a photo, from its decoded content. Refuses what does not decode as
+        one of the accepted formats, and images whose header claims more pixels than Odoo accepts (a
+        decompression bomb: a few bytes claiming 100000 x 100000), before decoding them."""
+        too_large = UserError(self.env._(
+            "%(name)s has too many pixels: %(max)s megapixels at most.", name=name,
+            max=int(IMAGE_MAX_RESOLUTION / 1e6)))
+        not_a_photo = UserError(self.env._("%(name)s is not a photo: send JPEG, PNG, WebP or GIF images.",
+                                           name=name))
+        try:
+            image = Image.open(io.BytesIO(data))  # reads the header only
+            if image.format not in self._PORTAL_PHOTO_FORMATS:
+                raise not_a_photo
+            width, height = image.size
+            if width * height > IMAGE_MAX_RESOLUTION:
+                raise too_large
+            image.verify()
+            # Decoded once, bounded by the pixels above: a file that does not decode is no photo.
+            Image.open(io.BytesIO(data)).load()
+        except UserError:
+            raise
+        except Image.DecompressionBombError:
+            raise too_large from None
+        except Exception:  # noqa: BLE001 - whatever Pillow raises on a file it cannot decode
+            raise not_a_photo from None
+        return self._PORTAL_PHOTO_FORMATS[image.format]
+
+    @api.model
+    def _get_portal_photo_name(self, name, extension):
+        """The customer's file name without its own extension, with the one of its real type."""
+        stem = os.path.splitext(os.path.basename((name or "").replace("\\", "/")))[0]
+        stem = re.sub(r"[^\w\- ]+", "", stem).strip()[:64] or "photo"
+        return f"{stem}.{extension}"
 
     @api.model
     def _check_portal_photos(self, photos):
-        """`photos`: [(file name, bytes)]. Refuses too many, too large and non-image files."""
+        """`photos`: [(file name, bytes)]. Refuses too many, too large and non-image files; returns them
+        as [(stored name, bytes, mimetype)]."""
         if len(photos) > self._PORTAL_PHOTO_MAX_COUNT:
             raise UserError(self.env._("Add %(max)s photos at most.", max=self._PORTAL_PHOTO_MAX_COUNT))
+        checked = []
         for name, data in photos:
             if len(data) > self._PORTAL_PHOTO_MAX_SIZE:
                 raise UserError(self.env._(
                     "%(name)s is too large: %(max)s MB at most per photo.",
                     name=name, max=self._PORTAL_PHOTO_MAX_SIZE // (1024 * 1024)))
-            if guess_mimetype(data) not in self._PORTAL_PHOTO_MIMETYPES:
-                raise UserError(self.env._("%(name)s is not a photo: send JPEG, PNG, WebP or GIF images.", name=name))
+            mimetype, extension = self._get_portal_photo_format(name, data)
+            checked.append((self._get_portal_photo_name(name, extension), data, mimetype))
+        return checked
 
     def _attach_portal_photos(self, photos):
+        """`photos` as `_check_portal_photos` returns them."""
         self.ensure_one()
         if not photos:
             return self.env["ir.attachment"]
+        # Created with the detected type (message_post would guess it from the name), pending for the
+        # composer as the visitor's own uploads are, so that message_post moves them onto the return.
+        attachments = self.env["ir.attachment"].sudo().create([{
+            "name": name, "raw": data, "mimetype": mimetype, "res_model": "mail.compose.message", "res_id": 0,
+        } for name, data, mimetype in photos])
         # Posted with the message, so the photos are the note's attachments in the chatter.
-        message = self.sudo().message_post(
-            body=self.env._("Photos sent by the customer."), attachments=list(photos),
+        self.sudo().message_post(
+            body=self.env._("Photos sent by the customer."), attachment_ids=attachments.ids,
             message_type="comment", subtype_xmlid="mail.mt_note")
-        return message.attachment_ids
+        return attachments
 
     @api.model
     def _create_from_portal_with_photos(self, sale_order, quantities, reason, note=False, resolution="refund",
                                         photos=()):
         """The portal request with its photos: the photos are checked before anything is created."""
-        photos = list(photos)
-        self._check_portal_photos(photos)
+        photos = self._check_portal_photos(list(photos))
         order = self._create_from_portal(sale_order, quantities, reason, note, resolution)
         order._attach_portal_photos(photos)
         return order

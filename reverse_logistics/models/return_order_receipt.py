@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -12,6 +13,7 @@ class ReturnOrder(models.Model):
 
     def action_close_receipt(self):
         """Stop waiting for units that will not come: cancel open receipts and resolve what arrived."""
+        self._check_flow_access("reverse_logistics.group_return_user")
         for order in self:
             if order.state not in ("approved", "receiving"):
                 raise UserError(self.env._("%(name)s is not waiting for goods.", name=order.name))
@@ -86,6 +88,8 @@ class ReturnOrder(models.Model):
         """Receive the returned goods through a procurement on the warehouse's returns route, so its
         reception steps and putaway rules apply; the receipt from the customer is the return's
         (`receipt_ids`)."""
+        # Documents made as the system take no default from the caller's context (a forged default_state).
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         orders = self.filtered("line_ids")
         without_group = orders.filtered(lambda o: not o.procurement_group_id)
         groups = self.env["procurement.group"].sudo().create(

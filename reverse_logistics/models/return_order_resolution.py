@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
 
 
 class ReturnOrder(models.Model):
@@ -12,6 +13,7 @@ class ReturnOrder(models.Model):
         receipt, e.g. a trusted customer), after it for the units received."""
         if not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(self.env._("Only users with Billing rights may create credit notes by hand."))
+        self.check_access("read")
         for order in self:
             if order.resolution not in ("refund", "store_credit"):
                 raise UserError(self.env._("%(name)s is not resolved by a credit note.", name=order.name))
@@ -21,7 +23,8 @@ class ReturnOrder(models.Model):
             base_field = order._get_manual_credit_base_field()
             if not order.line_ids._get_quantities_to_resolve("qty_refunded", base_field=base_field):
                 raise UserError(order._get_nothing_to_credit_message(base_field))
-            order.with_context(return_resolution_base_field=base_field)._resolve()
+            # Passed down, never through the context: a client may send any context key.
+            order._resolve(base_field=base_field)
         return True
 
     def _get_manual_credit_base_field(self):
@@ -47,26 +50,31 @@ class ReturnOrder(models.Model):
     # ------------------------------------------------------------------
     # Resolution
     # ------------------------------------------------------------------
-    def _resolve(self):
+    def _resolve(self, base_field=None):
+        """`base_field`: the line quantity to pay for, when not the policy's step (the manual button)."""
         self.ensure_one()
+        # Credit notes and orders made as the system take no default from the caller's context.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         handler = getattr(self, f"_resolve_{self.resolution}", None)
-        if handler:
+        if handler and base_field:
+            handler(base_field=base_field)
+        elif handler:
             handler()
         self._check_done()
 
     def _resolve_none(self):
         return True
 
-    def _resolve_refund(self):
-        credit_notes = self._create_credit_notes()
+    def _resolve_refund(self, base_field=None):
+        credit_notes = self._create_credit_notes(base_field=base_field)
         if self.policy_id.auto_post_credit_note:
             # Posting settles them against the invoice they reverse (Odoo reconciles reversals). The
             # policy posts on its own behalf: whoever triggered it needs no accounting rights.
             credit_notes.sudo().action_post()
         return credit_notes
 
-    def _resolve_store_credit(self):
-        credit_notes = self._create_credit_notes(store_credit=True)
+    def _resolve_store_credit(self, base_field=None):
+        credit_notes = self._create_credit_notes(store_credit=True, base_field=base_field)
         if self.policy_id.auto_post_credit_note:
             # Left unreconciled on purpose: it stays an open credit on the customer's account.
             credit_notes.sudo().action_post()
@@ -105,7 +113,7 @@ class ReturnOrder(models.Model):
         self.env.cr.execute("SELECT id FROM return_order WHERE id IN %s FOR UPDATE", [tuple(self.ids)])
         self.line_ids.invalidate_recordset(["qty_refunded"])
 
-    def _create_credit_notes(self, store_credit=False):
+    def _create_credit_notes(self, store_credit=False, base_field=None):
         """One credit note per invoice for the units not credited yet (none when all are).
 
         Units are matched to the invoice lines that billed them; units never invoiced are recorded as
@@ -115,7 +123,7 @@ class ReturnOrder(models.Model):
         self._lock_for_resolution()
         # Invoices are read and credit notes written by the system: a clerk needs no accounting rights.
         system = self.sudo().with_company(self.company_id)
-        lines_qty = system.line_ids._get_quantities_to_resolve("qty_refunded")
+        lines_qty = system.line_ids._get_quantities_to_resolve("qty_refunded", base_field=base_field)
         if not lines_qty:
             return self.env["account.move"]
         allocation, not_invoiced = system.line_ids._get_credit_allocation(lines_qty)
@@ -216,6 +224,4 @@ class ReturnOrder(models.Model):
     def _get_resolution_base_field(self):
         """The line quantity the resolution pays for at this order's policy step (or the manual button's)."""
         self.ensure_one()
-        if self.env.context.get("return_resolution_base_field"):
-            return self.env.context["return_resolution_base_field"]
         return "product_uom_qty" if self.policy_id.refund_step == "approval" else "qty_received"

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.exceptions import UserError
 
 
 class ReturnOrder(models.Model):
@@ -20,6 +21,11 @@ class ReturnOrder(models.Model):
         return self.warehouse_id.partner_id or self.company_id.partner_id
 
     def action_print_slip(self):
+        self.check_access("read")
+        not_sent = self.filtered(lambda o: o.state not in o._get_slip_states())
+        if not_sent:
+            raise UserError(self.env._("%(names)s: a return slip is printed once a return is approved and "
+                                       "until its goods are received.", names=", ".join(not_sent.mapped("name"))))
         return self.env.ref("reverse_logistics.action_report_return_slip").report_action(self)
 
     def _get_report_base_filename(self):

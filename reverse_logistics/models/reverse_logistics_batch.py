@@ -1,7 +1,8 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
 
 # How many times a failing chunk is tried before the batch stops and tells its user.
 MAX_ATTEMPTS = 5
@@ -75,7 +76,7 @@ class ReverseLogisticsBatch(models.Model):
     @api.model
     def _queue(self, records, method, name, origin=None, chunk_size=None, context=None):
         """Queue `records.<method>()` in chunks; return the batch. The cron starts at once."""
-        batch = self.sudo().create({
+        batch = self.sudo().with_context(clean_context(self.env.context)).create({
             "name": name,
             "res_model": records._name,
             "method": method,
@@ -171,8 +172,17 @@ class ReverseLogisticsBatch(models.Model):
         })
 
     def action_retry(self):
-        """Queue a failed batch again from where it stopped."""
-        self.filtered(lambda b: b.state == "failed").write({"state": "queued", "attempts": 0})
+        """Queue a failed batch again from where it stopped: for a Returns Manager of its company, or the
+        user who queued it (its chunks run as that user anyway). Users only read batches: the system
+        writes the state once the caller is known to be one of them."""
+        self.check_access("read")
+        if not self.env.user.has_group("reverse_logistics.group_return_manager") \
+                and any(batch.user_id != self.env.user for batch in self):
+            raise AccessError(self.env._(
+                "Only a Returns Manager or the user who queued a batch may retry it."))
+        if any(batch.state != "failed" for batch in self):
+            raise UserError(self.env._("Only failed batches can be retried."))
+        self.sudo().write({"state": "queued", "attempts": 0})
         self._get_cron()._trigger()
         return True
 

@@ -30,5 +30,6 @@ class SaleOrder(models.Model):
         return self.env["return.order"]._action_open_create_wizard(sale_order=self)
 
     def action_view_return_orders(self):
+        self.check_access("read")
         return self.env["return.order"]._action_view_records(
             self.return_order_ids, "reverse_logistics.action_return_order")

@@ -199,6 +199,7 @@ class ReturnAnalysis(models.Model):
     def action_open_return(self):
         """A row opens its return, where the receipts, credit notes and gradings are one click away."""
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "return.order",

@@ -135,6 +135,7 @@ class WeeeRegisterLine(models.TransientModel):
     # ------------------------------------------------------------------
     def action_view_returns(self):
         self.ensure_one()
+        self.check_access("read")
         # Ids read as the system (receipt moves need Inventory rights); the list opens with the user's.
         orders = self.sudo().move_ids.return_line_id.order_id
         action = self.env["ir.actions.actions"]._for_xml_id("reverse_logistics.action_return_order")
@@ -143,6 +144,7 @@ class WeeeRegisterLine(models.TransientModel):
 
     def action_view_gradings(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.actions"]._for_xml_id("reverse_logistics.action_return_grading")
         action.update(domain=[("id", "in", self.grading_ids.ids)], context={"create": False})
         return action

@@ -1,6 +1,8 @@
 import base64
 import io
 import re
+import struct
+import zlib
 
 from PIL import Image
 
@@ -87,6 +89,47 @@ class TestReturnPortalPolish(ReverseLogisticsHttpCase):
         self.assertIn('<a href="/my/returns">Returns</a>', done.text)
         self.assertIn('o_rl_product_image', done.text)
         self.assertRegex(done.text, r'<td class="text-end">1</td>')
+
+    @staticmethod
+    def _png_claiming(width, height):
+        """A few hundred bytes of valid PNG whose header claims width x height pixels."""
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) \
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+    def test_photo_attacks(self):
+        """Polyglots, HTML and SVG under image names, a decompression bomb: refused with a message, or
+        stored as the image they really are, never as script."""
+        self.authenticate("polish_fan", "polish_fan_pw")
+        _form, csrf = self._form()
+        script = b"=1;fetch('/web/session/get_session_info').then(r=>r.text()).then(alert)//"
+        gif = io.BytesIO()
+        Image.new("P", (4, 4)).save(gif, "GIF")
+        for name, content, claimed, message in (
+            ("x.js", b"GIF89a" + script, "text/javascript", "x.js is not a photo"),
+            ("x.png", b"<html><script>alert(1)</script></html>", "image/png", "x.png is not a photo"),
+            ("x.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image/png", "not a photo"),
+            ("bomb.png", self._png_claiming(100000, 100000), "image/png", "bomb.png has too many pixels"),
+            ("big.png", self._png_claiming(8000, 8000), "image/png", "big.png has too many pixels"),
+        ):
+            response = self._request(csrf, files=[("photos", (name, content, claimed))])
+            self.assertEqual(response.status_code, 200, name)
+            self.assertIn(message, response.text, name)
+            self.assertFalse(self._returns(), name)
+        # A real GIF with a script after its end: it is a GIF, stored and served as one, under a .gif name.
+        polyglot = gif.getvalue() + b"\n" + script
+        self._request(csrf, files=[("photos", ("../../x.js", polyglot, "text/javascript"))])
+        ret = self._returns()
+        self.assertEqual(len(ret), 1)
+        photo = ret.message_ids.attachment_ids.filtered(lambda a: a.mimetype.startswith("image/"))
+        self.assertEqual((photo.name, photo.mimetype, photo.raw), ("x.gif", "image/gif", polyglot))
+        # As the returns team opens it from the chatter.
+        self.authenticate("admin", "admin")
+        served = self.url_open(f"/web/content/{photo.id}")
+        self.assertEqual(served.status_code, 200)
+        self.assertEqual(served.headers["Content-Type"], "image/gif")
+        self.assertEqual(served.headers.get("X-Content-Type-Options"), "nosniff")
 
     def test_cancel(self):
         mine = self.env["return.order"]._create_from_portal(self.order, {self.key: 1}, self.reason)

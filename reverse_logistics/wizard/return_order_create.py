@@ -64,20 +64,42 @@ class ReturnOrderCreate(models.TransientModel):
 
     @api.model
     def default_get(self, fields_list):
+        # The wizard creates returns: its defaults (read from the document) are for those who may.
+        self.check_access("create")
         res = super().default_get(fields_list)
         model, res_id = self.env.context.get("active_model"), self.env.context.get("active_id")
         if res_id and model == "sale.order" and "sale_order_id" not in res:
             res["sale_order_id"] = res_id
         elif res_id and model == "stock.picking" and "picking_id" not in res:
             res["picking_id"] = res_id
-        document = self.env["stock.picking"].browse(res.get("picking_id")) or \
-            self.env["sale.order"].browse(res.get("sale_order_id"))
+        mixin = self.env["reverse.logistics.flow.mixin"]
+        picking = self.env["stock.picking"].browse(
+            mixin._check_id(res["picking_id"], self.env._("Delivery")) if res.get("picking_id") else [])
+        sale_order = self.env["sale.order"].browse(
+            mixin._check_id(res["sale_order_id"], self.env._("Sale Order")) if res.get("sale_order_id") else [])
+        # The context says which document the wizard opens on; the user must be able to read it.
+        for document in (picking, sale_order):
+            if document:
+                document.check_access("read")
+        document = picking or sale_order
         if document:
-            res.setdefault("partner_id", document.partner_id.id)
+            sale_order = sale_order or picking.sale_id
+            res.setdefault("partner_id", (sale_order.partner_id or document.partner_id).id)
             res.setdefault("company_id", document.company_id.id)
-            if document._name == "stock.picking" and "sale_order_id" not in res and document.sale_id:
-                res["sale_order_id"] = document.sale_id.id
+            if picking and "sale_order_id" not in res and picking.sale_id:
+                res["sale_order_id"] = picking.sale_id.id
         return res
+
+    @api.constrains("sale_order_id", "picking_id", "move_ids")
+    def _check_documents_access(self):
+        """The wizard shows what is returnable from its documents, counted as the system over every
+        return: only for documents the user may read."""
+        if self.env.su:
+            return
+        for wizard in self:
+            for document in (wizard.sale_order_id, wizard.picking_id, wizard.move_ids):
+                if document:
+                    document.check_access("read")
 
     def _get_delivered_moves(self):
         self.ensure_one()
@@ -99,12 +121,15 @@ class ReturnOrderCreate(models.TransientModel):
     def _set_quantities(self, quantities):
         """Ask for `quantities` ({wizard line: quantity}); refuse negative ones and ones above the returnable."""
         for line, qty in quantities.items():
+            self.env["reverse.logistics.flow.mixin"]._check_number(qty, line.product_id.display_name)
             rounding = line.uom_id.rounding
             if float_compare(qty, 0.0, precision_rounding=rounding) < 0:
                 raise UserError(self.env._("Quantities to return cannot be negative."))
             line.quantity = qty
 
     def _get_requested_lines(self):
+        for line in self.line_ids:
+            self.env["reverse.logistics.flow.mixin"]._check_number(line.quantity, line.product_id.display_name)
         return self.line_ids.filtered(lambda ln: not float_is_zero(ln.quantity, precision_rounding=ln.uom_id.rounding))
 
     def _prepare_return_order_vals(self, lines):
