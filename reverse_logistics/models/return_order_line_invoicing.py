@@ -54,15 +54,35 @@ class ReturnOrderLine(models.Model):
                 line.tax_ids = line.product_id.taxes_id._filter_taxes_by_company(line.order_id.company_id)
 
     @api.depends("product_uom_qty", "price_unit", "discount", "tax_ids", "restocking_fee_percent",
-                 "order_id.currency_id")
+                 "order_id.currency_id", "invoice_line_id")
     def _compute_amounts(self):
         for line in self:
             line.price_subtotal = line._get_tax_details(line.product_uom_qty)["total_excluded"]
-            line.restocking_fee_amount = line._round(line.price_subtotal * line.restocking_fee_percent / 100.0)
+            line.restocking_fee_amount = line._get_requested_restocking_fee()
+
+    def _get_requested_restocking_fee(self):
+        """The fee the credit note will charge for the requested units (the same computation), against the
+        invoice line the return shows its price from."""
+        self.ensure_one()
+        if not self.restocking_fee_percent:
+            return 0.0
+        invoice_line = self.invoice_line_id._origin
+        try:
+            return self._get_restocking_fee(self.product_uom_qty, invoice_line)
+        except UserError:
+            # Not creditable in the invoiced unit (the credit refuses it by name): the line's own price.
+            return self._get_restocking_fee(self.product_uom_qty)
+
+    def _get_currency(self):
+        """The currency the line's amounts are in: its invoice's or sale's (the return's own currency is
+        computed from them too, but may not be yet while a new return computes its lines)."""
+        self.ensure_one()
+        return (self.invoice_line_id.currency_id or self.sale_line_id.currency_id or self.currency_id
+                or self.company_id.currency_id or self.order_id.company_id.currency_id)
 
     def _round(self, amount):
         self.ensure_one()
-        currency = self.currency_id or self.company_id.currency_id
+        currency = self._get_currency()
         return currency.round(amount) if currency else amount
 
     def _get_tax_details(self, qty, price_unit=None, discount=None, taxes=None, uom=None):
@@ -70,7 +90,7 @@ class ReturnOrderLine(models.Model):
         them (taxes included or excluded in the price), rounded in the currency."""
         self.ensure_one()
         account_tax = self.env["account.tax"]
-        currency = self.currency_id or self.company_id.currency_id
+        currency = self._get_currency()
         base_line = account_tax._prepare_base_line_for_taxes_computation(
             self,
             price_unit=self.price_unit if price_unit is None else price_unit,
@@ -348,10 +368,14 @@ class ReturnOrderLine(models.Model):
         total = quantity * price_unit * (1 - (discount or 0.0) / 100.0)
         if invoice_line:
             total *= self._get_paid_share(invoice_line)
-        return self._round(total * self.restocking_fee_percent / 100.0)
+        fee = self._round(total * self.restocking_fee_percent / 100.0)
+        # The credit note's fee line holds it as a unit price: never finer than prices are kept.
+        return float_round(fee, precision_digits=self.env["decimal.precision"].precision_get("Product Price"))
 
     def _prepare_restocking_fee_line_vals(self, qty, fiscal_position, invoice_line=None):
-        """A negative line on the credit note: the customer gets back the price minus the fee."""
+        """A negative line on the credit note: the customer gets back the price minus the fee. It takes the
+        taxes of the price that are a percentage of it (a fixed amount per unit is no part of a fee) and the
+        analytic distribution of the line it is charged on."""
         self.ensure_one()
         if not self.restocking_fee_percent:
             return {}
@@ -362,6 +386,7 @@ class ReturnOrderLine(models.Model):
         fee_product = self.env.ref("reverse_logistics.product_restocking_fee")
         fee_accounts = fee_product.product_tmpl_id.with_company(self.company_id).get_product_accounts(
             fiscal_pos=fiscal_position)
+        taxes = self._get_percentage_taxes(self._get_credit_note_taxes(fiscal_position, invoice_line))
         return {
             "product_id": fee_product.id,
             "name": self.env._(
@@ -371,8 +396,9 @@ class ReturnOrderLine(models.Model):
             "quantity": 1.0,
             "product_uom_id": fee_product.uom_id.id,
             "price_unit": -fee,
-            "tax_ids": [fields.Command.set(self._get_credit_note_taxes(fiscal_position, invoice_line).ids)],
+            "tax_ids": [fields.Command.set(taxes.ids)],
             "account_id": (fee_accounts["income"] or self._get_income_account(fiscal_position, invoice_line)).id,
+            "analytic_distribution": invoice_line.analytic_distribution,
             "return_line_id": self.id,
             "is_restocking_fee": True,
         }
