@@ -611,6 +611,51 @@ class ReturnOrderLine(models.Model):
             "return_credit_share": "early_payment",
         }
 
+    # Cost of goods -----------------------------------------------------------------------------
+    def _get_returned_unit_cost(self):
+        """Cost of one unit (the product's unit, company currency) of this line's units coming back, as the
+        receipt values them, whether or not they are back yet: see _get_return_cost. None when there is no
+        delivered move to take it from."""
+        self.ensure_one()
+        origin = self.origin_move_id or self._get_origin_moves()[-1:]
+        if not origin:
+            return None
+        return self._get_return_cost(origin, self.product_id)
+
+    def _get_return_cost(self, origin, product):
+        """Cost of one unit of `product` coming back against the delivered move `origin`: its unit cost
+        when it left (stock.move._get_price_unit of a return: the delivered move's valuation layers), or
+        today's standard price for a product at standard cost (the receipt's value either way), times the
+        share of units the company owns (consignment stock is valued neither way)."""
+        self.ensure_one()
+        product = product.with_company(self.company_id)
+        if product.cost_method == "standard":
+            price = product.standard_price
+        else:
+            returned = self.env["stock.move"].sudo().with_company(self.company_id).new({
+                "product_id": product.id, "company_id": self.company_id.id, "origin_returned_move_id": origin.id,
+            })
+            prices = returned._get_price_unit()
+            price = abs(prices.get(self.lot_id, next(iter(prices.values()), 0.0))) if prices else 0.0
+        return price * self._get_owned_share(product)
+
+    def _get_owned_share(self, product):
+        """Share of this line's units of `product` the company owns: of those received on it, else of those
+        delivered on the moves it gives back (of its lot, when it names one)."""
+        self.ensure_one()
+        received = self.move_ids.filtered(
+            lambda m: m.state == "done" and m.location_id.usage == "customer" and m.product_id == product)
+        move_lines = received.sudo().move_line_ids
+        if not move_lines:
+            delivered = self._get_origin_moves().sudo().filtered(lambda m: m.product_id == product).move_line_ids
+            move_lines = delivered.filtered(lambda ml: ml.lot_id == self.lot_id) if self.lot_id else delivered
+            move_lines = move_lines or delivered
+        total = sum(move_lines.mapped("quantity_product_uom"))
+        if not total:
+            return 1.0
+        owned = sum(ml.quantity_product_uom for ml in move_lines if not ml._should_exclude_for_valuation())
+        return owned / total
+
     def _prepare_exchange_line_vals(self, qty):
         self.ensure_one()
         product = self.exchange_product_id or self.product_id

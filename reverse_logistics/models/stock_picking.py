@@ -24,6 +24,7 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         self._check_return_lots()
+        self.sudo()._get_return_receipt_moves()._set_returned_owners()
         res = super()._action_done()
         # Whoever validates the transfer, the return flow goes on as the system (policy, credit notes):
         # a warehouse clerk needs neither Returns nor Invoicing rights for it.
@@ -35,6 +36,11 @@ class StockPicking(models.Model):
             shipped_back.return_grading_id.filtered(
                 lambda g: g.operation == "return_to_vendor")._on_vendor_shipment_done()
         return res
+
+    def _get_return_receipt_moves(self):
+        """The moves of these transfers that receive a return's units from the customer."""
+        return self.move_ids.filtered(
+            lambda m: m.return_line_id and m.state not in ("done", "cancel") and m.location_id.usage == "customer")
 
     def _check_return_lots(self):
         """Refuse, before anything moves, a returned lot that the policy says was never delivered."""

@@ -18,3 +18,4 @@ from . import test_return_portal_polish
 from . import test_disposition_batch
 from . import test_credit_discounts
 from . import test_credit_fee
+from . import test_credit_stock
