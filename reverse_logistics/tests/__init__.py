@@ -19,3 +19,4 @@ from . import test_disposition_batch
 from . import test_credit_discounts
 from . import test_credit_fee
 from . import test_credit_stock
+from . import test_credit_serials
