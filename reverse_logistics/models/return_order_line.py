@@ -427,17 +427,16 @@ class ReturnOrderLine(models.Model):
         if not serials:
             return problems
         move_line_model = self.env["stock.move.line"].sudo()
-        in_stock = self.env["stock.quant"].sudo()._read_group([
+        # The messages may show on the customer's portal page: they name no location, transfer or other customer.
+        stocked = self.env["stock.quant"].sudo().search([
             ("lot_id", "in", serials.ids), ("location_id.usage", "=", "internal"),
             ("company_id", "=", order.company_id.id), ("quantity", ">", 0),
-        ], ["lot_id"], ["location_id:array_agg"])
-        stocked = {lot: self.env["stock.location"].browse(locations) for lot, locations in in_stock}
+        ]).lot_id
         for serial in serials:
             if serial in stocked:
                 problems[serial] = self.env._(
-                    "Serial number %(serial)s of %(product)s is in stock (%(location)s): it cannot come back "
-                    "from %(customer)s.", serial=serial.name, product=serial.product_id.display_name,
-                    location=", ".join(stocked[serial].mapped("display_name")), customer=customer.display_name)
+                    "Serial number %(serial)s of %(product)s is in stock: it cannot come back from %(customer)s.",
+                    serial=serial.name, product=serial.product_id.display_name, customer=customer.display_name)
                 continue
             last = move_line_model.search([
                 ("lot_id", "=", serial.id), ("state", "=", "done"),
@@ -451,8 +450,8 @@ class ReturnOrderLine(models.Model):
                 continue
             if last.location_id.usage == "customer":
                 problems[serial] = self.env._(
-                    "Serial number %(serial)s of %(product)s already came back from the customer (%(reference)s).",
-                    serial=serial.name, product=serial.product_id.display_name, reference=last.reference)
+                    "Serial number %(serial)s of %(product)s already came back from the customer.",
+                    serial=serial.name, product=serial.product_id.display_name)
                 continue
             partner = last.picking_partner_id or last.move_id.partner_id
             if partner.commercial_partner_id != customer:

@@ -505,8 +505,13 @@ class ReturnOrderLine(models.Model):
         A running state: each share is the rounded share of all the units credited by returns so far
         less the rounded share of those credited before, so that the shares of every return of every
         unit add up to the invoice's lines exactly. Credit notes made by hand give back their own shares.
+        None when the invoice has nothing to share.
         """
         invoice = invoice.sudo()
+        discounts = self._get_invoice_discounts(invoice)
+        early_payment = self._get_early_payment_discount(invoice)
+        if not discounts and not early_payment:
+            return None
         base_lines = self._get_invoice_base_lines(invoice)
         previous = self.env["account.move.line"].sudo().search([
             ("refunded_invoice_line_id", "in", base_lines.ids), ("parent_state", "!=", "cancel"),
@@ -518,8 +523,8 @@ class ReturnOrderLine(models.Model):
         return {
             "invoice": invoice,
             "base_lines": base_lines,
-            "discounts": self._get_invoice_discounts(invoice),
-            "early_payment": self._get_early_payment_discount(invoice),
+            "discounts": discounts,
+            "early_payment": early_payment,
             "credited": credited,
         }
 
