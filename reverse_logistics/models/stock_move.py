@@ -53,12 +53,14 @@ class StockMove(models.Model):
         """Units coming back from the customer keep the owner of the units delivered (Odoo's Return does the
         same through the delivered move lines): stock the company never owned (consignment) comes back its
         owner's, so Odoo values none of it. A line of a lot takes that lot's owner; units the company owns
-        come back first when a delivered move mixed both. Owners set on the receipt by hand are kept."""
-        for move in self:
+        come back first when a delivered move mixed both. An owner typed on the receipt is replaced: what
+        the company owns is not the receipt's say (only units given back against no delivery keep it)."""
+        for move in self.filtered(lambda m: m.return_line_id._get_origin_moves()):
             available = move._get_returnable_owners()
             company_partner = move.company_id.partner_id
             rounding = move.product_id.uom_id.rounding
-            for move_line in move.move_line_ids.filtered(lambda ml: ml.quantity and not ml.owner_id):
+            for move_line in move.move_line_ids.filtered("quantity"):
+                move_line.owner_id = False
                 keys = sorted(
                     (key for key, qty in available.items()
                      if key[0] == move_line.lot_id and float_compare(qty, 0.0, precision_rounding=rounding) > 0),

@@ -24,6 +24,7 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         self._check_return_lots()
+        self._check_return_owner()
         self.sudo()._get_return_receipt_moves()._set_returned_owners()
         res = super()._action_done()
         # Whoever validates the transfer, the return flow goes on as the system (policy, credit notes):
@@ -41,6 +42,17 @@ class StockPicking(models.Model):
         """The moves of these transfers that receive a return's units from the customer."""
         return self.move_ids.filtered(
             lambda m: m.return_line_id and m.state not in ("done", "cancel") and m.location_id.usage == "customer")
+
+    def _check_return_owner(self):
+        """A return's units take the owners of the units delivered: an owner assigned to the whole receipt
+        (Odoo would give it every unit) is refused, before anything moves."""
+        for picking in self.sudo().filtered(lambda p: p.owner_id and p._get_return_receipt_moves().filtered(
+                lambda m: m.return_line_id._get_origin_moves())):
+            raise UserError(self.env._(
+                "%(picking)s: returned units keep the owner of the units delivered; remove the owner assigned "
+                "to the transfer (%(owner)s). Nothing was received.",
+                picking=picking.name, owner=picking.owner_id.display_name,
+            ))
 
     def _check_return_lots(self):
         """Refuse, before anything moves, a returned serial number that cannot be the customer's (whatever

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import float_round
 
@@ -52,6 +53,15 @@ class TestCreditStock(CreditCommon):
         ret = self._return_as(self.clerk, order, qty=1)
         ret.action_submit()
         receipt = ret.receipt_ids
+        # The clerk assigns the whole receipt to another owner: refused, nothing received.
+        receipt.with_user(self.clerk).owner_id = self.partner_b
+        with self.assertRaisesRegex(UserError, "keep the owner of the units delivered"):
+            self._receive(receipt.with_user(self.clerk))
+        self.assertEqual(receipt.state, "assigned")
+        self.assertFalse(ret.sudo().credit_note_ids)
+        receipt.with_user(self.clerk).owner_id = False
+        # The clerk types another owner on the receipt's line: the delivered owner is what counts.
+        receipt.with_user(self.clerk).move_line_ids.owner_id = self.partner_b
         self._receive(receipt.with_user(self.clerk))
         self.assertEqual(receipt.move_line_ids.owner_id, self.consignor, "the unit keeps its owner")
         triage = self.env["stock.quant"].search([
@@ -90,6 +100,8 @@ class TestCreditStock(CreditCommon):
         ret = self._return_as(self.clerk, order, qty=2)
         ret.action_submit()
         receipt = ret.receipt_ids
+        # Typed as the consignor's, both: the company's unit still comes back the company's, valued.
+        receipt.with_user(self.clerk).move_line_ids.owner_id = self.consignor
         self._receive(receipt.with_user(self.clerk))
         lines = receipt.move_line_ids
         self.assertEqual(sorted((ml.owner_id.name or "", ml.quantity) for ml in lines),
