@@ -442,6 +442,60 @@ class ReturnOrderLine(models.Model):
             policy = line.order_id.policy_id
             if policy and line.product_id:
                 problems += policy._get_line_problems(line)
+            if line.state == "draft" and line.lot_id.product_id.tracking == "serial":
+                problems += [("serial", msg) for msg in line._get_serial_problems(line.lot_id).values()]
+        return problems
+
+    def _get_serial_problems(self, serials, new_names=()):
+        """{serial (or new serial's name): why it cannot come back on this line}. Whatever the policy says
+        about lots, a returned serial number must have been delivered to this customer (commercial partner)
+        and not have come back since, and must not be in the company's stock (it would be on hand twice).
+        A line given back against no delivery (no sale, no delivered move) takes any serial never
+        delivered, new ones (`new_names`, typed on the receipt) included."""
+        self.ensure_one()
+        problems = {}
+        order = self.order_id.sudo()
+        customer = order.partner_id.commercial_partner_id
+        has_origin = bool(self.sale_line_id or self.origin_move_id)
+        if has_origin:
+            for name in new_names:
+                problems[name] = self.env._(
+                    "Serial number %(serial)s of %(product)s was never delivered to %(customer)s.",
+                    serial=name, product=self.product_id.display_name, customer=customer.display_name)
+        if not serials:
+            return problems
+        move_line_model = self.env["stock.move.line"].sudo()
+        # The messages may show on the customer's portal page: they name no location, transfer or other customer.
+        stocked = self.env["stock.quant"].sudo().search([
+            ("lot_id", "in", serials.ids), ("location_id.usage", "=", "internal"),
+            ("company_id", "=", order.company_id.id), ("quantity", ">", 0),
+        ]).lot_id
+        for serial in serials:
+            if serial in stocked:
+                problems[serial] = self.env._(
+                    "Serial number %(serial)s of %(product)s is in stock: it cannot come back from %(customer)s.",
+                    serial=serial.name, product=serial.product_id.display_name, customer=customer.display_name)
+                continue
+            last = move_line_model.search([
+                ("lot_id", "=", serial.id), ("state", "=", "done"),
+                "|", ("location_dest_id.usage", "=", "customer"), ("location_id.usage", "=", "customer"),
+            ], order="date desc, id desc", limit=1)
+            if not last:
+                if has_origin:
+                    problems[serial] = self.env._(
+                        "Serial number %(serial)s of %(product)s was never delivered to %(customer)s.",
+                        serial=serial.name, product=serial.product_id.display_name, customer=customer.display_name)
+                continue
+            if last.location_id.usage == "customer":
+                problems[serial] = self.env._(
+                    "Serial number %(serial)s of %(product)s already came back from the customer.",
+                    serial=serial.name, product=serial.product_id.display_name)
+                continue
+            partner = last.picking_partner_id or last.move_id.partner_id
+            if partner.commercial_partner_id != customer:
+                problems[serial] = self.env._(
+                    "Serial number %(serial)s of %(product)s was not delivered to %(customer)s.",
+                    serial=serial.name, product=serial.product_id.display_name, customer=customer.display_name)
         return problems
 
     def _get_gradable_quantities(self):

@@ -173,9 +173,14 @@ class ReturnOrder(models.Model):
         fiscal_position = invoice.fiscal_position_id if invoice else \
             self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(partner)
         line_commands = []
+        # The invoice's discount lines and the early payment discount taken are credited in proportion.
+        shares = self.env["return.order.line"]._get_credit_shares(invoice) if invoice else None
         for line, invoice_line, qty in lines_qty:
             line_commands.append(Command.create(
                 line._prepare_credit_note_line_vals(qty, fiscal_position, invoice_line)))
+            if shares and invoice_line:
+                line_commands += [Command.create(vals)
+                                  for vals in line._prepare_credit_share_line_vals(qty, invoice_line, shares)]
             fee_vals = line._prepare_restocking_fee_line_vals(qty, fiscal_position, invoice_line)
             if fee_vals:
                 line_commands.append(Command.create(fee_vals))
@@ -191,12 +196,23 @@ class ReturnOrder(models.Model):
             "ref": ref,
             # A store credit is not a reversal: Odoo would settle it against the invoice.
             "reversed_entry_id": False if store_credit else invoice.id,
-            "invoice_payment_term_id": False if store_credit else invoice.invoice_payment_term_id.id,
+            "invoice_payment_term_id": self._get_credit_note_payment_term(invoice, store_credit).id,
+            # Rounded as the invoice was (cash rounding): what the customer paid, not a cent more or less.
+            "invoice_cash_rounding_id": invoice.invoice_cash_rounding_id.id,
             "return_order_id": self.id,
             "is_store_credit": store_credit,
             "company_id": self.company_id.id,
             "invoice_line_ids": line_commands,
         }
+
+    def _get_credit_note_payment_term(self, invoice, store_credit=False):
+        """The invoice's payment term; none for a store credit, unless the term reduces the tax of every
+        document by its early payment discount (computation *mixed*): then the credit computes its tax on
+        the discounted base, as the invoice did."""
+        term = invoice.invoice_payment_term_id
+        if store_credit and not (term.early_discount and term.early_pay_discount_computation == "mixed"):
+            return term.browse()
+        return term
 
     def _is_resolved(self):
         self.ensure_one()

@@ -1,4 +1,7 @@
+from collections import defaultdict
+
 from odoo import fields, models
+from odoo.tools import float_compare
 
 
 class StockMove(models.Model):
@@ -28,6 +31,60 @@ class StockMove(models.Model):
         if self.return_line_id:
             vals["return_line_id"] = self.return_line_id.id
         return vals
+
+    # Owners of returned units ---------------------------------------------------------------------
+    def _get_returnable_owners(self):
+        """{(lot, owner): quantity in the product's unit} of this return receipt move's product delivered on
+        the moves its return line gives back, less what came back from the customer since."""
+        self.ensure_one()
+        origins = self.return_line_id._get_origin_moves().sudo().filtered(lambda m: m.product_id == self.product_id)
+        available = defaultdict(float)
+        for move_line in origins.move_line_ids:
+            available[move_line.lot_id, move_line.owner_id] += move_line.quantity_product_uom
+        back = self.sudo().search([
+            ("origin_returned_move_id", "in", origins.ids), ("state", "=", "done"),
+            ("location_id.usage", "=", "customer"),
+        ])
+        for move_line in back.move_line_ids:
+            available[move_line.lot_id, move_line.owner_id] -= move_line.quantity_product_uom
+        return available
+
+    def _set_returned_owners(self):
+        """Units coming back from the customer keep the owner of the units delivered (Odoo's Return does the
+        same through the delivered move lines): stock the company never owned (consignment) comes back its
+        owner's, so Odoo values none of it. A line of a lot takes that lot's owner; units the company owns
+        come back first when a delivered move mixed both. An owner typed on the receipt is replaced: what
+        the company owns is not the receipt's say (only units given back against no delivery keep it)."""
+        for move in self.filtered(lambda m: m.return_line_id._get_origin_moves()):
+            available = move._get_returnable_owners()
+            company_partner = move.company_id.partner_id
+            rounding = move.product_id.uom_id.rounding
+            for move_line in move.move_line_ids.filtered("quantity"):
+                move_line.owner_id = False
+                keys = sorted(
+                    (key for key, qty in available.items()
+                     if key[0] == move_line.lot_id and float_compare(qty, 0.0, precision_rounding=rounding) > 0),
+                    key=lambda key: (bool(key[1]) and key[1] != company_partner, key[1].id))
+                left = move_line.quantity_product_uom
+                for i, key in enumerate(keys):
+                    take = left if i == len(keys) - 1 else min(left, available[key])
+                    available[key] -= take
+                    owner = key[1]
+                    if float_compare(take, left, precision_rounding=rounding) >= 0:
+                        move_line.owner_id = owner
+                        break
+                    # Part of the line is another owner's: split it.
+                    uom = move_line.product_uom_id
+                    rest = left - take
+                    move_line.write({
+                        "quantity": move.product_id.uom_id._compute_quantity(take, uom, round=False),
+                        "owner_id": owner.id,
+                    })
+                    move_line = move_line.copy({
+                        "quantity": move.product_id.uom_id._compute_quantity(rest, uom, round=False),
+                        "move_id": move.id, "picked": move_line.picked,
+                    })
+                    left = rest
 
     def _get_new_picking_values(self):
         vals = super()._get_new_picking_values()

@@ -24,6 +24,8 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         self._check_return_lots()
+        self._check_return_owner()
+        self.sudo()._get_return_receipt_moves()._set_returned_owners()
         res = super()._action_done()
         # Whoever validates the transfer, the return flow goes on as the system (policy, credit notes):
         # a warehouse clerk needs neither Returns nor Invoicing rights for it.
@@ -36,8 +38,42 @@ class StockPicking(models.Model):
                 lambda g: g.operation == "return_to_vendor")._on_vendor_shipment_done()
         return res
 
+    def _get_return_receipt_moves(self):
+        """The moves of these transfers that receive a return's units from the customer."""
+        return self.move_ids.filtered(
+            lambda m: m.return_line_id and m.state not in ("done", "cancel") and m.location_id.usage == "customer")
+
+    def _check_return_owner(self):
+        """A return's units take the owners of the units delivered: an owner assigned to the whole receipt
+        (Odoo would give it every unit) is refused, before anything moves."""
+        for picking in self.sudo().filtered(lambda p: p.owner_id and p._get_return_receipt_moves().filtered(
+                lambda m: m.return_line_id._get_origin_moves())):
+            raise UserError(self.env._(
+                "%(picking)s: returned units keep the owner of the units delivered; remove the owner assigned "
+                "to the transfer (%(owner)s). Nothing was received.",
+                picking=picking.name, owner=picking.owner_id.display_name,
+            ))
+
     def _check_return_lots(self):
-        """Refuse, before anything moves, a returned lot that the policy says was never delivered."""
+        """Refuse, before anything moves, a returned serial number that cannot be the customer's (whatever
+        the policy says about lots), and a returned lot that the policy says was never delivered."""
+        for move in self.sudo()._get_return_receipt_moves().filtered(lambda m: m.product_id.tracking == "serial"):
+            move_lines = move.move_line_ids.filtered("quantity")
+            serials = move_lines.lot_id
+            typed = set(move_lines.filtered(lambda ml: not ml.lot_id and ml.lot_name).mapped("lot_name"))
+            if typed:
+                known = self.env["stock.lot"].search([
+                    ("product_id", "=", move.product_id.id), ("name", "in", list(typed)),
+                    *self.env["stock.lot"]._check_company_domain(move.company_id),
+                ])
+                serials |= known
+                typed -= set(known.mapped("name"))
+            problems = move.return_line_id._get_serial_problems(serials, sorted(typed))
+            if problems:
+                raise UserError(self.env._(
+                    "%(picking)s: nothing was received.\n%(problems)s", picking=move.picking_id.name,
+                    problems="\n".join(problems.values()),
+                ))
         for move in self.sudo().move_ids.filtered(lambda m: m.return_line_id and m.state != "cancel"):
             line = move.return_line_id
             if not line.order_id.policy_id.lot_match_required:

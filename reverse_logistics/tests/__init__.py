@@ -16,3 +16,7 @@ from . import test_return_guest
 from . import test_return_mail_gateway
 from . import test_return_portal_polish
 from . import test_disposition_batch
+from . import test_credit_discounts
+from . import test_credit_fee
+from . import test_credit_stock
+from . import test_credit_serials

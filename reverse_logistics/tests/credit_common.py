@@ -1,5 +1,8 @@
+from collections import defaultdict
+
 from odoo import Command
 from odoo.tests import new_test_user
+from odoo.tools import float_round
 
 from .common import ReverseLogisticsCommon
 
@@ -84,3 +87,35 @@ class CreditCommon(ReverseLogisticsCommon):
                 else:
                     line.unlink()
         return ret
+
+    # Reading the journal ------------------------------------------------------------------------
+    def _product_accounts(self, product):
+        """The product's accounts as its category configures them (receivable aside): income, expense
+        (cost of goods), stock_output (interim), stock_valuation."""
+        return product.product_tmpl_id.with_company(self.company).get_product_accounts()
+
+    def _balances(self, moves):
+        """{account: balance in company currency} of the journal items of `moves` (entries or items),
+        rounded to cents, accounts at zero left out."""
+        totals = defaultdict(float)
+        for aml in moves.sudo() if moves._name == "account.move.line" else moves.sudo().line_ids:
+            totals[aml.account_id] += aml.balance
+        return {account: float_round(total, precision_digits=2) for account, total in totals.items()
+                if float_round(total, precision_digits=2)}
+
+    def _assert_balances(self, moves, expected, msg=None):
+        """The journal items of `moves` per account are `expected` ({account: balance}; accounts
+        named twice are added up), and nothing else."""
+        wanted = defaultdict(float)
+        for account, amount in expected:
+            wanted[account] += amount
+        wanted = {account: float_round(total, precision_digits=2) for account, total in wanted.items()
+                  if float_round(total, precision_digits=2)}
+        actual = self._balances(moves)
+        self.assertEqual(
+            {a.code: b for a, b in actual.items()}, {a.code: b for a, b in wanted.items()},
+            msg or "journal items per account")
+
+    def _stock_entries(self, moves):
+        """The stock journal entries of stock moves (valuation), as the system reads them."""
+        return moves.sudo().account_move_ids

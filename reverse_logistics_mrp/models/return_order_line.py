@@ -183,6 +183,21 @@ class ReturnOrderLine(models.Model):
             line.qty_dispositioned = line._get_kit_count(bom, dispositioned)
             line.qty_to_grade = line._get_kit_count(bom, ungraded, whole=False)
 
+    def _get_returned_unit_cost(self):
+        bom = self._get_kit_bom()
+        if not bom:
+            return super()._get_returned_unit_cost()
+        origins = self._get_origin_moves()
+        if not origins:
+            return None
+        # A kit comes back as its components, each valued at what its delivered move cost.
+        cost = 0.0
+        for component, per_kit in self._get_kit_components(bom).items():
+            origin = origins.filtered(lambda m, c=component: m.product_id == c)[-1:]
+            if origin:
+                cost += per_kit * self._get_return_cost(origin, component)
+        return cost
+
     def _get_component_unit_value(self, product):
         """Value of one unit of a kit's component: the kit's value shared by the components' costs
         (by their quantities when none has a cost)."""

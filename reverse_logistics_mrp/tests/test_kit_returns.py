@@ -253,3 +253,42 @@ class TestKitReturns(KitCommon):
         self.assertEqual(self._credited_by_invoice_line(invoice.invoice_line_ids), 1.5)
         self.assertEqual(sale_line.qty_delivered, 0.5)
         self.assertEqual(sale_line.qty_invoiced, 0.5)
+
+    def test_storable_kit_cost_of_goods_at_the_components_delivered_cost(self):
+        """A storable kit credited at approval, after the machine's FIFO cost rose: the cost of goods
+        reversed is what its components left with (2 x 5.00 + 60.00), nothing stays on the interim
+        accounts."""
+        self.policy.refund_step = "approval"
+        kit = self._create_rl_product("Storable Espresso Kit", cost=0.0, price=200.0)
+        self.env["mrp.bom"].create({
+            "product_tmpl_id": kit.product_tmpl_id.id, "type": "phantom", "product_qty": 1,
+            "bom_line_ids": [Command.create({"product_id": self.cup.id, "product_qty": 2}),
+                             Command.create({"product_id": self.machine.id, "product_qty": 1})],
+        })
+        self.machine.standard_price = 60.0
+        start = self.env["account.move"].search([], order="id desc", limit=1).id
+        order = self._order([(kit, 1, 200.0, 0.0, self.tax)])
+        self._deliver(order)
+        invoice = self._invoice(order)
+        cost = 2 * 5.0 + 60.0
+        accounts = self._product_accounts(kit)
+        self.assertAlmostEqual(sum(invoice.line_ids.filtered(
+            lambda aml: aml.display_type == "cogs" and aml.account_id == accounts["expense"]).mapped("balance")), cost)
+        # Bought again dearer: today's cost of the machine is no longer what left.
+        self.machine.standard_price = 95.0
+        self._stock_in(self.machine, 1)
+        ret = self._return_as(self.clerk, order)
+        ret.action_submit()
+        note = ret.sudo().credit_note_ids
+        self.assertEqual(note.state, "posted", "credited at approval")
+        self._assert_balances(note.line_ids.filtered(lambda aml: aml.display_type == "cogs"), [
+            (accounts["stock_output"], cost), (accounts["expense"], -cost)])
+        self._receive(ret.receipt_ids.with_user(self.clerk))
+        self.assertEqual(order.order_line.qty_delivered, 0)
+        receipt_entries = self._stock_entries(ret.receipt_ids.move_ids)
+        self._assert_balances(receipt_entries, [(accounts["stock_valuation"], cost), (accounts["stock_output"], -cost)])
+        # Delivery, invoice, credit note and receipt together leave nothing on the interim account.
+        interim = self.env["account.move.line"].search([
+            ("account_id", "=", accounts["stock_output"].id), ("parent_state", "=", "posted"),
+            ("move_id", ">", start)])
+        self.assertAlmostEqual(sum(interim.mapped("balance")), 0.0)
