@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from ..tools import run_cron_chunk
+
 
 class ReturnableAssetRental(models.Model):
     """Rental charged for one partner, asset type and month: at most one per period."""
@@ -111,8 +113,7 @@ class ReturnableAssetRental(models.Model):
         todo = balance_model.browse([b.id for b, days in unit_days.items() if days > 1e-9]).sudo()
         # Many balances: chunks committed one by one by the cron (system parameter
         # reverse_logistics.batch_limit.rental); balances invoiced by a chunk are "done" for the next call.
-        return self.env["reverse.logistics.batch"]._run_cron_chunk(
-            todo, lambda chunk: self._invoice_rental(chunk, start, end, unit_days), "rental")
+        return run_cron_chunk(todo, lambda chunk: self._invoice_rental(chunk, start, end, unit_days), "rental")
 
     def _invoice_rental(self, balances, start, end, unit_days_by_balance):
         """A posted rental invoice per balance for the period; returns the rentals."""
