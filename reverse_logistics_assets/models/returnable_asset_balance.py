@@ -559,13 +559,14 @@ class ReturnableAssetBalance(models.Model):
                 "message": self.env._("%(partner)s, %(type)s: %(error)s", partner=balance.partner_id.display_name,
                                       type=balance.asset_type_id.name, error=message),
             })
+        told = {requester for _balance, requester, _message in refused}
         for requester in requesters:
-            if not self.search_count([("deposit_refund_queued", "=", True),
-                                      ("deposit_refund_user_id", "=", requester.id)], limit=1):
+            if requester not in told and not self.search_count([
+                    ("deposit_refund_queued", "=", True), ("deposit_refund_user_id", "=", requester.id)], limit=1):
                 requester.partner_id._bus_send("simple_notification", {
                     "type": "success", "title": self.env._("Deposit refunds done"),
-                    "message": self.env._("Every deposit refund you queued is through: each balance's chatter "
-                                          "names its credit notes."),
+                    "message": self.env._("The deposit refunds you queued are done: each balance's chatter names "
+                                          "its credit notes."),
                 })
 
     def _post_deposit_refunded(self, requester, credit_notes):

@@ -6,3 +6,5 @@ from . import test_asset_rental_losses
 from . import test_asset_roles
 from . import test_asset_rpc
 from . import test_asset_invariants
+from . import test_asset_refund_queue
+from . import test_asset_facts_frozen
