@@ -1,3 +1,4 @@
+from contextlib import closing
 from datetime import date, timedelta
 
 from odoo import Command, fields
@@ -174,6 +175,12 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             _order, picking, _invoice = self._sell_water(80, partner=partner)
             picking.move_ids.write({"date": fields.Datetime.to_datetime(period_start) - timedelta(days=20)})
         self.env["returnable.asset.balance"]._recompute(self.partner | other)
+        # Run by Odoo's cron worker: one balance per call, the rest reported to _notify_progress.
+        with closing(self.env.cr.savepoint()):
+            progress = [self._run_cron("reverse_logistics_assets.ir_cron_asset_rental") for _run in range(3)]
+            self.assertEqual(progress, [(1, 1), (1, 0), (0, 0)])
+            self.assertEqual(self.env["returnable.asset.rental"].search_count(
+                [("partner_id", "in", (self.partner | other).ids)]), 2)
         rental_model = self.env["returnable.asset.rental"]
         first = rental_model._cron_invoice_rental(today=today)
         second = rental_model._cron_invoice_rental(today=today)
@@ -197,9 +204,11 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             return (self.partner | other).message_ids.filtered(
                 lambda m: "please return the Euro pallet" in (m.body or ""))
 
-        model._cron_follow_up_overdue()
+        # Run by Odoo's cron worker: one balance per call, the rest reported to _notify_progress.
+        cron = "reverse_logistics_assets.ir_cron_asset_followup"
+        self.assertEqual(self._run_cron(cron), (1, 1))
         self.assertEqual(len(reminders()), 1, "one balance per call")
-        model._cron_follow_up_overdue()
+        self.assertEqual(self._run_cron(cron), (1, 0))
         self.assertEqual(len(reminders()), 2)
         model._cron_follow_up_overdue()
         self.assertEqual(len(reminders()), 2, "nothing left: no balance reminded twice")
