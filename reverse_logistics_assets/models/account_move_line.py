@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-ASSET_SETTLEMENT_FIELDS = ("asset_deposit_id", "asset_settlement_kind", "asset_loss_move_id")
-
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -14,16 +12,28 @@ class AccountMoveLine(models.Model):
                                              readonly=True)
     asset_loss_move_id = fields.Many2one("stock.move", string="Asset Loss", copy=False, readonly=True)
 
+    def _get_asset_protected_fields(self):
+        """Which deposit charge an item settles is the system's: users writing it are refused with the
+        fields' names (an accountant pointing a credit note at another customer's deposit)."""
+        return ["asset_deposit_id", "asset_settlement_kind", "asset_loss_move_id"]
+
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(name in vals for vals in vals_list for name in ASSET_SETTLEMENT_FIELDS):
-            raise UserError(self.env._("Which deposit a journal item settles is set by the system only."))
+        if not self.env.su:
+            self._check_asset_protected_fields({name for vals in vals_list for name in vals})
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and any(name in vals for name in ASSET_SETTLEMENT_FIELDS):
-            raise UserError(self.env._("Which deposit a journal item settles is set by the system only."))
+        if not self.env.su:
+            self._check_asset_protected_fields(vals)
         return super().write(vals)
+
+    def _check_asset_protected_fields(self, names):
+        forbidden = [name for name in self._get_asset_protected_fields() if name in names]
+        if forbidden:
+            raise UserError(self.env._(
+                "Which deposit a journal item settles (%(fields)s) is set by the system only.",
+                fields=", ".join(self._fields[name]._description_string(self.env) for name in forbidden)))
 
     def _allocate_asset_settlement(self, partner, asset_type, qty):
         """[(charge, units, kind, loss move)] this debit on the deposit account settles."""

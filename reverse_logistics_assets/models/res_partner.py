@@ -8,7 +8,7 @@ class ResPartner(models.Model):
     asset_balance_ids = fields.One2many("returnable.asset.balance", "partner_id", string="Returnable Assets")
     asset_balance_count = fields.Float(compute="_compute_asset_balance_count", string="Assets Held")
 
-    @api.depends("asset_balance_ids.balance")
+    @api.depends("commercial_partner_id.asset_balance_ids.balance")
     def _compute_asset_balance_count(self):
         for partner in self:
             partner.asset_balance_count = sum(partner.commercial_partner_id.asset_balance_ids.mapped("balance"))

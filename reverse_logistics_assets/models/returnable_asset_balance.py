@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_is_zero
 
+from ..tools import get_batch_limit, run_cron_chunk
+
 PRECISION = 4
 
 
@@ -13,7 +15,7 @@ class ReturnableAssetBalance(models.Model):
 
     _name = "returnable.asset.balance"
     _description = "Returnable Asset Balance"
-    _inherit = ["mail.thread", "mail.activity.mixin", "reverse.logistics.flow.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "oldest_date, partner_id"
     _rec_name = "partner_id"
 
@@ -50,10 +52,53 @@ class ReturnableAssetBalance(models.Model):
     deposit_ids = fields.One2many("returnable.asset.deposit", compute="_compute_deposit_ids", string="Deposits")
     last_followup_aging = fields.Char(readonly=True)
     date_last_followup = fields.Datetime(readonly=True)
+    deposit_refund_queued = fields.Boolean(
+        string="Refund Queued", readonly=True, copy=False, index=True,
+        help="Refund Deposits was asked for more balances than one request handles: this balance waits for "
+        "the cron that refunds them in the background.")
+    deposit_refund_user_id = fields.Many2one(
+        "res.users", string="Refund Asked By", readonly=True, copy=False,
+        help="The Billing user who asked for the queued refund: it is made with his rights, and he is told "
+        "when it is done.")
 
     _sql_constraints = [
         ("partner_type_uniq", "unique(partner_id, asset_type_id)", "One balance per partner and asset type."),
     ]
+
+    # ------------------------------------------------------------------
+    # What only the system writes
+    # ------------------------------------------------------------------
+    def _get_protected_fields(self):
+        """Fields users never write, through the form or JSON-RPC: a balance is rebuilt from the counts
+        frozen on the moves and from the deposit ledger (see _recompute), and the refund queue is Refund
+        Deposits'. Writing one is refused with their names, never dropped. Fields an extension adds are not
+        here: they stay writable unless the extension adds them to this list."""
+        return [
+            "partner_id", "asset_type_id", "company_id", "currency_id", "qty_out", "qty_back", "qty_lost",
+            "qty_damaged", "qty_surplus", "qty_surplus_pending", "balance", "oldest_date", "days_out",
+            "average_days_out", "aging", "deposit_qty_charged", "deposit_qty_refunded", "deposit_qty_forfeited",
+            "deposit_held", "deposit_ids", "last_followup_aging", "date_last_followup", "deposit_refund_queued",
+            "deposit_refund_user_id",
+        ]
+
+    def _check_protected_fields(self, names):
+        protected = [name for name in self._get_protected_fields() if name in names]
+        if protected:
+            raise UserError(self.env._(
+                "%(fields)s cannot be set by hand: the system rebuilds asset balances from the stock moves and "
+                "the deposit ledger.",
+                fields=", ".join(self._fields[name]._description_string(self.env) for name in protected)))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self._check_protected_fields({name for vals in vals_list for name in vals})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_protected_fields(vals)
+        return super().write(vals)
 
     @api.depends("partner_id", "asset_type_id")
     def _compute_deposit_ids(self):
@@ -271,7 +316,7 @@ class ReturnableAssetBalance(models.Model):
         return max(position["held"] - position["at_customer"] - pending - owed_on_order, 0.0)
 
     @api.model
-    def _settle_deposits(self, partners, asset_types, refund_caps=None, manual=False):
+    def _settle_deposits(self, partners, asset_types, refund_caps=None, manual=None):
         """Settle what the deposits of these partners and types owe, as the system, in one place for
         every path (receipts, invoices, losses, Refund Deposits):
 
@@ -279,14 +324,16 @@ class ReturnableAssetBalance(models.Model):
            the replacement invoice, or kept as income);
         2. with `refund_caps` ({(partner, type): units}): up to that many units that just came back are
            refunded (the deposits held beyond what the partner still holds);
-        3. with `manual`: every unit refundable, and the units returned on a sale are credited on its sale
-           line, as its next invoice would (which then credits nothing more).
+        3. for the balances in `manual` (Refund Deposits): every unit refundable, and the units returned on a
+           sale are credited on its sale line, as its next invoice would (which then credits nothing more);
+           only those balances, not every pair of their partners and types.
 
         Refunds give back what was charged, first charged first, in the charge's currency and at its
         rate, one credit note per invoice charged. Returns the documents posted."""
         balances = self._recompute(partners, asset_types).filtered(
             lambda b: b.asset_type_id.deposit_account_id)
         refund_caps = refund_caps or {}
+        manual = manual or self.browse()
         documents = self.env["account.move"].sudo()
         balances._lock_deposits()
         for balance in balances:
@@ -295,7 +342,8 @@ class ReturnableAssetBalance(models.Model):
             if not position["charges"]:
                 continue
             refund_qty = 0.0
-            if manual:
+            by_hand = balance in manual
+            if by_hand:
                 refund_qty = balance._get_refundable_deposit_qty(position)
             elif refund_caps.get(key):
                 refund_qty = min(refund_caps[key], balance._get_refundable_deposit_qty(position))
@@ -303,7 +351,7 @@ class ReturnableAssetBalance(models.Model):
             kept = [(loss, charge, qty) for loss, pending in position["pending"]
                     for charge, qty in allocator.take(pending)]
             refunds = []
-            if manual:
+            if by_hand:
                 for sale_line, (_reserved, creditable) in position["on_order"].items():
                     refunds += [(charge, qty, sale_line)
                                 for charge, qty in allocator.take(creditable, sale_line=sale_line)]
@@ -411,26 +459,53 @@ class ReturnableAssetBalance(models.Model):
         self.check_access("read")
 
     def action_refund_deposits(self):
-        """Manual refund of the deposits of returned units: an accounting act, for Billing users."""
+        """Refund Deposits (Billing): refund at once what these balances owe back for units that came back;
+        above the size limit (system parameter reverse_logistics.batch_limit.deposit_refund) the balances
+        with something to refund are flagged and the cron refunds them in the background. The whole
+        selection is checked first: nothing to refund, or a balance already waiting, refuses it all with
+        nothing done."""
         self._check_deposit_refund_rights()
         balances = self._recompute(self.partner_id, self.asset_type_id) & self.sudo()
-        batch_model = self.env["reverse.logistics.batch"]
-        limit = batch_model._get_size_limit("deposit_refund", 200)
+        waiting = balances.filtered("deposit_refund_queued")
+        if waiting:
+            raise UserError(self.env._(
+                "The deposits of %(partners)s already wait for their refund in the background: you will be "
+                "told when it is done.", partners=", ".join(waiting[:5].mapped("partner_id.display_name"))))
+        limit = get_batch_limit(self.env, "deposit_refund", 200)
         if limit and len(balances) > limit:
-            # Many balances go to the background batch cron. A balance refunded before a crash has
-            # nothing left to refund and is skipped by the re-run.
             refundable = balances.filtered(lambda b: b._has_deposit_to_refund())
             if not refundable:
                 raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
-            batch = batch_model._queue(
-                refundable.sudo(False), "_create_deposit_refunds_batch_chunk",
-                self.env._("Deposit refunds of %(count)s balances", count=len(refundable)),
-                chunk_size=batch_model._get_size_limit("deposit_refund_chunk", 50))
-            return batch._get_queued_action(batch)
+            return refundable._queue_deposit_refunds()
         credit_notes = balances._create_deposit_refunds()
         if not credit_notes:
             raise UserError(self.env._("No deposit is left to refund: every returned unit was already credited."))
         return True
+
+    def _queue_deposit_refunds(self):
+        """Flag these balances (as the system) for the refund cron and start it; tell the user at once."""
+        self.sudo().write({"deposit_refund_queued": True, "deposit_refund_user_id": self.env.uid})
+        self.env.ref("reverse_logistics_assets.ir_cron_asset_deposit_refund").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Deposit refunds queued"),
+                "message": self.env._(
+                    "The deposits of %(count)s balances are refunded in the background; each balance says so "
+                    "until its credit note is posted, and you will be told when they are all done.",
+                    count=len(self)),
+                "type": "info",
+                "next": {
+                    "type": "ir.actions.act_window",
+                    "name": self.env._("Deposit Refunds Queued"),
+                    "res_model": self._name,
+                    "views": [(False, "list"), (False, "form")],
+                    "domain": [("id", "in", self.ids)],
+                    "context": {"create": False},
+                },
+            },
+        }
 
     def _has_deposit_to_refund(self):
         self.ensure_one()
@@ -443,13 +518,73 @@ class ReturnableAssetBalance(models.Model):
     def _create_deposit_refunds(self):
         """Refund what these balances owe back (see _settle_deposits); returns the refund credit notes."""
         documents = self.env["returnable.asset.balance"]._settle_deposits(
-            self.partner_id, self.asset_type_id, manual=True)
+            self.partner_id, self.asset_type_id, manual=self)
         return documents.filtered(lambda m: m.reversed_entry_id)
 
-    def _create_deposit_refunds_batch_chunk(self):
-        """A chunk of a queued refund, as the Billing user who queued it; flow writes as the system."""
-        self._check_deposit_refund_rights()
-        return (self.sudo() & self._recompute(self.partner_id, self.asset_type_id))._create_deposit_refunds()
+    @api.model
+    def _cron_refund_deposits(self):
+        """Refund the deposits of the balances Refund Deposits queued, a chunk per call (system parameter
+        reverse_logistics.batch_limit.deposit_refund_chunk): Odoo commits each call and calls again while
+        some wait. The flag is cleared in the same transaction as the refund: a call that crashes leaves
+        its balances flagged and refunds nothing, the next call refunds them once."""
+        queued = self.sudo().search([("deposit_refund_queued", "=", True)], order="id")
+        run_cron_chunk(queued, lambda chunk: chunk._refund_queued_deposits(), "deposit_refund_chunk", 50)
+
+    def _refund_queued_deposits(self):
+        """Refund each of these queued balances as the user who asked (his Billing rights and his access
+        to the balance checked again now), each in a savepoint: a refused one is told on its balance and to
+        him, and leaves the others. Each flag is cleared with its refund; who has nothing left waiting is
+        told that his refunds are done. Notifications go last: a savepoint rolled back drops the ones
+        already sent in the transaction."""
+        requesters = self.deposit_refund_user_id
+        refused = []
+        for balance in self:
+            requester = balance.deposit_refund_user_id
+            try:
+                with self.env.cr.savepoint():
+                    if not requester:
+                        raise UserError(self.env._("The user who asked for this refund no longer exists."))
+                    as_requester = balance.with_user(requester)
+                    as_requester._check_deposit_refund_rights()
+                    credit_notes = as_requester.sudo()._create_deposit_refunds()
+            except UserError as error:
+                refused.append((balance, requester, error.args[0] if error.args else str(error)))
+                balance._post_deposit_refund_refused(requester, refused[-1][2])
+            else:
+                balance._post_deposit_refunded(requester, credit_notes)
+            balance.write({"deposit_refund_queued": False, "deposit_refund_user_id": False})
+        for balance, requester, message in refused:
+            requester.partner_id._bus_send("simple_notification", {
+                "type": "danger", "sticky": True, "title": self.env._("Deposit refund refused"),
+                "message": self.env._("%(partner)s, %(type)s: %(error)s", partner=balance.partner_id.display_name,
+                                      type=balance.asset_type_id.name, error=message),
+            })
+        told = {requester for _balance, requester, _message in refused}
+        for requester in requesters:
+            if requester not in told and not self.search_count([
+                    ("deposit_refund_queued", "=", True), ("deposit_refund_user_id", "=", requester.id)], limit=1):
+                requester.partner_id._bus_send("simple_notification", {
+                    "type": "success", "title": self.env._("Deposit refunds done"),
+                    "message": self.env._("The deposit refunds you queued are done: each balance's chatter names "
+                                          "its credit notes."),
+                })
+
+    def _post_deposit_refunded(self, requester, credit_notes):
+        self.ensure_one()
+        if credit_notes:
+            body = self.env._("Deposits refunded in the background, as %(user)s asked: %(documents)s.",
+                              user=requester.name, documents=", ".join(credit_notes.mapped("name")))
+        else:
+            body = self.env._("Nothing was left to refund when the refund %(user)s queued ran: every returned "
+                              "unit was already credited.", user=requester.name)
+        self.message_post(body=body)
+
+    def _post_deposit_refund_refused(self, requester, message):
+        self.ensure_one()
+        self.message_post(
+            body=self.env._("The deposit refund %(user)s queued was refused, nothing was refunded: %(error)s",
+                            user=requester.name or "-", error=message),
+            partner_ids=requester.partner_id.ids)
 
     def action_accept_surplus(self):
         """The Returnable Assets Manager accepts what came back beyond the partner's balance as a counted
@@ -485,7 +620,7 @@ class ReturnableAssetBalance(models.Model):
         # Only those not yet followed up in their aging bucket: a later call (or a re-run after a crash)
         # goes on with the rest. Chunks of reverse_logistics.batch_limit.followup, committed by the cron.
         todo = overdue.filtered(lambda b: b.last_followup_aging != b.aging)
-        self.env["reverse.logistics.batch"]._run_cron_chunk(todo, lambda chunk: chunk._follow_up(), "followup")
+        run_cron_chunk(todo, lambda chunk: chunk._follow_up(), "followup")
 
     def _follow_up(self):
         """Activity and mail for each overdue balance; again only when it ages into a later bucket."""

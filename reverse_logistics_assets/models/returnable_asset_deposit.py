@@ -50,8 +50,8 @@ class ReturnableAssetDeposit(models.Model):
         ("quantity_positive", "CHECK(quantity > 0)", "A deposit charge is for a positive quantity."),
     ]
 
-    @api.depends("quantity", "unit_amount", "unit_amount_company", "settlement_ids.quantity",
-                 "settlement_ids.kind")
+    @api.depends("quantity", "unit_amount", "unit_amount_company", "currency_id", "company_id.currency_id",
+                 "settlement_ids.quantity", "settlement_ids.kind")
     def _compute_quantities(self):
         for deposit in self:
             refunded = sum(s.quantity for s in deposit.settlement_ids if s.kind == "refund")

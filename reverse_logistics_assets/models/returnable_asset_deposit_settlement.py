@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ReturnableAssetDepositSettlement(models.Model):
@@ -30,6 +30,7 @@ class ReturnableAssetDepositSettlement(models.Model):
         ("quantity_positive", "CHECK(quantity > 0)", "A settlement is for a positive quantity."),
     ]
 
+    @api.depends("quantity", "deposit_id.currency_id", "deposit_id.unit_amount")
     def _compute_amount(self):
         for settlement in self:
             deposit = settlement.deposit_id

@@ -2,7 +2,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from ..tools import run_cron_chunk
 
 
 class ReturnableAssetRental(models.Model):
@@ -12,19 +15,52 @@ class ReturnableAssetRental(models.Model):
     _description = "Returnable Asset Rental"
     _order = "period_start desc, partner_id"
 
-    partner_id = fields.Many2one("res.partner", required=True, index=True)
-    asset_type_id = fields.Many2one("returnable.asset.type", required=True, ondelete="cascade")
+    # What was invoiced for the period, frozen when the cron invoiced it.
+    partner_id = fields.Many2one("res.partner", required=True, readonly=True, index=True)
+    asset_type_id = fields.Many2one("returnable.asset.type", required=True, readonly=True, ondelete="cascade")
     company_id = fields.Many2one(related="asset_type_id.company_id", store=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
-    unit_days = fields.Float(help="Days beyond the grace days each unit was out in the period, summed.")
-    amount = fields.Monetary()
+    period_start = fields.Date(required=True, readonly=True)
+    period_end = fields.Date(required=True, readonly=True)
+    unit_days = fields.Float(readonly=True, help="Days beyond the grace days each unit was out in the period, summed.")
+    amount = fields.Monetary(readonly=True)
     invoice_id = fields.Many2one("account.move", readonly=True)
 
     _sql_constraints = [
         ("period_uniq", "unique(partner_id, asset_type_id, period_start)", "Rental is charged once per period."),
     ]
+
+    def _get_protected_fields(self):
+        """A rental is the record of what the cron invoiced for a period: nobody writes it by hand (a rental
+        made by hand would also keep the cron from invoicing its period). Refused with the fields' names."""
+        return ["partner_id", "asset_type_id", "company_id", "currency_id", "period_start", "period_end",
+                "unit_days", "amount", "invoice_id"]
+
+    def _check_protected_fields(self, names):
+        protected = [name for name in self._get_protected_fields() if name in names]
+        if protected:
+            raise UserError(self.env._(
+                "%(fields)s of a rental cannot be set by hand: the monthly rental cron records what it invoiced.",
+                fields=", ".join(self._fields[name]._description_string(self.env) for name in protected)))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self._check_protected_fields({name for vals in vals_list for name in vals})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_protected_fields(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        # The rental row is what keeps the cron from invoicing its period again.
+        if self.sudo().invoice_id.filtered(lambda move: move.state != "cancel"):
+            raise UserError(self.env._(
+                "This rental was invoiced: cancel its invoice before deleting it, or the period would be "
+                "invoiced again."))
 
     @api.model
     def _get_unit_days(self, grace_days, start, end, flows):
@@ -111,8 +147,7 @@ class ReturnableAssetRental(models.Model):
         todo = balance_model.browse([b.id for b, days in unit_days.items() if days > 1e-9]).sudo()
         # Many balances: chunks committed one by one by the cron (system parameter
         # reverse_logistics.batch_limit.rental); balances invoiced by a chunk are "done" for the next call.
-        return self.env["reverse.logistics.batch"]._run_cron_chunk(
-            todo, lambda chunk: self._invoice_rental(chunk, start, end, unit_days), "rental")
+        return run_cron_chunk(todo, lambda chunk: self._invoice_rental(chunk, start, end, unit_days), "rental")
 
     def _invoice_rental(self, balances, start, end, unit_days_by_balance):
         """A posted rental invoice per balance for the period; returns the rentals."""

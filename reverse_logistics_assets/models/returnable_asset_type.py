@@ -54,8 +54,10 @@ class ReturnableAssetType(models.Model):
                     "%(type)s charges a deposit: give it the liability account that holds deposits.",
                     type=asset_type.name))
 
-    @api.depends("balance_ids.balance", "balance_ids.qty_out", "balance_ids.qty_back", "balance_ids.qty_lost")
+    @api.depends("product_id", "balance_ids.balance", "balance_ids.qty_out", "balance_ids.qty_back",
+                 "balance_ids.qty_lost", "balance_ids.average_days_out")
     def _compute_metrics(self):
+        # Not stored: the serials' trip counts (read by product) are read afresh each time.
         trips = {product.id: (total, count) for product, total, count in self.env["stock.lot"]._read_group(
             [("product_id", "in", self.product_id.ids)], ["product_id"], ["asset_trip_count:sum", "__count"])}
         for asset_type in self:

@@ -23,16 +23,26 @@ class StockLot(models.Model):
         self.sudo().asset_state = "available"
         return True
 
-    # Who holds a serialized asset decides who may bring it back: the moves write it, never a user.
-    _ASSET_LIFECYCLE_FIELDS = ("asset_state", "asset_trip_count", "asset_last_partner_id", "asset_last_seen_date")
+    def _get_asset_protected_fields(self):
+        """Who holds a serialized asset decides who may bring it back: its moves write these, never a user
+        (refused with the fields' names)."""
+        return ["asset_state", "asset_trip_count", "asset_last_partner_id", "asset_last_seen_date"]
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(vals.get(name) for vals in vals_list for name in self._ASSET_LIFECYCLE_FIELDS):
-            raise UserError(self.env._("An asset's whereabouts are set by its moves, not by hand."))
+        if not self.env.su:
+            self._check_asset_protected_fields(
+                {name for vals in vals_list for name in self._get_asset_protected_fields() if vals.get(name)})
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and any(name in vals for name in self._ASSET_LIFECYCLE_FIELDS):
-            raise UserError(self.env._("An asset's whereabouts are set by its moves, not by hand."))
+        if not self.env.su:
+            self._check_asset_protected_fields(vals)
         return super().write(vals)
+
+    def _check_asset_protected_fields(self, names):
+        forbidden = [name for name in self._get_asset_protected_fields() if name in names]
+        if forbidden:
+            raise UserError(self.env._(
+                "An asset's whereabouts (%(fields)s) are set by its moves, not by hand.",
+                fields=", ".join(self._fields[name]._description_string(self.env) for name in forbidden)))

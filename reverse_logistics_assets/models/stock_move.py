@@ -45,28 +45,35 @@ class StockMove(models.Model):
         [("pending", "Waiting for the Assets Manager"), ("accepted", "Accepted")], copy=False, readonly=True,
         index="btree_not_null")
 
-    # Written by the system only: the counting decides them (a surplus accepted by the manager among them).
-    _ASSET_SYSTEM_FIELDS = ("asset_surplus", "asset_refund_deferred", "asset_loss_mode", "asset_type_id",
-                            "asset_partner_id", "asset_kind", "asset_qty", "asset_surplus_qty",
-                            "asset_surplus_state")
+    def _get_asset_protected_fields(self):
+        """Written by the system only: the counting decides them (a surplus accepted by the manager among
+        them). Users writing one are refused with the fields' names. The condition is the clerk's until the
+        move is done; then it is what was counted (damaged units, the serial's state) and stays."""
+        protected = ["asset_surplus", "asset_refund_deferred", "asset_loss_mode", "asset_type_id",
+                     "asset_partner_id", "asset_kind", "asset_qty", "asset_surplus_qty", "asset_surplus_state"]
+        if any(move.state == "done" for move in self):
+            protected.append("asset_condition")
+        return protected
 
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
-            self._check_asset_system_fields(
-                {name for vals in vals_list for name in self._ASSET_SYSTEM_FIELDS if vals.get(name)})
+            # At creation only a value set counts: the defaults (False, 0) are what the system starts from.
+            self._check_asset_protected_fields(
+                {name for vals in vals_list for name in self._get_asset_protected_fields() if vals.get(name)})
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su:
-            self._check_asset_system_fields({name for name in self._ASSET_SYSTEM_FIELDS if name in vals})
+            self._check_asset_protected_fields(vals)
         return super().write(vals)
 
-    def _check_asset_system_fields(self, forbidden):
+    def _check_asset_protected_fields(self, names):
+        forbidden = [name for name in self._get_asset_protected_fields() if name in names]
         if forbidden:
             raise UserError(self.env._(
                 "How returnable assets are counted (%(fields)s) is set by the system, not by hand.",
-                fields=", ".join(sorted(self._fields[name].string for name in forbidden))))
+                fields=", ".join(self._fields[name]._description_string(self.env) for name in forbidden)))
 
     def _prepare_merge_moves_distinct_fields(self):
         return super()._prepare_merge_moves_distinct_fields() + ["asset_surplus", "asset_condition",
@@ -74,7 +81,8 @@ class StockMove(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced_asset_moves(self):
-        asset_types = self.env["returnable.asset.type"]._get_by_product(self.product_id)
+        # Archived types too: their deposits are still owed.
+        asset_types = self.env["returnable.asset.type"]._get_by_product(self.product_id, active_test=False)
         invoiced = self.sudo().filtered(
             lambda m: m.product_id in asset_types and m.sale_line_id.invoice_lines.filtered(
                 lambda aml: aml.parent_state == "posted"))

@@ -1,3 +1,3 @@
-from . import packaging_reuse_register
+from . import packaging_reuse_register_line
 from . import returnable_asset_analysis
 from . import returnable_asset_statement

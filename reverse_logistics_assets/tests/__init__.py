@@ -6,3 +6,6 @@ from . import test_asset_rental_losses
 from . import test_asset_roles
 from . import test_asset_rpc
 from . import test_asset_invariants
+from . import test_asset_refund_queue
+from . import test_asset_facts_frozen
+from . import test_asset_layout

@@ -12,7 +12,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from odoo import Command, fields
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import float_round
@@ -64,6 +64,7 @@ class TestAssetInvariants(AssetsCommon):
             partner = draw(st.sampled_from(self.partners), label=f"step {step} partner")
             note(f"step {step}: {kind} for {partner.name}")
             getattr(self, f"_step_{kind}")(draw, partner, step)
+            self._check_stored_values()
             self._check_invariants()
 
     def _held(self, partner):
@@ -168,6 +169,42 @@ class TestAssetInvariants(AssetsCommon):
         self.assertFalse(rental._cron_invoice_rental(today=next_month), "a period is invoiced once")
 
     # Invariants ------------------------------------------------------------------------
+    def _values(self, records, names):
+        return {record.id: {name: record[name].ids if isinstance(record[name], models.BaseModel) else record[name]
+                            for name in names} for record in records}
+
+    def _check_stored_values(self):
+        """What is stored is what a fresh computation gives: every stored computed field of the addon's
+        models (read from the database, then recomputed), and every balance (rebuilt from the moves and
+        the ledger). A stale value means an @api.depends or a rebuild that misses what the code reads."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        for model_name in sorted(self.env.registry.models):
+            model = self.env[model_name].with_context(active_test=False)
+            if model._abstract or model._transient or not model._auto:
+                continue
+            names = [name for name, field in model._fields.items()
+                     if field.store and field.compute and field._module == "reverse_logistics_assets"]
+            if not names:
+                continue
+            records = model.search([])
+            stored = self._values(records, names)
+            for name in names:
+                self.env.add_to_compute(model._fields[name], records)
+            records._recompute_recordset(names)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            self.assertEqual(self._values(records, names), stored, f"{model_name}: stored computed fields")
+        balances = self.env["returnable.asset.balance"].search([])
+        names = [name for name in balances._get_protected_fields() if balances._fields[name].store
+                 and name not in ("date_last_followup", "last_followup_aging", "deposit_refund_queued",
+                                  "deposit_refund_user_id")]
+        stored = self._values(balances, names)
+        balances._recompute(balances.partner_id)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(self._values(balances, names), stored, "balances: rebuilt from moves and the ledger")
+
     def _check_invariants(self):
         self.env.invalidate_all()
         for partner in self.partners:

@@ -1,3 +1,5 @@
+import re
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -152,3 +154,101 @@ class TestAssetRoles(AssetRolesCommon):
         self.assertEqual(action["domain"], [("partner_id", "=", self.partner.id)])
         self.assertEqual(self.partner.with_user(self.clerk).action_return_assets()["res_model"],
                          "returnable.asset.return")
+
+    def test_balance_fields_are_refused_by_name_never_dropped(self):
+        """Every field the system sets on a balance is refused with its name, for the clerk and the
+        Returnable Assets Manager alike (both may write balances for their chatter and activities), the
+        computed ones included (the flow mixin dropped those silently); mail stays theirs."""
+        self._sell(2 * CASES_PER_PALLET)
+        balance = self._balance()
+        before = balance.read(balance._get_protected_fields())[0]
+        other = self.env["res.partner"].create({"name": "Someone else"})
+        forged = {
+            "partner_id": other.id, "asset_type_id": self.pallet_type.id, "company_id": self.company.id,
+            "currency_id": self.company.currency_id.id, "qty_out": 0, "qty_back": 2, "qty_lost": 0,
+            "qty_damaged": 1, "qty_surplus": 5, "qty_surplus_pending": 0, "balance": 0,
+            "oldest_date": False, "days_out": 0, "average_days_out": 1.0, "aging": "current",
+            "deposit_qty_charged": 0, "deposit_qty_refunded": 2, "deposit_qty_forfeited": 1, "deposit_held": 0.0,
+            "deposit_ids": [Command.clear()], "last_followup_aging": "90+", "date_last_followup": False,
+            "deposit_refund_queued": True, "deposit_refund_user_id": self.accountant.id,
+        }
+        self.assertEqual(set(forged), set(balance._get_protected_fields()), "every protected field tried")
+        for user in (self.clerk, self.assets_manager):
+            for name, value in forged.items():
+                label = balance._fields[name]._description_string(self.env)
+                with self.assertRaisesRegex(UserError, f"^{re.escape(label)} cannot be set by hand"):
+                    balance.with_user(user).with_context(**FORGED_CONTEXT).write({name: value})
+            # Several at once: all named.
+            with self.assertRaisesRegex(UserError, "Back, Deposits Refunded cannot be set by hand"):
+                balance.with_user(user).write({"qty_back": 2, "deposit_qty_refunded": 2})
+            # Creating one by hand: refused too (the manager's access rights would allow it).
+            with self.assertRaisesRegex(UserError, "cannot be set by hand"):
+                self.env["returnable.asset.balance"].with_user(user).create({
+                    "partner_id": other.id, "asset_type_id": self.pallet_type.id})
+        balance.invalidate_recordset()
+        self.assertEqual(balance.read(balance._get_protected_fields())[0], before)
+        self.assertFalse(self.env["returnable.asset.balance"].search([("partner_id", "=", other.id)]))
+        # What is not the system's stays the user's: his note in the chatter, an activity.
+        balance.with_user(self.clerk).message_post(body="Pallets seen at the customer's back door.")
+        balance.with_user(self.clerk).activity_schedule("mail.mail_activity_data_todo", summary="Collect")
+        self.assertEqual(len(balance.activity_ids), 1)
+        # A colleague without write access is refused too (the same message: the fields are nobody's).
+        for user in (self.salesman, self.accountant):
+            with self.assertRaisesRegex(UserError, "Back cannot be set by hand"):
+                balance.with_user(user).write({"qty_back": 2})
+        self.assertEqual(balance.qty_back, 0)
+
+    def test_rental_records_are_the_crons(self):
+        """What the rental cron invoiced is frozen: the manager cannot rewrite or forge a rental (a forged
+        one would keep the cron from invoicing its period), nor delete an invoiced one."""
+        rental_model = self.env["returnable.asset.rental"]
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.partner.id,
+            "invoice_line_ids": [Command.create({"product_id": self.rental_product.id, "quantity": 3,
+                                                 "price_unit": 0.10})]})
+        invoice.action_post()
+        rental = rental_model.sudo().create({
+            "partner_id": self.partner.id, "asset_type_id": self.pallet_type.id, "period_start": "2025-10-01",
+            "period_end": "2025-10-31", "unit_days": 3, "amount": 0.30, "invoice_id": invoice.id})
+        manager = rental_model.with_user(self.assets_manager)
+        with self.assertRaisesRegex(UserError, "Unit Days, Amount of a rental cannot be set by hand"):
+            manager.browse(rental.id).write({"unit_days": 0, "amount": 0})
+        with self.assertRaisesRegex(UserError, "cannot be set by hand"):
+            manager.create({"partner_id": self.partner.id, "asset_type_id": self.pallet_type.id,
+                            "period_start": "2025-11-01", "period_end": "2025-11-30"})
+        with self.assertRaisesRegex(UserError, "cancel its invoice"):
+            manager.browse(rental.id).unlink()
+        self.assertEqual((rental.unit_days, rental.amount), (3, 0.30))
+        self.assertEqual(rental_model.search_count([("partner_id", "=", self.partner.id)]), 1)
+        # Its invoice cancelled, the period may be invoiced again: the manager may delete the record.
+        invoice.button_draft()
+        invoice.button_cancel()
+        manager.browse(rental.id).unlink()
+        self.assertFalse(rental.exists())
+
+    def test_move_lot_and_journal_item_refusals_name_the_fields(self):
+        self._sell(2 * CASES_PER_PALLET)
+        delivered = self.env["stock.move"].search([
+            ("asset_kind", "=", "out"), ("asset_partner_id", "=", self.partner.id)])
+        with self.assertRaisesRegex(UserError, r"\(Asset Holder, Counted\) is set by the system"):
+            delivered.with_user(self.clerk).write({"asset_qty": 0, "asset_partner_id": self.partner_b.id})
+        # The condition is the clerk's until the move is done; then it is what was counted.
+        with self.assertRaisesRegex(UserError, r"\(Asset Condition\) is set by the system"):
+            delivered.with_user(self.clerk).write({"asset_condition": "repair"})
+        receipt = self.env["stock.move"].with_user(self.clerk).create({
+            "name": "pallets", "product_id": self.pallet.id, "product_uom_qty": 1, "partner_id": self.partner.id,
+            "location_id": self.customer_location.id, "location_dest_id": self.stock_location.id})
+        receipt.write({"asset_condition": "repair"})
+        self.assertEqual((delivered.asset_condition, receipt.asset_condition), (False, "repair"))
+        keg = self._create_rl_product("Keg", cost=70.0, price=0.0, tracking="serial", taxes_id=False)
+        lot = self._stock_in(keg, 1, "K-NAMED")
+        with self.assertRaisesRegex(UserError, r"\(Last Seen At\) are set by its moves"):
+            lot.with_user(self.clerk).write({"asset_last_partner_id": self.partner.id})
+        credit_note = self.env["account.move"].with_user(self.accountant).create({
+            "move_type": "out_refund", "partner_id": self.partner_b.id,
+            "invoice_line_ids": [Command.create({"name": "x", "quantity": 1, "price_unit": 1.0})]})
+        with self.assertRaisesRegex(UserError, r"\(Deposit Settled\) is set by the system"):
+            credit_note.invoice_line_ids.write({"asset_deposit_id": self._balance().deposit_ids.id})
+        self.assertEqual((delivered.asset_qty, delivered.asset_partner_id), (2, self.partner))
+        self.assertFalse(lot.asset_last_partner_id)
+        self.assertFalse(credit_note.invoice_line_ids.asset_deposit_id)

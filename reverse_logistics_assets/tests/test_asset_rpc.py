@@ -129,3 +129,60 @@ class TestAssetRpc(AssetRolesCommon, ReverseLogisticsHttpCase):
                       error="odoo.exceptions.UserError")
         self.assertEqual(len(self._deposit_credit_notes()), 1)
         self.assertAlmostEqual(self._liability(), DEPOSIT)
+
+    def _raw_error(self, model, method, args, kwargs=None):
+        """The error a browser gets back for a call: (exception name, message)."""
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+                "model": model, "method": method, "args": args, "kwargs": kwargs or {}}}),
+            headers={"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 200, "an error answer, never a 500")
+        error = response.json()["error"]["data"]
+        return error["name"], error["message"]
+
+    def test_protected_fields_and_the_refund_queue_over_rpc(self):
+        self._sell(3 * CASES_PER_PALLET)
+        self._count_back(2, refund_at_receipt=False)
+        balance = self._balance()
+        # The clerk and the manager may write balances (chatter, activities): counts and the queue are
+        # refused with the fields named, not dropped with a success.
+        for login in ("rl_assets_clerk", "rl_assets_manager"):
+            self.authenticate(login, login)
+            name, message = self._raw_error("returnable.asset.balance", "write", [
+                balance.ids, {"deposit_held": 0, "qty_back": 3}], {"context": FORGED_CONTEXT})
+            self.assertEqual(name, "odoo.exceptions.UserError")
+            self.assertIn("Back, Deposit Held cannot be set by hand", message)
+            name, message = self._raw_error("returnable.asset.balance", "web_save", [
+                balance.ids, {"deposit_refund_queued": True, "deposit_refund_user_id": self.accountant.id}],
+                {"specification": {"deposit_refund_queued": {}}})
+            self.assertEqual(name, "odoo.exceptions.UserError")
+            self.assertIn("Refund Queued, Refund Asked By cannot be set by hand", message)
+        # The accountant: the queue's inner methods are not callable from outside.
+        self.authenticate("rl_assets_accountant", "rl_assets_accountant")
+        for method in ("_cron_refund_deposits", "_refund_queued_deposits", "_queue_deposit_refunds",
+                       "_create_deposit_refunds", "_settle_deposits"):
+            self._refused("returnable.asset.balance", method, [balance.ids])
+        self.assertFalse(self._balance().deposit_refund_queued)
+        self.assertFalse(self._deposit_credit_notes())
+        self.assertEqual(self._balance().qty_back, 2)
+        # Above the limit, with every forged key: queued on the balance, nothing refunded in the request.
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.deposit_refund", 0.5)
+        name, message = self._raw_error("returnable.asset.balance", "action_refund_deposits", [balance.ids])
+        self.assertEqual(name, "odoo.exceptions.UserError")
+        self.assertIn("reverse_logistics.batch_limit.deposit_refund must be a whole number", message)
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.deposit_refund", "")
+        other = self.env["res.partner"].create({"name": "Second Brewery", "user_id": self.salesman.id})
+        self._sell(2 * CASES_PER_PALLET, partner=other)
+        self._count_back(2, partner=other, refund_at_receipt=False)
+        balances = balance | self._balance(other)
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.deposit_refund", 1)
+        action = self._call("returnable.asset.balance", "action_refund_deposits", [balances.ids],
+                            {"context": FORGED_CONTEXT})
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(balances.mapped("deposit_refund_queued"), [True, True])
+        self.assertFalse(self._deposit_credit_notes())
+        rows = self._call("returnable.asset.balance", "search_read", [[("deposit_refund_queued", "=", True)]],
+                          {"fields": ["partner_id", "deposit_refund_user_id"]})
+        self.assertEqual({row["deposit_refund_user_id"][0] for row in rows}, {self.accountant.id})
+        self._refused("returnable.asset.balance", "action_refund_deposits", [balances.ids],
+                      error="odoo.exceptions.UserError")

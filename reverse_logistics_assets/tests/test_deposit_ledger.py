@@ -1,5 +1,5 @@
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CASE_PRICE, CASES_PER_PALLET, DEPOSIT, TAX, AssetsCommon
 
@@ -89,3 +89,34 @@ class TestDepositLedger(AssetsCommon):
         self._invoice(order)
         self.assertAlmostEqual(self._liability(currency=True), 2 * 20.00)
         self.assertAlmostEqual(self._liability(), 2 * 20.00 / 2.0)
+
+    def test_refund_deposits_refunds_the_balances_selected_only(self):
+        """Two customers, pallets and crates back without refund at receipt: the accountant selects the
+        first one's pallets and the second one's crates; those two are refunded, not every pair of these
+        customers and types."""
+        crate = self._create_rl_product("Crate", cost=2.0, price=0.0, taxes_id=False)
+        crate_type = self.env["returnable.asset.type"].create({
+            "name": "Crate", "product_id": crate.id, "company_id": self.company.id, "deposit_price": 3.0,
+            "deposit_account_id": self.deposit_account.id})
+        juice = self._create_rl_product("Juice (case)", cost=1.0, price=4.0)
+        juice.returnable_asset_ids = [Command.create({"asset_type_id": crate_type.id, "units_per_asset": 1})]
+        self._stock_in(crate, 20)
+        self._stock_in(juice, 20)
+        other = self.env["res.partner"].create({"name": "Second Brewery", "user_id": self.salesman.id})
+        for partner in (self.partner, other):
+            order = self._order_water(CASES_PER_PALLET, partner=partner, order_line=[
+                Command.create({"product_id": self.water.id, "product_uom_qty": CASES_PER_PALLET}),
+                Command.create({"product_id": juice.id, "product_uom_qty": 2})])
+            self._ship(order)
+            self._invoice(order)
+            self._count_back(1, partner=partner, refund_at_receipt=False)
+            self._count_back(2, partner=partner, asset_type=crate_type, refund_at_receipt=False)
+        selected = self._balance() | self._balance(other, crate_type)
+        form = Form(selected[0].with_user(self.accountant))
+        self.assertEqual((form.balance, form.deposit_refund_queued), (0, False), "the accountant opens the form")
+        self.assertTrue(selected.with_user(self.accountant).action_refund_deposits())
+        refunds = self._deposit_credit_notes() | self._deposit_credit_notes(other)
+        self.assertEqual(sorted(refunds.mapped("amount_total")), [2 * 3.0, DEPOSIT])
+        self.assertAlmostEqual(self._balance(self.partner, crate_type).deposit_held, 2 * 3.0, msg="not selected")
+        self.assertAlmostEqual(self._balance(other).deposit_held, DEPOSIT, msg="not selected")
+        self.assertAlmostEqual(self._liability() + self._liability(other), 2 * 3.0 + DEPOSIT)

@@ -180,3 +180,24 @@ class TestPackagingRegister(ReverseLogisticsCommon):
         self.assertEqual(lines[self.crate_type].move_ids, trip)
         # A period it did not move in has no line for it once archived.
         self.assertNotIn(self.crate_type, self._register(400, 200))
+
+    def test_trips_counted_in_each_lines_own_unit(self):
+        """A dozen crates ordered, the clerk records the 12 crates in units on the line: 12 trips (the
+        register converted the line's quantity from the move's unit: 144)."""
+        self._stock_in(self.crate, 12)
+        dozen, unit = self.env.ref("uom.product_uom_dozen"), self.env.ref("uom.product_uom_unit")
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id, "partner_id": self.partner.id,
+            "location_id": self.stock_location.id, "location_dest_id": self.customer_location.id,
+            "move_ids": [Command.create({
+                "name": "crates", "product_id": self.crate.id, "product_uom_qty": 1, "product_uom": dozen.id,
+                "location_id": self.stock_location.id, "location_dest_id": self.customer_location.id})],
+        })
+        picking.action_confirm()
+        picking.action_assign()
+        picking.move_ids.move_line_ids.write({"product_uom_id": unit.id, "quantity": 12})
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        line = self._register(30)[self.crate_type]
+        self.assertEqual((line.trips, line.first_placed, line.reused), (12, 12, 0))

@@ -1,3 +1,4 @@
+from contextlib import closing
 from datetime import date, timedelta
 
 from odoo import Command, fields
@@ -174,6 +175,12 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             _order, picking, _invoice = self._sell_water(80, partner=partner)
             picking.move_ids.write({"date": fields.Datetime.to_datetime(period_start) - timedelta(days=20)})
         self.env["returnable.asset.balance"]._recompute(self.partner | other)
+        # Run by Odoo's cron worker: one balance per call, the rest reported to _notify_progress.
+        with closing(self.env.cr.savepoint()):
+            progress = [self._run_cron("reverse_logistics_assets.ir_cron_asset_rental") for _run in range(3)]
+            self.assertEqual(progress, [(1, 1), (1, 0), (0, 0)])
+            self.assertEqual(self.env["returnable.asset.rental"].search_count(
+                [("partner_id", "in", (self.partner | other).ids)]), 2)
         rental_model = self.env["returnable.asset.rental"]
         first = rental_model._cron_invoice_rental(today=today)
         second = rental_model._cron_invoice_rental(today=today)
@@ -197,9 +204,11 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             return (self.partner | other).message_ids.filtered(
                 lambda m: "please return the Euro pallet" in (m.body or ""))
 
-        model._cron_follow_up_overdue()
+        # Run by Odoo's cron worker: one balance per call, the rest reported to _notify_progress.
+        cron = "reverse_logistics_assets.ir_cron_asset_followup"
+        self.assertEqual(self._run_cron(cron), (1, 1))
         self.assertEqual(len(reminders()), 1, "one balance per call")
-        model._cron_follow_up_overdue()
+        self.assertEqual(self._run_cron(cron), (1, 0))
         self.assertEqual(len(reminders()), 2)
         model._cron_follow_up_overdue()
         self.assertEqual(len(reminders()), 2, "nothing left: no balance reminded twice")
@@ -209,8 +218,9 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             self.assertEqual((balance.aging, len(balance.activity_ids)), ("30", 1))
 
     def test_deposit_refunds_above_limit_run_in_chunks(self):
-        """Refunding the deposits of more balances than one request should handle queues them for the
-        batch cron; a chunk run again after a crash lost its progress refunds nothing twice."""
+        """Refunding the deposits of more balances than one request should handle flags them for the refund
+        cron, which refunds them chunk by chunk; a call that crashes before its commit refunds nothing and
+        leaves its balances flagged, the next call refunds them once."""
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("reverse_logistics.batch_limit.deposit_refund", 1)
         params.set_param("reverse_logistics.batch_limit.deposit_refund_chunk", 1)
@@ -236,16 +246,24 @@ class TestReturnableAssets(ReverseLogisticsCommon):
         action = balances.with_user(accountant).action_refund_deposits()
         self.assertEqual(action["tag"], "display_notification")
         self.assertFalse(deposit_refunds(), "queued: nothing refunded in the request")
-        batch_model = self.env["reverse.logistics.batch"]
-        batch = batch_model.search([("method", "=", "_create_deposit_refunds_batch_chunk")])
-        self.assertEqual((batch.state, batch.total_count, batch.user_id), ("queued", 2, accountant))
+        # Queued on the balances themselves, with who asked: what the list and the form show.
+        self.assertEqual(balances.mapped("deposit_refund_queued"), [True, True])
+        self.assertEqual(balances.deposit_refund_user_id, accountant)
+        self.assertEqual(action["params"]["next"]["domain"], [("id", "in", balances.ids)])
 
-        batch_model._cron_process()
-        self.assertEqual((batch.done_count, len(deposit_refunds())), (1, 1))
-        batch.sudo().done_count = 0  # the progress of the first chunk lost in a crash: it runs again
-        for _run in range(3):
-            batch_model._cron_process()
-        self.assertEqual((batch.state, batch.done_count), ("done", 2))
+        # One balance per call (chunk of 1): Odoo's cron worker commits it and calls again at once.
+        self.assertEqual(self._run_cron("reverse_logistics_assets.ir_cron_asset_deposit_refund"), (1, 1))
+        self.assertEqual((len(balances.filtered("deposit_refund_queued")), len(deposit_refunds())), (1, 1))
+        # The server dies before the second call commits: its refund and its flag are rolled back together.
+        with self.assertRaisesRegex(RuntimeError, "crash"), self.env.cr.savepoint():
+            self._run_cron("reverse_logistics_assets.ir_cron_asset_deposit_refund")
+            self.assertEqual(len(deposit_refunds()), 2)
+            raise RuntimeError("crash before the commit")
+        self.assertEqual((len(balances.filtered("deposit_refund_queued")), len(deposit_refunds())), (1, 1))
+        progress = [self._run_cron("reverse_logistics_assets.ir_cron_asset_deposit_refund") for _run in range(3)]
+        self.assertEqual(progress, [(1, 0), (0, 0), (0, 0)])
+        self.assertFalse(balances.filtered("deposit_refund_queued"), "done: nothing waits")
+        self.assertFalse(balances.deposit_refund_user_id)
         refunds = deposit_refunds()
         self.assertEqual(sorted(refunds.partner_id.ids), sorted(partners.ids), "one credit note per balance")
         self.assertEqual(set(refunds.mapped("state")), {"posted"})
@@ -254,8 +272,19 @@ class TestReturnableAssets(ReverseLogisticsCommon):
             self.assertAlmostEqual(refund.amount_total, 2 * 10.0)
             self.assertAlmostEqual(sum(refund.line_ids.filtered(
                 lambda aml: aml.account_id == self.deposit_account).mapped("debit")), 2 * 10.0)
+            self.assertEqual(refund.create_uid, accountant, "made with the rights of the accountant who asked")
         for balance in balances:
             self.assertEqual(balance.deposit_qty_refunded, 2)
+            credit_note = refunds.filtered(lambda m, b=balance: m.partner_id == b.partner_id)
+            self.assertIn(credit_note.name, balance.message_ids[0].body, "told on the balance")
+
+    def _run_cron(self, xmlid):
+        """One call of a cron as Odoo's cron worker makes it (with its progress record, as the cron's
+        user); returns (done, remaining) as the cron reported them to _notify_progress."""
+        cron = self.env.ref(xmlid)
+        cron, progress = cron.with_user(cron.user_id)._add_progress()
+        cron.ir_actions_server_id.run()
+        return progress.done, progress.remaining
 
     def test_loss_wizard(self):
         self._sell_water(120)

@@ -23,7 +23,7 @@ class ReturnableAssetLoss(models.TransientModel):
     )
     held = fields.Float(compute="_compute_held")
 
-    @api.depends("partner_id", "asset_type_id")
+    @api.depends("partner_id.commercial_partner_id", "asset_type_id")
     def _compute_held(self):
         for wizard in self:
             balance = self.env["returnable.asset.balance"].search([

@@ -33,7 +33,7 @@ class PackagingReuseRegisterLine(models.TransientModel):
 
         The type is the one frozen on the move when it was done, so a type pointed at another product
         later, or archived, keeps its past. Read per move line so serials are followed (a line's quantity
-        in the move's unit, converted to the product's)."""
+        in the line's own unit, converted to the product's: units whose ratio Odoo freezes once moved)."""
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """
@@ -46,7 +46,7 @@ class PackagingReuseRegisterLine(models.TransientModel):
               JOIN stock_location dst ON dst.id = m.location_dest_id
               JOIN product_product pp ON pp.id = m.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              LEFT JOIN uom_uom mu ON mu.id = m.product_uom
+              LEFT JOIN uom_uom mu ON mu.id = ml.product_uom_id
               LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
              WHERE m.state = 'done' AND m.asset_type_id = ANY(%(types)s) AND m.date < %(end)s
              ORDER BY m.date, m.id

@@ -1,0 +1,35 @@
+"""Background work of the assets addon, the Odoo 18 way: how much one request or one cron call handles is
+a system parameter, and a cron works through what waits in chunks, telling `ir.cron._notify_progress` how
+much it did and how much is left, so Odoo commits each call's work and calls again at once."""
+
+from odoo.exceptions import UserError
+
+BATCH_LIMIT_PARAMETER = "reverse_logistics.batch_limit.%s"
+
+
+def get_batch_limit(env, key, default):
+    """Records one request or one cron call handles (system parameter reverse_logistics.batch_limit.<key>;
+    0: no limit). Read from the system parameters only: no context key a client sends changes it."""
+    name = BATCH_LIMIT_PARAMETER % key
+    value = env["ir.config_parameter"].sudo().get_param(name)
+    if value in (None, False, ""):
+        return default
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise UserError(env._("The system parameter %(name)s must be a whole number, 0 or more.", name=name))
+    return limit
+
+
+def run_cron_chunk(records, callback, key, default=200):
+    """For a cron whose work is `records`, all still to do: do the first chunk with `callback(chunk)` and
+    report the rest to `ir.cron._notify_progress`. The callers select only records not done yet (a flag or
+    a state written in the same transaction as the work), so a call that crashes is rolled back whole and
+    the next one does its chunk again, never twice. Returns what `callback` returned."""
+    limit = get_batch_limit(records.env, key, default)
+    chunk, rest = (records[:limit], records[limit:]) if limit else (records, records.browse())
+    result = callback(chunk)
+    records.env["ir.cron"]._notify_progress(done=len(chunk), remaining=len(rest))
+    return result
