@@ -3,3 +3,4 @@ from . import test_recall_trace_save
 from . import test_recall_scale
 from . import test_recall_block
 from . import test_recall_rpc
+from . import test_recall_effectiveness
