@@ -4,3 +4,4 @@ from . import test_recall_scale
 from . import test_recall_block
 from . import test_recall_rpc
 from . import test_recall_effectiveness
+from . import test_recall_returns

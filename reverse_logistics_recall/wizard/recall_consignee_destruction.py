@@ -44,7 +44,7 @@ class RecallConsigneeDestructionLine(models.TransientModel):
     _description = "Units Destroyed on Site"
 
     wizard_id = fields.Many2one("recall.consignee.destruction", required=True, ondelete="cascade")
-    exposure_id = fields.Many2one("recall.exposure", required=True, readonly=True)
+    exposure_id = fields.Many2one("recall.exposure", required=True)
     product_id = fields.Many2one(related="exposure_id.product_id")
     lot_id = fields.Many2one(related="exposure_id.lot_id")
     qty_left = fields.Float(related="exposure_id.qty_left", string="Still Held")
