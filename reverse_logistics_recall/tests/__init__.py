@@ -5,3 +5,4 @@ from . import test_recall_block
 from . import test_recall_rpc
 from . import test_recall_effectiveness
 from . import test_recall_returns
+from . import test_recall_coordinator
