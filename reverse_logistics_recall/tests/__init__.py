@@ -6,3 +6,4 @@ from . import test_recall_rpc
 from . import test_recall_effectiveness
 from . import test_recall_returns
 from . import test_recall_coordinator
+from . import test_recall_invariants
