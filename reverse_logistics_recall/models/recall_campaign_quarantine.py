@@ -170,6 +170,8 @@ class RecallCampaign(models.Model):
             for scrap in scraps:
                 scrap.do_scrap()
             return scraps
+        if not warehouse.return_location_id:
+            warehouse._ensure_return_setup()
         return warehouse._recall_create_quant_transfer(
             self, self.env["stock.quant"].union(*(quant for quant, _qty in parts)), warehouse.return_location_id,
             quantities=[qty for _quant, qty in parts])
@@ -196,7 +198,8 @@ class RecallCampaign(models.Model):
         if not lots or not companies:
             return {}
         relation = self._fields["lot_ids"]
-        self.env.flush_all()
+        self.flush_model(["state", "is_mock", "date_released", "company_id", "lot_ids"])
+        self.env["recall.exposure"].flush_model(["campaign_id", "lot_id"])
         self.env.cr.execute(SQL(
             """
             WITH live AS (

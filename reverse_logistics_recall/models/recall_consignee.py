@@ -105,6 +105,10 @@ class RecallConsignee(models.Model):
             raise AccessError(self.env._("Only a Recall Manager may do this for a recall's consignee."))
         self.check_access("write")
 
+    def _check_one(self):
+        if len(self) != 1:
+            raise UserError(self.env._("Pick one consignee."))
+
     def _check_live_campaign(self, what):
         """The consignee's recall is live (active or monitoring) and no drill."""
         for consignee in self:
@@ -192,9 +196,11 @@ class RecallConsignee(models.Model):
         max_units = self._get_max_units_held()
         # A plain comparison: float_compare would overflow on a number such as 1e308.
         if units_held - max_units > 1e-6:
+            # Formatted before the call: the translation extractor reads every argument of _() as a literal.
+            max_text = f"{max_units:g}"
             raise UserError(self.env._(
                 "You cannot hold more than the %(max)s units delivered to you and neither sent back nor "
-                "destroyed since.", max=f"{max_units:g}"))
+                "destroyed since.", max=max_text))
         if remedy and remedy not in self.campaign_id.remedy_ids:
             raise UserError(self.env._("This remedy is not offered for this recall."))
         if note and len(note) > self._RESPONSE_NOTE_MAX_LENGTH:
@@ -228,8 +234,8 @@ class RecallConsignee(models.Model):
 
     def action_record_answer(self):
         """Record an answer received by phone, letter, e-mail or visit (a wizard)."""
-        self.ensure_one()
         self._check_recall_manager()
+        self._check_one()
         self._check_live_campaign(self.env._("it takes no answers"))
         return {
             "name": self.env._("Record an Answer"),
@@ -245,8 +251,8 @@ class RecallConsignee(models.Model):
     # ------------------------------------------------------------------
     def action_confirm_destruction(self):
         """Confirm units the consignee destroyed on site (a wizard, with the proof)."""
-        self.ensure_one()
         self._check_recall_manager()
+        self._check_one()
         self._check_live_campaign(self.env._("nothing is destroyed for it"))
         return {
             "name": self.env._("Confirm Destruction on Site"),
@@ -271,10 +277,11 @@ class RecallConsignee(models.Model):
                 raise UserError(self.env._("Units destroyed are a positive number."))
             left = row.qty_exposed - row.qty_retrieved - row.qty_destroyed
             if qty - left > row.product_id.uom_id.rounding / 2:
+                left_text = f"{max(left, 0.0):g}"
                 raise UserError(self.env._(
                     "%(lot)s: more units destroyed than %(partner)s still holds (%(left)s: shipped less sent back "
                     "and already destroyed).",
-                    lot=row.lot_id.name, partner=self.partner_id.display_name, left=f"{max(left, 0.0):g}"))
+                    lot=row.lot_id.name, partner=self.partner_id.display_name, left=left_text))
         for row, qty in quantities.items():
             if qty:
                 row.sudo().qty_destroyed += qty

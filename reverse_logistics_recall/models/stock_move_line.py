@@ -137,15 +137,18 @@ class StockMoveLine(models.Model):
             left = sum(rows.mapped("qty_exposed")) - sum(rows.mapped("qty_retrieved")) \
                 - sum(rows.mapped("qty_destroyed"))
             if float_compare(qty, left, precision_rounding=product.uom_id.rounding) > 0:
+                # Formatted before the call: the translation extractor reads every argument of _() as a literal.
+                figures = {
+                    "left": f"{max(left, 0.0):g}", "exposed": f"{sum(rows.mapped('qty_exposed')):g}",
+                    "retrieved": f"{sum(rows.mapped('qty_retrieved')):g}",
+                    "destroyed": f"{sum(rows.mapped('qty_destroyed')):g}", "qty": f"{qty:g}",
+                }
                 raise UserError(self.env._(
                     "%(partner)s holds at most %(left)s of %(product)s lot %(lot)s for recall %(recall)s (shipped "
                     "%(exposed)s, retrieved %(retrieved)s, destroyed on site %(destroyed)s): %(qty)s cannot be "
                     "received.",
-                    partner=consignee.partner_id.display_name, left=f"{max(left, 0.0):g}",
-                    product=product.display_name, lot=lot.name, recall=consignee.campaign_id.name,
-                    exposed=f"{sum(rows.mapped('qty_exposed')):g}",
-                    retrieved=f"{sum(rows.mapped('qty_retrieved')):g}",
-                    destroyed=f"{sum(rows.mapped('qty_destroyed')):g}", qty=f"{qty:g}",
+                    partner=consignee.partner_id.display_name, product=product.display_name, lot=lot.name,
+                    recall=consignee.campaign_id.name, **figures,
                 ))
 
     def _get_recall_returned_keys(self):
