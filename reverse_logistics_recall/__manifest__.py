@@ -15,6 +15,7 @@
         "data/mail_template_data.xml",
         "report/recall_analysis_views.xml",
         "views/recall_campaign_views.xml",
+        "views/recall_wizard_views.xml",
         "views/portal_templates.xml",
         "views/reverse_logistics_recall_menus.xml",
         "report/recall_reports.xml",

@@ -3,7 +3,7 @@ delivered to three customers, one of them partly returned; the recall trace must
 those consignees and quantities downstream, and the supplier upstream. Needs mrp installed."""
 
 from odoo import Command
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -236,3 +236,24 @@ class TestRecallManufacturingChain(TransactionCase):
         self.assertTrue(all(row[1] for row in rows if row[0] != "On hand"))
         action = campaign.action_export_fsma204()
         self.assertIn("/web/content/", action["url"])
+
+    def test_fsma_lot_code_source_is_who_assigned_the_lot(self):
+        """FSMA 204: the traceability lot code source is the supplier for a lot received from it, the company
+        for the lots it made."""
+        self.supplier.write({"street": "1 Orchard Road", "city": "Dothan", "zip": "36301"})
+        manager = new_test_user(self.env, login="rl_fsma_recall_manager",
+                                groups="stock.group_stock_user,reverse_logistics_recall.group_recall_manager")
+        campaign = self.env["recall.campaign"].with_user(manager).create({
+            "title": "Aflatoxin in peanuts", "product_ids": [Command.set(self.peanuts.ids)],
+            "lot_ids": [Command.set(self.lot_bad.ids)], "reason": "Aflatoxin above the limit.",
+        })
+        campaign.action_trace()
+        sources = {(row[0], row[4]): row[13] for row in campaign._get_fsma_rows()}
+        for (event, lot), source in sources.items():
+            if lot == "PEANUT-BAD":
+                self.assertTrue(source.startswith("Peanut Farm Co-op, 1 Orchard Road"), (event, source))
+                self.assertIn("Dothan", source)
+            else:
+                self.assertEqual(source, self.company.name, (event, lot))
+        self.assertIn(("Transformation", "BAR-1"), sources)
+        self.assertIn(("On hand", "PEANUT-BAD"), sources)

@@ -394,6 +394,19 @@ class ReturnOrderLine(models.Model):
         returned += sum(other._get_reserved_qty() for other in others)
         return float_round(max(delivered - returned, 0.0), precision_rounding=self.product_uom_id.rounding)
 
+    def _get_qty_giving_back(self, product, qty):
+        """This line's quantity, in its unit, that gives back `qty` delivered units of `product` (in the
+        product's unit): the same units for a line of that product. Hook: a kit line gives back the kits
+        that hold them (reverse_logistics_mrp); a recall returns units this way."""
+        self.ensure_one()
+        return product.uom_id._compute_quantity(qty, self.product_uom_id)
+
+    def _get_units_given_back(self, product, qty):
+        """Units of `product` (in its unit) that `qty` of this line gives back: `_get_qty_giving_back`
+        read the other way."""
+        self.ensure_one()
+        return self.product_uom_id._compute_quantity(qty, product.uom_id)
+
     def _get_competing_lines(self):
         """Live return lines on the delivered moves or sale lines of these lines, in one search.
 

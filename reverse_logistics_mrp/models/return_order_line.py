@@ -135,6 +135,21 @@ class ReturnOrderLine(models.Model):
         returned = sum(other._get_reserved_qty() for other in others)
         return float_round(max(delivered - returned, 0.0), precision_rounding=self.product_uom_id.rounding)
 
+    def _get_qty_giving_back(self, product, qty):
+        bom = self._get_kit_bom()
+        per_kit = self._get_kit_components(bom).get(product) if bom and product != self.product_id else None
+        if not per_kit:
+            return super()._get_qty_giving_back(product, qty)
+        # The kits that hold these components, whole: a kit is returned and credited as the kit.
+        return float(math.ceil(float_round(qty / per_kit, precision_digits=6)))
+
+    def _get_units_given_back(self, product, qty):
+        bom = self._get_kit_bom()
+        per_kit = self._get_kit_components(bom).get(product) if bom and product != self.product_id else None
+        if not per_kit:
+            return super()._get_units_given_back(product, qty)
+        return qty * per_kit
+
     def _get_kit_origin_move(self, bom_line):
         """The delivered move of a kit component that a receipt move of this line gives back."""
         self.ensure_one()

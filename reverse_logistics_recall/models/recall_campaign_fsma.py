@@ -31,6 +31,7 @@ class RecallCampaign(models.Model):
         partners = self.env["res.partner"].browse({e[5] for e in events if e[5]})
         # Read the names of the whole set at once rather than event after event.
         products.mapped("display_name"), lots.mapped("name"), partners.mapped("display_name")
+        sources = self._get_lot_code_sources(events)
         rows = []
         for date, kind, product_id, lot_id, qty, partner_id, source, destination, reference, inputs in events:
             product, partner = products.browse(product_id), partners.browse(partner_id)
@@ -38,16 +39,32 @@ class RecallCampaign(models.Model):
                 labels[kind], fields.Datetime.to_string(date), product.display_name, product.default_code or "",
                 lots.browse(lot_id).name, qty, product.uom_id.name, source, destination,
                 partner.display_name or "", self._get_partner_address(partner), reference or "", inputs or "",
-                self.company_id.name,
+                sources.get(lot_id, self.company_id.name),
             ])
         date = fields.Datetime.to_string(self.date_traced) if self.date_traced else ""
         for row in self.stock_exposure_ids:
             rows.append([
                 labels["on_hand"], date, row.product_id.display_name, row.product_id.default_code or "",
                 row.lot_id.name, row.qty_on_hand, row.product_id.uom_id.name, row.location_id.display_name, "",
-                "", "", "", "", self.company_id.name,
+                "", "", "", "", sources.get(row.lot_id.id, self.company_id.name),
             ])
         return rows
+
+    def _get_lot_code_sources(self, events):
+        """{lot id: traceability lot code source} (FSMA 204, 21 CFR 1.1310): whoever assigned the lot code.
+        A lot received from a supplier carries the supplier's code: the supplier (its name and address); a
+        lot the company made, or found on hand, is the company's own (left to the caller's default)."""
+        sources = {}
+        received = [(lot_id, partner_id) for _date, kind, _product, lot_id, _qty, partner_id, *_rest in events
+                    if kind == "receiving"]
+        partners = self.env["res.partner"].browse({partner_id for _lot, partner_id in received if partner_id})
+        for lot_id, partner_id in received:
+            if lot_id in sources:
+                continue
+            partner = partners.browse(partner_id)
+            sources[lot_id] = ", ".join(filter(None, (partner.display_name, self._get_partner_address(partner)))) \
+                if partner else self.env._("Supplier (not named on the receipt)")
+        return sources
 
     @api.model
     def _get_partner_address(self, partner):

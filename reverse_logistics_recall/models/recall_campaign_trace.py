@@ -28,7 +28,8 @@ class RecallCampaign(models.Model):
         self.ensure_one()
         self.env.flush_all()
         start = time.perf_counter()
-        self.env.cr.execute(self._get_trace_query(self.lot_ids.ids, self.company_id.id))
+        self.env.cr.execute(self._get_trace_query(
+            self.lot_ids.ids, self.company_id.id, self.id, self.date_activated))
         rows = self.env.cr.fetchall()
         return rows, (time.perf_counter() - start) * 1000.0
 
@@ -44,7 +45,7 @@ class RecallCampaign(models.Model):
     @api.model
     def _prepare_exposure_vals(self, row, details=None):
         """The values of one exposure row as the ORM stores them (the bulk save writes the same)."""
-        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand = row
+        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand, retrieved = row
         refs, first, last = (details or {}).get((kind, partner_id, product_id, lot_id), (False, False, False))
         return {
             "kind": kind,
@@ -58,6 +59,7 @@ class RecallCampaign(models.Model):
             "qty_exposed": max(shipped - returned, 0.0) if kind == "consignee" else 0.0,
             "qty_received": shipped if kind == "supplier" else 0.0,
             "qty_on_hand": on_hand,
+            "qty_retrieved": retrieved if kind == "consignee" else 0.0,
             "references": refs or False,
             "date_first": first,
             "date_last": last,
@@ -83,15 +85,19 @@ class RecallCampaign(models.Model):
     # ------------------------------------------------------------------
     def action_trace(self):
         """Trace (or re-trace) the affected lots and freeze the scope on the campaign."""
+        self._check_recall_manager()
+        self._trace()
+        return True
+
+    def _trace(self):
         self._check_traceable()
-        self.check_access("write")
         for campaign in self:
             if campaign.state == "closed":
                 raise UserError(self.env._("%(name)s is closed.", name=campaign.name))
             duration = campaign._trace_into_scope_table()
             counts = campaign._save_trace()
             changes = campaign._describe_changes(counts)
-            self.env["recall.trace.run"].create({
+            self.env["recall.trace.run"].sudo().create({
                 "campaign_id": campaign.id,
                 "is_mock": campaign.is_mock,
                 "duration_ms": duration,
@@ -104,7 +110,7 @@ class RecallCampaign(models.Model):
             vals = {"date_traced": fields.Datetime.now()}
             if campaign.state == "draft":
                 vals["state"] = "traced"
-            campaign.write(vals)
+            campaign.sudo().write(vals)
             campaign.message_post(body=self.env._(
                 "Traced in %(ms).0f ms: %(consignees)s consignees, %(units)s units exposed. %(changes)s",
                 ms=duration, consignees=counts["all_consignees"], units=campaign.units_shipped,
@@ -133,11 +139,13 @@ class RecallCampaign(models.Model):
                    ROUND(CASE WHEN t.kind = 'supplier' THEN t.shipped ELSE 0.0 END::numeric, %(digits)s)
                        AS qty_received,
                    ROUND(t.on_hand::numeric, %(digits)s) AS qty_on_hand,
+                   ROUND(t.retrieved::numeric, %(digits)s) AS qty_retrieved,
                    NULL::varchar AS refs, NULL::timestamp AS date_first, NULL::timestamp AS date_last
               FROM (%(trace)s) AS t(kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned,
-                                    on_hand)
+                                    on_hand, retrieved)
             """,
-            table=SCOPE_TABLE, digits=digits, trace=self._get_trace_query(self.lot_ids.ids, self.company_id.id),
+            table=SCOPE_TABLE, digits=digits,
+            trace=self._get_trace_query(self.lot_ids.ids, self.company_id.id, self.id, self.date_activated),
         ))
         self._analyze_scope_table()
         lots = SQL("(SELECT ARRAY_AGG(DISTINCT lot_id) FROM %s WHERE kind IN ('consignee', 'supplier'))::int[]",
@@ -162,6 +170,7 @@ class RecallCampaign(models.Model):
         ("depth", "depth"), ("qty_shipped", "qty_shipped"), ("qty_returned_before", "qty_returned_before"),
         ("qty_exposed", "qty_exposed"), ("qty_received", "qty_received"), ("qty_on_hand", "qty_on_hand"),
         ('"references"', "refs"), ("date_first", "date_first"), ("date_last", "date_last"),
+        ("qty_retrieved", "qty_retrieved"),
     ]
 
     def _save_trace(self):
@@ -191,7 +200,8 @@ class RecallCampaign(models.Model):
                      WHERE kind = 'consignee' AND partner_id IS NOT NULL
                        AND partner_id NOT IN (SELECT partner_id FROM recall_consignee
                                                WHERE campaign_id = %(campaign)s)
-                     GROUP BY partner_id) s
+                     GROUP BY partner_id
+                    HAVING SUM(qty_exposed) > 0) s
               JOIN res_partner p ON p.id = s.partner_id
               LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
             """, **params))
@@ -237,20 +247,18 @@ class RecallCampaign(models.Model):
                 sets=SQL(", ").join(SQL("%s = s.%s", SQL(column), SQL(scope)) for column, scope in self._TRACE_COLUMNS),
                 ids=[c[0] for c in changed], rids=[c[1] for c in changed], consignee_ids=[c[2] for c in changed],
                 **params))
-        inserted = []
         if new_rids:
             cr.execute(SQL(
                 """
                 INSERT INTO recall_exposure (campaign_id, company_id, kind, partner_id, location_id, product_id,
-                                             lot_id, %(columns)s, consignee_id, qty_retrieved, qty_destroyed,
+                                             lot_id, %(columns)s, consignee_id, qty_destroyed,
                                              create_uid, create_date, write_uid, write_date)
                 SELECT %(campaign)s, %(company)s, s.kind, s.partner_id, s.location_id, s.product_id, s.lot_id,
-                       %(values)s, c.id, 0.0, 0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       %(values)s, c.id, 0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(table)s s
                   LEFT JOIN unnest(%(partner_ids)s::int[], %(consignee_ids)s::int[]) AS c(partner_id, id)
                          ON s.kind = 'consignee' AND c.partner_id = s.partner_id
                  WHERE %(which)s
-                RETURNING id
                 """,
                 partner_ids=list(consignees), consignee_ids=list(consignees.values()),
                 columns=SQL(", ").join(SQL(column) for column in columns),
@@ -258,35 +266,22 @@ class RecallCampaign(models.Model):
                 which=SQL("TRUE") if len(new_rids) == len(scope) else SQL(
                     "s.rid = ANY(%s::bigint[])", new_rids),
                 **params))
-            inserted = [row[0] for row in cr.fetchall()]
         self.env.invalidate_all()
-        # New rows of consignees who already sent units back: their retrieval is the ORM's to compute.
-        exposure_model = self.env["recall.exposure"]
-        with_returns = exposure_model.browse()
-        if inserted:
-            cr.execute(SQL(
-                """
-                SELECT e.id FROM recall_exposure e
-                  JOIN return_order r ON r.recall_consignee_id = e.consignee_id
-                 WHERE r.recall_campaign_id = %s AND e.id = ANY(%s)
-                """, self.id, inserted))
-            with_returns = exposure_model.browse({row[0] for row in cr.fetchall()})
-        if with_returns:
-            self.env.add_to_compute(exposure_model._fields["qty_retrieved"], with_returns)
-            with_returns.flush_recordset(["qty_retrieved"])
         self._update_consignee_totals()
+        self._drop_unexposed_consignees()
         for fname in ("units_shipped", "units_retrieved", "units_destroyed", "effectiveness"):
             self.env.add_to_compute(self._fields[fname], self)
         self.flush_recordset()
         cr.execute(SQL(
             """
-            SELECT COUNT(DISTINCT lot_id), COUNT(DISTINCT partner_id) FILTER (WHERE kind = 'consignee'),
+            SELECT COUNT(DISTINCT lot_id),
+                   COUNT(DISTINCT partner_id) FILTER (WHERE kind = 'consignee' AND qty_exposed > 0),
                    COALESCE(SUM(qty_exposed), 0.0), COALESCE(SUM(qty_on_hand), 0.0)
               FROM %(table)s
             """, **params))
         lots, n_consignees, units_exposed, units_on_hand = cr.fetchone()
         return dict(counts, before=before, lots=lots, consignees=n_consignees, units_exposed=float(units_exposed),
-                    units_on_hand=float(units_on_hand), all_consignees=len(consignees))
+                    units_on_hand=float(units_on_hand), all_consignees=len(self.consignee_ids))
 
     def _update_consignee_totals(self):
         """The consignees' stored totals (`recall.consignee._compute_units`), written where they changed."""
@@ -320,6 +315,25 @@ class RecallCampaign(models.Model):
         self.env["recall.consignee"].invalidate_model(
             ["units_exposed", "units_retrieved", "units_destroyed", "effectiveness"])
 
+    def _drop_unexposed_consignees(self):
+        """Consignees left with nothing exposed (everything sent back before the recall) that nobody told,
+        answered for or returned anything for: not consignees of this recall, never notified."""
+        self.ensure_one()
+        self.env.cr.execute(SQL(
+            """
+            SELECT c.id FROM recall_consignee c
+             WHERE c.campaign_id = %s AND c.state = 'to_notify' AND COALESCE(c.units_exposed, 0) = 0
+               AND COALESCE(c.response_count, 0) = 0
+               AND NOT EXISTS (SELECT 1 FROM return_order r WHERE r.recall_consignee_id = c.id)
+               AND NOT EXISTS (SELECT 1 FROM recall_effectiveness_check k WHERE k.consignee_id = c.id)
+            """, self.id))
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        if ids:
+            self.env["recall.consignee"].sudo().browse(ids).unlink()
+            # The database set their rows' consignee to NULL (ondelete): the cache follows.
+            self.env["recall.exposure"].invalidate_model(["consignee_id"])
+            self.invalidate_recordset(["consignee_ids"])
+
     def _describe_changes(self, counts):
         if not counts["before"]:
             return ""
@@ -332,8 +346,12 @@ class RecallCampaign(models.Model):
 
     def action_mock_recall(self):
         """Run the trace as a drill: timed and kept in the history, no quarantine, no mail."""
+        self._check_recall_manager()
         for campaign in self:
             if not campaign.is_mock and campaign.state != "draft":
                 raise UserError(self.env._("A live recall cannot be turned into a mock recall."))
-            campaign.is_mock = True
-        return self.action_trace()
+            if campaign.state not in ("draft", "traced"):
+                raise UserError(self.env._("%(name)s is closed.", name=campaign.name))
+            campaign.sudo().is_mock = True
+        self._trace()
+        return True

@@ -53,43 +53,64 @@ class RecallCampaign(models.Model):
         )
 
     @api.model
-    def _get_trace_query(self, lot_ids, company_id):
+    def _get_trace_query(self, lot_ids, company_id, campaign_id=None, activated=False):
         """The exposure of the lots' closure (`_get_lot_closure_sql`) in one query.
 
-        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned, on hand).
+        Rows: (kind, partner, location, product, lot, depth, shipped or received, returned before the
+        recall, on hand, retrieved). Before activation (`activated` false) everything a consignee sent back
+        was returned before the recall. Once the recall of `campaign_id` is active, what its rows froze at
+        activation stays returned before, and the rest of what came back is retrieved; for a row the trace
+        finds after activation, units sent back before `activated` are returned before.
         The transfers and dates of each row are read when the scope is saved
         (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
         """
+        if activated:
+            returned_before = SQL("COALESCE(e.qty_returned_before, f.returned_by_date)")
+            frozen = SQL(
+                """
+                LEFT JOIN recall_exposure e ON e.campaign_id = %(campaign)s AND e.kind = 'consignee'
+                      AND COALESCE(e.partner_id, 0) = COALESCE(f.partner_id, 0) AND e.product_id = f.product_id
+                      AND e.lot_id = f.lot_id
+                """, campaign=campaign_id)
+        else:
+            returned_before, frozen = SQL("f.returned"), SQL("")
         return SQL(
             """
             WITH RECURSIVE %(closure)s,
             affected AS (SELECT lot_id, MIN(depth) AS depth FROM down GROUP BY lot_id),
             flows AS (
                 SELECT ml.lot_id, ml.product_id, a.depth, ml.recall_partner_id AS partner_id,
-                       ml.quantity_product_uom::float8 AS qty,
+                       ml.quantity_product_uom::float8 AS qty, ml.date,
                        ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[]) AS shipped
                   FROM affected a
                   JOIN stock_move_line ml ON ml.lot_id = a.lot_id AND ml.state = 'done'
                  WHERE ml.company_id = %(company)s
                    AND (ml.location_dest_id = ANY((SELECT customer FROM usage_ids)::int[])
                         OR ml.location_id = ANY((SELECT customer FROM usage_ids)::int[]))
+            ),
+            consignee_flows AS (
+                SELECT partner_id, product_id, lot_id, MIN(depth) AS depth,
+                       COALESCE(SUM(qty) FILTER (WHERE shipped), 0.0) AS shipped,
+                       COALESCE(SUM(qty) FILTER (WHERE NOT shipped), 0.0) AS returned,
+                       COALESCE(SUM(qty) FILTER (WHERE NOT shipped AND date < %(activated)s), 0.0)
+                           AS returned_by_date
+                  FROM flows
+                 GROUP BY partner_id, product_id, lot_id
             )
-            SELECT 'consignee', partner_id, NULL::int, product_id, lot_id, MIN(depth),
-                   COALESCE(SUM(qty) FILTER (WHERE shipped), 0.0),
-                   COALESCE(SUM(qty) FILTER (WHERE NOT shipped), 0.0),
-                   0.0::float8
-              FROM flows
-             GROUP BY partner_id, product_id, lot_id
+            SELECT 'consignee', f.partner_id, NULL::int, f.product_id, f.lot_id, f.depth, f.shipped,
+                   %(returned_before)s, 0.0::float8, GREATEST(f.returned - %(returned_before)s, 0.0)
+              FROM consignee_flows f
+              %(frozen)s
             UNION ALL
             SELECT 'supplier', ml.recall_partner_id, NULL, ml.product_id, ml.lot_id, -MIN(up.depth),
-                   SUM(ml.quantity_product_uom)::float8, 0.0, 0.0
+                   SUM(ml.quantity_product_uom)::float8, 0.0, 0.0, 0.0
               FROM (SELECT lot_id, MIN(depth) AS depth FROM up GROUP BY lot_id) up
               JOIN stock_move_line ml ON ml.lot_id = up.lot_id AND ml.state = 'done'
              WHERE ml.company_id = %(company)s AND ml.location_id = ANY((SELECT supplier FROM usage_ids)::int[])
              GROUP BY ml.recall_partner_id, ml.product_id, ml.lot_id
             UNION ALL
             SELECT 'on_hand', NULL, q.location_id, q.product_id, q.lot_id, MIN(a.depth), 0.0, 0.0,
-                   SUM(q.quantity)::float8
+                   SUM(q.quantity)::float8, 0.0
               FROM affected a
               JOIN stock_quant q ON q.lot_id = a.lot_id AND q.company_id = %(company)s
              WHERE q.location_id = ANY((SELECT internal FROM usage_ids)::int[])
@@ -97,6 +118,7 @@ class RecallCampaign(models.Model):
             HAVING SUM(q.quantity) > 0
             """,
             closure=self._get_lot_closure_sql(lot_ids), company=company_id,
+            activated=activated or None, returned_before=returned_before, frozen=frozen,
         )
 
     @api.model

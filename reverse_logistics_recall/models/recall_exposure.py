@@ -1,12 +1,19 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class RecallExposure(models.Model):
     """The frozen scope of a recall: one row per consignee, product and lot (and the supplier
-    receipts and on-hand stock of the affected lots), as the last trace found them."""
+    receipts and on-hand stock of the affected lots), as the last trace found them.
+
+    Units a consignee sent back before the recall was activated are frozen at activation
+    (`qty_returned_before`); whatever it sends back afterwards, by any path (recall returns, Odoo's
+    Return wizard, receipts), is retrieved by the recall (`qty_retrieved`), kept up to date when the
+    units arrive and by every re-trace. Nobody writes these figures by hand."""
 
     _name = "recall.exposure"
     _description = "Recall Exposure"
+    _inherit = ["reverse.logistics.flow.mixin"]
     _order = "campaign_id, kind, partner_id, product_id, lot_id"
 
     campaign_id = fields.Many2one("recall.campaign", required=True, ondelete="cascade", index=True)
@@ -25,7 +32,8 @@ class RecallExposure(models.Model):
     qty_shipped = fields.Float(string="Shipped", digits="Product Unit of Measure")
     qty_returned_before = fields.Float(
         string="Returned Before Recall", digits="Product Unit of Measure",
-        help="Units the consignee had already sent back when the recall was traced.",
+        help="Units the consignee had sent back before the recall was activated (frozen at activation; "
+        "until then, what it sent back when the recall was traced).",
     )
     qty_exposed = fields.Float(string="Exposed", digits="Product Unit of Measure")
     qty_received = fields.Float(string="Received", digits="Product Unit of Measure")
@@ -36,16 +44,55 @@ class RecallExposure(models.Model):
     consignee_id = fields.Many2one("recall.consignee", index=True, ondelete="set null")
     ack_state = fields.Selection(related="consignee_id.state", string="Acknowledgement")
     qty_retrieved = fields.Float(
-        string="Retrieved", digits="Product Unit of Measure", compute="_compute_retrieval", store=True,
-        help="Units received back through recall returns.",
+        string="Retrieved", digits="Product Unit of Measure", readonly=True,
+        help="Units the consignee sent back since the recall was activated, by any path.",
     )
     qty_destroyed = fields.Float(
         string="Destroyed on Site", digits="Product Unit of Measure", readonly=True,
     )
+    qty_left = fields.Float(
+        string="Still Held", digits="Product Unit of Measure", compute="_compute_qty_left",
+        help="Exposed less retrieved and destroyed: what the consignee may still send back or destroy.")
 
-    @api.depends("consignee_id.return_order_ids.line_ids.qty_received")
-    def _compute_retrieval(self):
+    @api.depends("qty_exposed", "qty_retrieved", "qty_destroyed")
+    def _compute_qty_left(self):
         for row in self:
-            lines = row.consignee_id.return_order_ids.line_ids.filtered(
-                lambda line, row=row: line.product_id == row.product_id and line.lot_id == row.lot_id)
-            row.qty_retrieved = sum(lines.mapped("qty_received"))
+            row.qty_left = max(row.qty_exposed - row.qty_retrieved - row.qty_destroyed, 0.0)
+
+    # Written by the trace (in SQL) and by the recall's flow (as the system), never by hand: the flow mixin
+    # refuses every field a user sends.
+    def _sanitize_user_vals(self, vals, allowed):
+        self._check_user_fields(sorted(
+            name for name in vals if name not in allowed and not name.startswith(self._FLOW_FREE_PREFIXES)))
+        return vals
+
+    @api.model
+    def _update_retrieved(self, keys):
+        """Units just received back from customers, as {(company, partner, product, lot)} ids: the live
+        recalls' consignee rows of those keys count them as retrieved, as a re-trace would (every unit sent
+        back by the partner since activation, net of what was frozen as returned before)."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SQL(
+            """
+            SELECT e.id, GREATEST(COALESCE((
+                       SELECT SUM(ml.quantity_product_uom)
+                         FROM stock_move_line ml
+                         JOIN stock_location src ON src.id = ml.location_id AND src.usage = 'customer'
+                         JOIN stock_location dst ON dst.id = ml.location_dest_id AND dst.usage != 'customer'
+                        WHERE ml.lot_id = e.lot_id AND ml.product_id = e.product_id AND ml.state = 'done'
+                          AND ml.recall_partner_id = e.partner_id AND ml.company_id = e.company_id
+                   ), 0.0) - e.qty_returned_before, 0.0)
+              FROM recall_exposure e
+              JOIN recall_campaign c ON c.id = e.campaign_id
+              JOIN unnest(%s::int[], %s::int[], %s::int[], %s::int[]) AS k(company_id, partner_id, product_id, lot_id)
+                ON k.company_id = e.company_id AND k.partner_id = e.partner_id AND k.product_id = e.product_id
+               AND k.lot_id = e.lot_id
+             WHERE e.kind = 'consignee' AND c.state IN ('active', 'monitoring') AND c.date_activated IS NOT NULL
+            """, *(list(column) for column in zip(*keys, strict=True))))
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        for exposure_id, retrieved in cr.fetchall():
+            row = self.sudo().browse(exposure_id)
+            retrieved = round(retrieved, digits)
+            if row.qty_retrieved != retrieved:
+                row.qty_retrieved = retrieved

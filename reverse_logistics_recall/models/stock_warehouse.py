@@ -15,15 +15,16 @@ class StockWarehouse(models.Model):
             ("quarantine_location_id", self.env._("Quarantine"), "QUARANTINE"),
         ]
 
-    def _recall_create_quant_transfer(self, campaign, quants, destination):
+    def _recall_create_quant_transfer(self, campaign, quants, destination, quantities=None):
         """A done internal transfer of this warehouse moving these quants (lots and packages kept) to
-        `destination`, for the recall `campaign`."""
+        `destination`, for the recall `campaign`: all of each quant, or `quantities` (one per quant)."""
         self.ensure_one()
+        quantities = quantities or quants.mapped("quantity")
         moves = [Command.create({
             "name": campaign.name,
             "product_id": quant.product_id.id,
             "product_uom": quant.product_id.uom_id.id,
-            "product_uom_qty": quant.quantity,
+            "product_uom_qty": qty,
             "location_id": quant.location_id.id,
             "location_dest_id": destination.id,
             "picked": True,
@@ -31,13 +32,14 @@ class StockWarehouse(models.Model):
                 "product_id": quant.product_id.id,
                 "lot_id": quant.lot_id.id,
                 "package_id": quant.package_id.id,
-                "quantity": quant.quantity,
+                "quantity": qty,
                 "location_id": quant.location_id.id,
                 "location_dest_id": destination.id,
                 "picked": True,
             })],
-        }) for quant in quants]
-        picking = self.env["stock.picking"].create({
+        }) for quant, qty in zip(quants, quantities, strict=True)]
+        # The recall's transfer: tagged with the campaign, which users cannot do (stock.picking.create).
+        picking = self.env["stock.picking"].sudo().create({
             "picking_type_id": self.int_type_id.id,
             "location_id": quants.location_id[:1].id,
             "location_dest_id": destination.id,

@@ -204,16 +204,16 @@ class TestRecallFlow(RecallCommon):
         self.assertAlmostEqual(credit.amount_untaxed, 72.0, msg="6 x 12, no restocking fee on a recall")
 
         row_gamma = gamma.exposure_ids
-        gamma.action_confirm_destroyed({row_gamma: 4})
+        gamma._confirm_destroyed({row_gamma: 4})
         with self.assertRaisesRegex(UserError, "more units destroyed"):
-            gamma.action_confirm_destroyed({row_gamma: 1})
+            gamma._confirm_destroyed({row_gamma: 1})
         self.assertAlmostEqual(campaign.units_retrieved, 6)
         self.assertAlmostEqual(campaign.units_destroyed, 4)
         self.assertAlmostEqual(campaign.effectiveness, 100.0 * 10 / 17)
         self.assertAlmostEqual(beta.effectiveness, 75.0)
 
         # Reminders go to the consignee who never answered, once per period.
-        campaign.consignee_ids.write({"date_notified": fields.Datetime.now() - timedelta(days=10)})
+        campaign.consignee_ids.sudo().write({"date_notified": fields.Datetime.now() - timedelta(days=10)})
         campaign._cron_send_reminders()
         campaign._cron_send_reminders()
         self.assertEqual(alpha.reminder_count, 1)

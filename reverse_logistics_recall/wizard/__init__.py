@@ -1,0 +1,2 @@
+from . import recall_consignee_answer
+from . import recall_consignee_destruction
