@@ -44,7 +44,8 @@ SNAPSHOT_TABLES = {
     "return.order": "state", "return.order.line": None, "return.grading": "state", "stock.picking": "state",
     "stock.move": "state", "stock.scrap": "state", "account.move": "state", "sale.order": "state",
     "repair.order": "state", "reverse.logistics.batch": "state", "recall.campaign": "state",
-    "recall.consignee": "state", "returnable.asset.balance": None, "mail.mail": None,
+    "recall.consignee": "state", "recall.effectiveness.check": None, "returnable.asset.balance": None,
+    "returnable.asset.deposit": None, "returnable.asset.rental": None, "mail.mail": None,
 }
 # ... and the values of the records called on (dates and texts aside: they differ from call to call).
 SNAPSHOT_TYPES = ("selection", "boolean", "integer", "float", "monetary", "many2one")
@@ -216,6 +217,8 @@ class TestRpcRights(ReverseLogisticsCommon):
         cls.campaign_active = campaign.create(cls._new_campaign_vals())
         cls.campaign_active.action_trace()
         cls.campaign_active.action_activate()
+        cls.active_consignee = cls.campaign_active.consignee_ids[:1]
+        cls.effectiveness_check = env["recall.effectiveness.check"].create(cls._new_check_vals())
 
     @classmethod
     def _build_assets(cls):
@@ -244,6 +247,10 @@ class TestRpcRights(ReverseLogisticsCommon):
         packaging.action_compute()
         cls.packaging_line = packaging.line_ids[:1]
         cls.asset_lot = cls.recall_lot
+        cls.asset_invoice = order.invoice_ids[:1]
+        cls.asset_invoice_line = cls.asset_invoice.invoice_line_ids[:1]
+        cls.asset_move = order.picking_ids.move_ids.filtered("asset_type_id")[:1] or order.picking_ids.move_ids[:1]
+        cls.asset_rental = env["returnable.asset.rental"].sudo().create(cls._new_rental_vals())
 
     # Values of the creations walked
     @classmethod
@@ -255,6 +262,40 @@ class TestRpcRights(ReverseLogisticsCommon):
                 (cls.env.ref("reverse_logistics_recall.remedy_refund")
                  | cls.env.ref("reverse_logistics_recall.remedy_replace")).ids)],
         }
+
+    @classmethod
+    def _new_check_vals(cls):
+        return {"campaign_id": cls.campaign_active.id, "consignee_id": cls.active_consignee.id, "method": "phone",
+                "result": "effective"}
+
+    @classmethod
+    def _new_rental_vals(cls):
+        return {"partner_id": cls.partner_b.id, "asset_type_id": cls.asset_type.id,
+                "period_start": "2026-01-01", "period_end": "2026-01-31", "unit_days": 3, "amount": 3.0}
+
+    def _new_deposit_line_vals(self):
+        return {"move_id": self.asset_invoice.id, "name": "Forged settlement", "asset_settlement_kind": "refund",
+                "asset_deposit_id": self.env["returnable.asset.deposit"].search([], limit=1).id}
+
+    def _new_asset_move_vals(self):
+        return {"name": "Forged count", "product_id": self.asset_type.product_id.id, "product_uom_qty": 1,
+                "location_id": self.stock_location.id, "location_dest_id": self.customer_location.id,
+                "asset_qty": 5.0, "asset_partner_id": self.customer.id}
+
+    def _new_asset_lot_vals(self):
+        return {"name": "FORGED-K9", "product_id": self.product_serial.id, "company_id": self.company.id,
+                "asset_state": "lost"}
+
+    def _new_consignee_vals(self):
+        return {"campaign_id": self.campaign_active.id, "partner_id": self.partner_b.id}
+
+    def _new_exposure_vals(self):
+        return {"campaign_id": self.campaign_active.id, "product_id": self.product_lot.id,
+                "lot_id": self.recall_lot.id, "partner_id": self.partner_b.id, "qty_shipped": 5.0}
+
+    def _new_recall_transfer_vals(self):
+        return {"picking_type_id": self.warehouse.int_type_id.id, "location_id": self.stock_location.id,
+                "location_dest_id": self.stock_location.id, "recall_campaign_id": self.campaign_active.id}
 
     def _new_return_vals(self):
         return {"partner_id": self.customer.id, "return_type": "distributor", "line_ids": [Command.create({
@@ -376,6 +417,38 @@ class TestRpcRights(ReverseLogisticsCommon):
 
     def _on_consignee(self, user):
         return self.consignee
+
+    def _on_active_consignee(self, user):
+        return self.active_consignee
+
+    def _on_exposure(self, user):
+        return self.campaign_active.exposure_ids[:1]
+
+    def _on_trace_run(self, user):
+        return self.env["recall.trace.run"].search([("campaign_id", "=", self.campaign_active.id)], limit=1)
+
+    def _on_answer_wizard(self, user):
+        return self.env["recall.consignee.answer"].with_user(user).create({
+            "consignee_id": self.active_consignee.id, "method": "phone", "units_held": 0})
+
+    def _on_destruction_wizard(self, user):
+        return self.env["recall.consignee.destruction"].with_user(user).create({
+            "consignee_id": self.active_consignee.id})
+
+    def _on_effectiveness_check(self, user):
+        return self.effectiveness_check
+
+    def _on_asset_rental(self, user):
+        return self.asset_rental
+
+    def _on_asset_invoice(self, user):
+        return self.asset_invoice
+
+    def _on_asset_invoice_line(self, user):
+        return self.asset_invoice_line
+
+    def _on_asset_move(self, user):
+        return self.asset_move
 
     def _on_asset_customer(self, user):
         return self.customer

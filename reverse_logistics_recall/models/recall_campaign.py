@@ -408,6 +408,7 @@ class RecallCampaign(models.Model):
         }
 
     def action_view_returns(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("reverse_logistics.action_return_order")
         action["domain"] = [("recall_campaign_id", "in", self.ids)]
         action["context"] = {"create": False}

@@ -105,6 +105,7 @@ class RecallCampaign(models.Model):
     def action_export_fsma204(self):
         """Download the spreadsheet: the controller builds and sends it, nothing is stored."""
         self.ensure_one()
+        self.check_access("read")
         if xlsxwriter is None:
             raise UserError(self.env._("The xlsxwriter Python package is required for the spreadsheet."))
         return {"type": "ir.actions.act_url", "url": f"/web/content/recall_fsma204/{self.id}", "target": "self"}
