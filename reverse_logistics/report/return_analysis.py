@@ -105,6 +105,18 @@ class ReturnAnalysis(models.Model):
     processing_bucket = fields.Selection(DURATION_BUCKETS, string="Processing Time", readonly=True,
                                          help="First receipt to processed, in ranges of days.")
 
+    qty_processed = fields.Float(
+        string="Processed Qty", digits="Product Unit of Measure", readonly=True,
+        help="Units whose first grading has been dispositioned (a regrade after refurbishment is the same unit).")
+    graded_value = fields.Monetary(
+        readonly=True,
+        help="Graded unit value times quantity of the processed units, in company currency: what the "
+        "recovered value is measured against.")
+    qty_disposed = fields.Float(
+        string="Recycled or Disposed Qty", digits="Product Unit of Measure", readonly=True,
+        help="Processed units recycled or disposed of.")
+    disposal_cost = fields.Monetary(
+        readonly=True, help="Processing cost of the units recycled or disposed of, in company currency.")
     weight_processed = fields.Float(
         string="Weight Processed (kg)", digits="Stock Weight", readonly=True,
         help="Weight of the dispositioned units (product weight times quantity).")
@@ -139,6 +151,8 @@ class ReturnAnalysis(models.Model):
             dur.res_h AS hours_to_resolution, dur.res_h / 24.0 AS days_to_resolution,
             dur.proc_h AS hours_to_processed, dur.proc_h / 24.0 AS days_to_processed,
             %(res_bucket)s AS resolution_bucket, %(proc_bucket)s AS processing_bucket,
+            COALESCE(env.qty, 0) AS qty_processed, COALESCE(env.graded_value, 0) AS graded_value,
+            COALESCE(env.disposed_qty, 0) AS qty_disposed, COALESCE(env.disposal_cost, 0) AS disposal_cost,
             COALESCE(env.weight, 0) AS weight_processed, COALESCE(env.landfill, 0) AS weight_landfill,
             COALESCE(env.weight, 0) - COALESCE(env.landfill, 0) AS weight_diverted,
             -COALESCE(env.co2, 0) AS co2_avoided_kg
@@ -151,7 +165,13 @@ class ReturnAnalysis(models.Model):
 
     @api.model
     def _get_back_to_stock_operations(self):
-        return self.env["return.metrics.dashboard"]._get_back_to_stock_operations()
+        """Operations that put a unit back on sale (the return-to-stock rate counts them)."""
+        return ["restock", "repackage", "refurbish"]
+
+    @api.model
+    def _get_disposed_operations(self):
+        """Operations that end a unit's life (the disposal cost per unit counts them)."""
+        return ["recycle", "dispose"]
 
     def _from(self):
         return SQL("""
@@ -169,7 +189,10 @@ class ReturnAnalysis(models.Model):
             ) dur
             LEFT JOIN LATERAL (
                 SELECT SUM(g.weight) AS weight, SUM(g.landfill_weight) AS landfill, SUM(g.co2_kg) AS co2,
-                       SUM(g.quantity) FILTER (WHERE g.operation IN %(back)s) AS back_to_stock
+                       SUM(g.quantity) FILTER (WHERE g.operation IN %(back)s) AS back_to_stock,
+                       SUM(g.quantity) AS qty, SUM(g.unit_value * g.quantity) AS graded_value,
+                       SUM(g.quantity) FILTER (WHERE g.operation IN %(disposed)s) AS disposed_qty,
+                       SUM(g.processing_cost) FILTER (WHERE g.operation IN %(disposed)s) AS disposal_cost
                   FROM return_grading g
                  WHERE g.line_id = l.id AND g.previous_grading_id IS NULL AND g.state != 'graded'
             ) env ON TRUE
@@ -182,7 +205,7 @@ class ReturnAnalysis(models.Model):
                  LIMIT 1
             ) cur ON TRUE
             LEFT JOIN return_disposition d ON d.id = cur.disposition_id
-        """, back=tuple(self._get_back_to_stock_operations()))
+        """, back=tuple(self._get_back_to_stock_operations()), disposed=tuple(self._get_disposed_operations()))
 
     def _where(self):
         # Submitted returns, waiting for approval included; drafts never asked for are not returns yet.

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 
 
 class ReturnMetricsDashboard(models.TransientModel):
-    """Reverse-logistics KPIs over a period, computed from returns, gradings and stock moves."""
+    """Reverse-logistics KPIs over a period, read from the Return Analysis and the return rate report."""
 
     _name = "return.metrics.dashboard"
     _description = "Reverse Logistics Dashboard"
@@ -18,7 +18,8 @@ class ReturnMetricsDashboard(models.TransientModel):
 
     return_count = fields.Integer(
         compute="_compute_metrics", string="Returns",
-        help="Returns requested in the period, cancelled and rejected ones left out.")
+        help="Returns requested in the period: submitted ones, rejected included, cancelled ones left out "
+        "(the Return Analysis' rows).")
     units_returned = fields.Float(
         compute="_compute_metrics", digits="Product Unit of Measure",
         help="Units received back on returns in the period (done receipt moves of return lines).")
@@ -30,46 +31,52 @@ class ReturnMetricsDashboard(models.TransientModel):
         help="Units returned / units delivered in the months of the period, in %.")
     return_to_stock_rate = fields.Float(
         compute="_compute_metrics", string="Return-to-Stock Rate (%)",
-        help="Units dispositioned to restock, repackage or refurbish / all units dispositioned in the period "
-        "(first gradings), in %.")
+        help="Units dispositioned to restock, repackage or refurbish / all units dispositioned (first gradings), "
+        "of the returns requested in the period, in %.")
     cost_per_return = fields.Monetary(
         compute="_compute_metrics",
         help="Sum of the returns' cost (refund less net recovery) / number of returns closed (Done) "
         "among those requested in the period.")
     recovery_rate = fields.Float(
         compute="_compute_metrics", string="Recovery Rate (%)",
-        help="Recovered value / graded value (unit value times quantity) of the units dispositioned in the "
-        "period, in %.")
+        help="Recovered value / graded value (unit value times quantity) of the dispositioned units of the "
+        "returns requested in the period, in %.")
     recovery_value = fields.Monetary(
         compute="_compute_metrics", string="Recovered Value",
-        help="Value recovered by the dispositions of the period: graded value times each disposition's "
-        "value realized.")
+        help="Value recovered by the dispositions of the returns requested in the period: graded value times "
+        "each disposition's value realized.")
     disposal_cost_per_unit = fields.Monetary(
         compute="_compute_metrics",
-        help="Processing cost of the units recycled or disposed of in the period / their number.")
+        help="Processing cost of the units recycled or disposed of / their number, for the returns requested "
+        "in the period.")
     landfill_diversion_rate = fields.Float(
         compute="_compute_metrics", string="Landfill Diversion (%)",
-        help="1 - weight sent to landfill / weight of all units dispositioned in the period, in %.")
+        help="1 - weight sent to landfill / weight of all dispositioned units of the returns requested in the "
+        "period, in %.")
     co2_kg = fields.Float(
         compute="_compute_metrics", string="CO2e Emitted (kg)",
-        help="Sum over the units dispositioned in the period of weight times the disposition's factor "
+        help="Sum over the dispositioned units of the returns requested in the period of weight times the "
+        "disposition's factor "
         "'CO2e per kg' (negative factors are savings).")
     co2_avoided_kg = fields.Float(
         compute="_compute_metrics", string="CO2e Avoided (kg)",
-        help="Emissions avoided by the dispositions of the period, in kg CO2 equivalent: minus the emitted "
+        help="Emissions avoided by the dispositions of the returns requested in the period, in kg CO2 "
+        "equivalent: minus the emitted "
         "figure. Each disposition's factor (kg CO2e per kg of product, set under Configuration > "
         "Dispositions) is negative when it saves emissions (reuse) and positive when it causes them.")
     co2_factors = fields.Char(
         compute="_compute_metrics", string="Factors Used",
-        help="The 'CO2e per kg' factor of each disposition used in the period.")
+        help="The 'CO2e per kg' factor of each disposition used on the returns requested in the period.")
     avg_time_to_resolution = fields.Float(
         compute="_compute_metrics", string="Request to Resolution (hours)",
-        help="Average over the returns resolved among those requested in the period of the hours from the "
-        "request to the credit note, store credit or replacement.")
+        help="Average over the lines of the returns resolved among those requested in the period (as the "
+        "Return Analysis averages) of the hours from the request to the credit note, store credit or "
+        "replacement.")
     avg_time_to_processed = fields.Float(
         compute="_compute_metrics", string="Receipt to Processed (hours)",
-        help="Average over the returns fully processed among those requested in the period of the hours from "
-        "the first receipt to the end of the last disposition.")
+        help="Average over the lines of the returns fully processed among those requested in the period (as "
+        "the Return Analysis averages) of the hours from the first receipt to the end of the last "
+        "disposition.")
     avg_days_to_resolution = fields.Float(
         compute="_compute_metrics", string="Request to Resolution (days)", digits=(16, 2),
         help="Request to resolution in days (hours / 24).")
@@ -77,10 +84,6 @@ class ReturnMetricsDashboard(models.TransientModel):
         compute="_compute_metrics", string="Receipt to Processed (days)", digits=(16, 2),
         help="Receipt to processed in days (hours / 24).")
     top_products_html = fields.Html(compute="_compute_metrics", string="Return Rate by Product", sanitize=False)
-
-    @api.model
-    def _get_back_to_stock_operations(self):
-        return ["restock", "repackage", "refurbish"]
 
     def _period_domain(self, field):
         self.ensure_one()
@@ -92,10 +95,44 @@ class ReturnMetricsDashboard(models.TransientModel):
 
     @api.depends("date_from", "date_to", "company_id")
     def _compute_metrics(self):
+        """Every figure is an aggregate of `return.analysis` (one row per return line, the same rows the
+        Returns spreadsheet and the analysis views read) over the returns requested in the period, and of
+        `return.product.rate.report` for the return rate: one definition per KPI."""
+        analysis = self.env["return.analysis"]
+        # The analysis is a SQL view over returns, lines and gradings: their pending writes must reach the
+        # tables first (the ORM flushes only the view's own fields before a read).
+        self.env.flush_all()
         for dash in self:
-            returns = self.env["return.order"].search(
-                dash._period_domain("date_request") + [("state", "not in", ("cancel", "rejected"))])
-            dash.return_count = len(returns)
+            domain = dash._period_domain("date_request")
+            [(
+                return_count, processed, back, graded_value, recovery, disposed, disposal_cost,
+                weight, landfill, co2, hours_resolution, hours_processed,
+            )] = analysis._read_group(domain, [], [
+                "order_id:count_distinct", "qty_processed:sum", "qty_back_to_stock:sum", "graded_value:sum",
+                "recovery_value:sum", "qty_disposed:sum", "disposal_cost:sum", "weight_processed:sum",
+                "weight_landfill:sum", "co2_avoided_kg:sum", "hours_to_resolution:avg",
+                "hours_to_processed:avg",
+            ])
+            dash.return_count = return_count
+            dash.return_to_stock_rate = 100.0 * back / processed if processed else 0.0
+            dash.recovery_value = recovery
+            dash.recovery_rate = 100.0 * recovery / graded_value if graded_value else 0.0
+            dash.disposal_cost_per_unit = disposal_cost / disposed if disposed else 0.0
+            dash.landfill_diversion_rate = 100.0 * (1 - landfill / weight) if weight else 0.0
+            dash.co2_avoided_kg = co2
+            dash.co2_kg = -co2
+            [(done_count, done_cost)] = analysis._read_group(
+                domain + [("state", "=", "done")], [], ["order_id:count_distinct", "return_cost:sum"])
+            dash.cost_per_return = done_cost / done_count if done_count else 0.0
+            dash.avg_time_to_resolution = hours_resolution or 0.0
+            dash.avg_time_to_processed = hours_processed or 0.0
+            dash.avg_days_to_resolution = dash.avg_time_to_resolution / 24.0
+            dash.avg_days_to_processed = dash.avg_time_to_processed / 24.0
+            dispositions = analysis._read_group(domain + [("disposition_id", "!=", False)], ["disposition_id"])
+            dash.co2_factors = ", ".join(
+                f"{d.name}: {d.co2_factor:g}" for d in self.env["return.disposition"].union(
+                    *(row[0] for row in dispositions)).sorted("name"))
+
             rates = self.env["return.product.rate.report"]._read_group(
                 [("month", ">=", dash.date_from.replace(day=1)), ("month", "<=", dash.date_to),
                  ("company_id", "=", dash.company_id.id)],
@@ -106,37 +143,6 @@ class ReturnMetricsDashboard(models.TransientModel):
             dash.units_delivered, dash.units_returned = delivered, returned
             dash.return_rate = 100.0 * returned / delivered if delivered else 0.0
             dash.top_products_html = dash._render_top_products(rates)
-
-            gradings = self.env["return.grading"].search(
-                dash._period_domain("date_graded") + [("previous_grading_id", "=", False)])
-            processed = gradings.filtered(lambda g: g.state != "graded")
-            units = sum(processed.mapped("quantity"))
-            back = sum(g.quantity for g in processed if g.operation in self._get_back_to_stock_operations())
-            dash.return_to_stock_rate = 100.0 * back / units if units else 0.0
-            graded_value = sum(g.unit_value * g.quantity for g in processed)
-            dash.recovery_value = sum(processed.mapped("recovery_value"))
-            dash.recovery_rate = 100.0 * dash.recovery_value / graded_value if graded_value else 0.0
-            disposed = processed.filtered(lambda g: g.operation in ("recycle", "dispose"))
-            disposed_units = sum(disposed.mapped("quantity"))
-            dash.disposal_cost_per_unit = sum(disposed.mapped("processing_cost")) / disposed_units \
-                if disposed_units else 0.0
-            weight = sum(processed.mapped("weight"))
-            dash.landfill_diversion_rate = 100.0 * (1 - sum(processed.mapped("landfill_weight")) / weight) \
-                if weight else 0.0
-            dash.co2_kg = sum(processed.mapped("co2_kg"))
-            dash.co2_avoided_kg = -dash.co2_kg
-            dash.co2_factors = ", ".join(
-                f"{d.name}: {d.co2_factor:g}" for d in processed.disposition_id.sorted("name"))
-            with_cost = returns.filtered(lambda r: r.state == "done")
-            dash.cost_per_return = sum(with_cost.mapped("return_cost")) / len(with_cost) if with_cost else 0.0
-            resolved = returns.filtered("date_resolved")
-            dash.avg_time_to_resolution = sum(resolved.mapped("cycle_time_refund")) / len(resolved) \
-                if resolved else 0.0
-            finished = returns.filtered("date_dispositioned")
-            dash.avg_time_to_processed = sum(finished.mapped("cycle_time_disposition")) / len(finished) \
-                if finished else 0.0
-            dash.avg_days_to_resolution = dash.avg_time_to_resolution / 24.0
-            dash.avg_days_to_processed = dash.avg_time_to_processed / 24.0
 
     def _render_top_products(self, rates, limit=10):
         rows = sorted(

@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import ReverseLogisticsCommon
 
@@ -39,3 +39,41 @@ class TestReturnMetrics(ReverseLogisticsCommon):
         self.assertAlmostEqual(ret.return_cost, 123.0)
         self.assertAlmostEqual(dash.cost_per_return, 123.0)
         self.assertIn(self.product.display_name, dash.top_products_html)
+
+    def test_dashboard_reads_the_analysis(self):
+        """One definition per KPI: the dashboard's figures are the Return Analysis' aggregates (the rows the
+        spreadsheet reads), a rejected request counted by both."""
+        self.product.weight = 1.5
+        self._stock_in(self.product, 10)
+        sale, _delivery, _invoice = self._sell([(self.product, 10, 100.0, 0.0)])
+        kept = self._new_return(sale, qty=2)
+        kept.action_submit()
+        self._receive(kept.receipt_ids)
+        self.env["return.grading.station"].grade(kept.line_ids.id, self.env.ref("reverse_logistics.grade_a").id, 2)
+        kept.action_dispose()
+        refused = self._new_return(sale, qty=1)
+        self.env["return.order.reject"].with_context(default_return_order_ids=refused.ids).create(
+            {"reason": "Outside the window"}).action_confirm()
+        self.assertEqual(refused.state, "rejected")
+
+        dash = self.env["return.metrics.dashboard"].create({"company_id": self.company.id})
+        self.assertEqual(dash.return_count, 2)
+        rows = self.env["return.analysis"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(set(rows.order_id.ids), {kept.id, refused.id})
+        self.assertAlmostEqual(dash.return_to_stock_rate, 100.0)
+        # 2 x 100 restocked at 95 %.
+        self.assertAlmostEqual(dash.recovery_value, 190.0)
+        self.assertAlmostEqual(dash.recovery_rate, 95.0)
+        self.assertAlmostEqual(dash.co2_kg, 2 * 1.5 * -2.0)
+        self.assertAlmostEqual(dash.co2_kg, -sum(rows.mapped("co2_avoided_kg")))
+        self.assertAlmostEqual(dash.landfill_diversion_rate, 100.0)
+
+    def test_analysis_rows_stay_in_their_company(self):
+        """The analysis is read by users of every company: a record rule keeps each to its companies."""
+        other = self.env["res.company"].create({"name": "Other Returns Co"})
+        user = new_test_user(self.env, "rl_analysis_reader", groups="reverse_logistics.group_return_user",
+                             company_id=self.company.id, company_ids=[(6, 0, self.company.ids)])
+        domain = self.env["ir.rule"].with_user(user)._compute_domain("return.analysis", "read")
+        rows = self.env["return.analysis"].with_user(user).search([("company_id", "=", other.id)])
+        self.assertFalse(rows)
+        self.assertIn(("company_id", "in", self.company.ids), list(domain))
