@@ -3,7 +3,9 @@
 
 - **here**: the sale order's *Return* (creation wizard, Return All), *Submit* (the policy approves), the
   receipt validated as a user validates it (*Validate*), the credit note posted by the policy at receipt;
-  grading at the station and the disposition (restock) are timed on their own, since the anchors have none.
+  the customer mails (approval with the slip PDF, goods received, refund), written by the mail cron after
+  those steps, grading at the station and the disposition (restock) are timed on their own, since the
+  anchors have none of them.
 - **OCA rma** (`rma_sale` 18.0): the sale order's *Create RMA* (wizard, all lines), *Confirm* (receipt),
   the receipt validated, *Refund*, the credit note posted.
 - **Odoo**: the delivery's *Return* (`stock.return.picking`, *Update quantities on SO*), the return validated,
@@ -108,6 +110,9 @@ def run_here(env, order):
     grade = env.ref("reverse_logistics.grade_a")
     station = env["return.grading.station"]
     meter.steps = {}
+    # The approval, receipt and refund mails (with the slip PDF) the three steps called for, written by
+    # the mail cron afterwards; the anchors send none on these paths.
+    meter.step("customer mails (cron, slip PDF)", lambda: env["return.order"]._cron_send_customer_mails())
     meter.step("grade at the station", lambda: [
         station.grade(line.id, grade.id, line.qty_received) for line in ret.line_ids])
     meter.step("disposition (restock)", lambda: _here_dispose(env, ret))

@@ -1,15 +1,27 @@
-from odoo import models
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
 from odoo.tools.misc import clean_context
+
+_logger = logging.getLogger(__name__)
 
 
 class ReturnOrder(models.Model):
     """A mail to the customer at each step of the return, each one switched on or off in the policy.
 
-    Mails are posted in the chatter (the customer reads them on the portal too) and sent through the
-    mail queue, never inside the transaction that approves or receives.
+    The step that calls for a mail only flags the return (`customer_mail_steps`, the policy's switch read
+    at the event); the mail cron writes the mails (the approval's slip PDF rendered there), posts them in
+    the chatter (the customer reads them on the portal too) and hands them to the mail queue. Approving
+    or receiving never waits for a template or a PDF, and a mail that fails to render fails alone.
     """
 
     _inherit = "return.order"
+
+    customer_mail_steps = fields.Char(
+        readonly=True, copy=False, index="btree_not_null",
+        help="Customer mails the flow called for and the mail cron has not written yet, oldest first.")
 
     def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
         """Mail about a return goes to the returns team and to the customer's contacts, nobody else.
@@ -47,18 +59,61 @@ class ReturnOrder(models.Model):
         return (self.user_id or self.policy_id.user_id).partner_id or self.company_id.partner_id
 
     def _send_customer_mail(self, step):
-        switch, xmlid = self._get_customer_mail_steps()[step]
+        """Flag the mail of `step` for the returns whose policy sends it now; the mail cron writes it."""
+        switch, _xmlid = self._get_customer_mail_steps()[step]
+        orders = self.filtered(lambda o: o._is_customer_mail_sent(switch))
+        for order in orders:
+            # The flow's bookkeeping, whoever triggered the step (a clerk, the portal, a cron).
+            order.sudo().customer_mail_steps = " ".join(filter(None, [order.customer_mail_steps, step]))
+        if orders:
+            self.env.ref("reverse_logistics.ir_cron_return_customer_mail").sudo()._trigger()
+
+    @api.model
+    def _cron_send_customer_mails(self, batch_size=None):
+        """Write one batch of flagged customer mails; Odoo's cron runs again at once while some remain.
+
+        Each return's mails and the cleared flag are written together, so a crash writes none of them and
+        the next run writes them once. A mail that cannot be rendered is dropped with a note on the return
+        for the returns team, instead of holding up every other."""
+        batch_size = batch_size or self._CRON_BATCH_SIZE
+        orders = self.sudo()
+        domain = [("customer_mail_steps", "!=", False)]
+        batch = orders.search(domain, order="id", limit=batch_size)
+        for order in batch:
+            # In the order the customer lives them (a refund at receipt is decided before the receipt's
+            # own mail is called for).
+            lifecycle = list(self._get_customer_mail_steps())
+            steps = sorted(order.customer_mail_steps.split(), key=lifecycle.index)
+            try:
+                with self.env.cr.savepoint():
+                    for step in steps:
+                        order._post_customer_mail(step)
+                    order.customer_mail_steps = False
+            except psycopg2.Error:
+                raise  # a concurrent update: the whole run is tried again, nothing lost
+            except Exception as error:  # noqa: BLE001 (any rendering error: the note says which)
+                _logger.exception("Customer mail of %s could not be written", order.name)
+                order.customer_mail_steps = False
+                order.message_post(body=self.env._(
+                    "The customer mail (%(steps)s) could not be written: %(error)s",
+                    steps=", ".join(steps), error=str(error)))
+        remaining = orders.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        return batch
+
+    def _post_customer_mail(self, step):
+        self.ensure_one()
+        _switch, xmlid = self._get_customer_mail_steps()[step]
         template = self.env.ref(xmlid, raise_if_not_found=False)
         if not template:
             return
-        for order in self.filtered(lambda o: o._is_customer_mail_sent(switch)):
-            # As the system: a clerk or a portal customer triggers the step, the policy writes the mail,
-            # with no default of the caller's context (a forged default_partner_ids adds no recipient).
-            order.sudo().with_context(clean_context(self.env.context)).message_post_with_source(
-                template.sudo(), message_type="comment", subtype_xmlid="mail.mt_comment",
-                author_id=order._get_customer_mail_author().id, force_send=False,
-                email_layout_xmlid="mail.mail_notification_light",
-            )
+        # As the system, with no default of any caller's context (a forged default_partner_ids adds no
+        # recipient).
+        self.sudo().with_context(clean_context(self.env.context)).message_post_with_source(
+            template.sudo(), message_type="comment", subtype_xmlid="mail.mt_comment",
+            author_id=self._get_customer_mail_author().id, force_send=False,
+            email_layout_xmlid="mail.mail_notification_light",
+        )
 
     # ------------------------------------------------------------------
     # The steps

@@ -58,6 +58,7 @@ class TestReturnDeadline(ReverseLogisticsCommon):
         self.assertEqual(old_1.sudo().receipt_ids.mapped("state"), ["cancel"])
         # Their units are returnable again; the recent return still holds its one.
         self.assertEqual(self._returnable(), 3)
+        self._write_customer_mails()
         expired_mails = self.env["mail.message"].search([
             ("model", "=", "return.order"), ("res_id", "=", old_1.id),
             ("subject", "=", f"Your return {old_1.name} expired")])

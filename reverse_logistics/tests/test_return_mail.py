@@ -1,4 +1,5 @@
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 
@@ -21,7 +22,9 @@ class TestReturnMail(ReverseLogisticsCommon):
         cls.sale, cls.delivery, cls.invoice = cls._sell([(cls.product, 4, 100.0, 0.0)])
 
     def _customer_mails(self, ret, template_xmlid):
-        """The chatter messages of `ret` made from a template, with their queued mails."""
+        """The chatter messages of `ret` made from a template, with their queued mails, once the mail cron
+        has written what the flow called for."""
+        self._write_customer_mails()
         template = self.env.ref(template_xmlid)
         messages = self.env["mail.message"].search([
             ("model", "=", "return.order"), ("res_id", "=", ret.id), ("message_type", "=", "comment"),
@@ -33,8 +36,12 @@ class TestReturnMail(ReverseLogisticsCommon):
     def test_approved_received_refunded(self):
         ret = self._new_return(self.sale, qty=2).with_user(self.clerk)
         # The slip drawn for real, as in production (tests otherwise get reports as HTML).
-        ret.with_context(force_report_rendering=True).action_submit()
+        ret.action_submit()
         self.assertEqual(ret.state, "approved")
+        # Nothing written inside the approval: the mail cron writes the mail and draws the slip.
+        self.assertEqual(ret.sudo().customer_mail_steps, "approved")
+        self._write_customer_mails(force_report_rendering=True)
+        self.assertFalse(ret.sudo().customer_mail_steps)
         # Approved at once: no "request received" mail, the approval says it all.
         self.assertFalse(self._customer_mails(ret, "reverse_logistics.mail_template_return_request_received")[0])
         messages, mails = self._customer_mails(ret, "reverse_logistics.mail_template_return_approved")
@@ -94,6 +101,7 @@ class TestReturnMail(ReverseLogisticsCommon):
         self.partner.lang = "fr_FR"
         ret = self._new_return(self.sale, qty=1).with_user(self.clerk)
         ret.action_submit()
+        self._write_customer_mails()
         message = self.env["mail.message"].search([
             ("model", "=", "return.order"), ("res_id", "=", ret.id), ("message_type", "=", "comment")])
         self.assertEqual(message.subject, f"Votre retour {ret.name} est accepté")
@@ -102,6 +110,7 @@ class TestReturnMail(ReverseLogisticsCommon):
         self.partner.lang = "de_DE"
         ret2 = self._new_return(self.sale, qty=1).with_user(self.clerk)
         ret2.action_submit()
+        self._write_customer_mails()
         message = self.env["mail.message"].search([
             ("model", "=", "return.order"), ("res_id", "=", ret2.id), ("message_type", "=", "comment")])
         self.assertEqual(message.subject, f"Your return {ret2.name} is approved")
@@ -114,3 +123,53 @@ class TestReturnMail(ReverseLogisticsCommon):
             messages, mails = self._customer_mails(ret, "reverse_logistics.mail_template_return_resolved")
             self.assertEqual(messages.subject, f"Your return {ret.name}: {subject}")
             self.assertIn(self.partner, mails.recipient_ids)
+
+    def test_mail_cron_writes_once_and_fails_alone(self):
+        """The mail cron writes each flagged mail once, in the order of the steps, with the policy's switch
+        as it was at the step; a mail that cannot be rendered leaves a note and holds up no other."""
+        ret = self._new_return(self.sale, qty=1).with_user(self.clerk)
+        ret.action_submit()
+        self._receive(ret.sudo().receipt_ids.with_user(self.clerk))
+        self.assertEqual(set(ret.sudo().customer_mail_steps.split()), {"approved", "goods_received", "resolved"})
+        # Switched off after the steps: they called for their mails already.
+        self.policy.mail_goods_received = False
+        broken = self._new_return(self.sale, qty=1).with_user(self.clerk)
+        broken.action_submit()
+        template = self.env.ref("reverse_logistics.mail_template_return_approved")
+        template.subject = "{{ 1 / 0 }}"
+        # The broken template fails for both returns' approval: each gets a note, the cron goes through.
+        self._write_customer_mails()
+        for order in (ret, broken):
+            self.assertFalse(order.sudo().customer_mail_steps)
+            self.assertTrue(order.sudo().message_ids.filtered(
+                lambda m: "could not be written" in (m.body or "")))
+        self.assertFalse(self._customer_mails(ret, "reverse_logistics.mail_template_return_goods_received")[0],
+                         "the steps of a return are written together or not at all")
+        # Nothing left: a second run writes nothing again.
+        count = self.env["mail.message"].search_count([("model", "=", "return.order"), ("res_id", "=", ret.id)])
+        self._write_customer_mails()
+        self.assertEqual(
+            self.env["mail.message"].search_count([("model", "=", "return.order"), ("res_id", "=", ret.id)]), count)
+
+        template.subject = "Your return {{ object.name }} is approved"
+        self.policy.mail_goods_received = True
+        fine = self._new_return(self.sale, qty=1).with_user(self.clerk)
+        fine.action_submit()
+        self._receive(fine.sudo().receipt_ids.with_user(self.clerk))
+        self._write_customer_mails()
+        comments = fine.sudo().message_ids.filtered(lambda m: m.message_type == "comment").sorted("id")
+        self.assertEqual(comments.mapped("subject"), [
+            f"Your return {fine.name} is approved", f"We received the items of your return {fine.name}",
+            f"Your return {fine.name}: refund issued"], "in the order the customer lives them")
+        again = self._new_return(self.sale, qty=1).with_user(self.clerk)
+        again.action_submit()
+        self._write_customer_mails()
+        self._write_customer_mails()
+        messages, _mails = self._customer_mails(again, "reverse_logistics.mail_template_return_approved")
+        self.assertEqual(len(messages), 1, "written once")
+
+    def test_mail_steps_are_the_flows(self):
+        """A user cannot queue or clear customer mails by writing the flag."""
+        ret = self._new_return(self.sale, qty=1).with_user(self.clerk)
+        with self.assertRaises(UserError):
+            ret.write({"customer_mail_steps": "approved resolved"})

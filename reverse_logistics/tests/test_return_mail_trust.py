@@ -97,6 +97,7 @@ class TestReturnMailTrust(ReverseLogisticsCommon):
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self.assertEqual(ret.state, "approved")
+        self._write_customer_mails()
         approval = (ret.message_ids - before).filtered(lambda m: "is approved" in (m.subject or ""))
         self.assertEqual(len(approval), 1)
         self.assertIn(ret.access_token, approval.body, "the mail carries the return's access token")

@@ -266,6 +266,7 @@ class TestReturnTrustRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         self.assertEqual(ret.receipt_ids.picking_type_id, self.warehouse.return_type_id)
         credit = ret.sudo().credit_note_ids
         self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))
+        self._write_customer_mails()
         mails = self.env["mail.mail"].sudo().search([("model", "=", "return.order"), ("res_id", "=", ret.id)])
         self.assertTrue(mails)
         self.assertNotIn(self.partner_b, mails.recipient_ids)
