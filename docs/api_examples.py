@@ -1,14 +1,16 @@
 """The Python examples of docs/api.md, in one script, run against a served Odoo with the addons.
 
     python3 docs/api_examples.py --url http://localhost:8069 --db DB --login shop-api --key API_KEY \
-        --order S00030 [--admin-login admin --admin-password admin --webhook-port 8403]
+        --order S00025 [--password PASSWORD] [--admin-login admin --admin-password admin --webhook-port 0]
 
-It opens a return for the sale order, adds a line, submits it, reads its state and credit, lists the
-returns changed since a date, downloads the slip (the portal's link and the report route) and shows the
-errors the API answers with. With --admin-*, it also creates the webhook automation rule of the document
-(inactive), turns it on for the run, listens on --webhook-port and prints what Odoo posted when the
-return's state changed, then switches the rule off again. Every step prints what the server answered;
-docs/api.md quotes those answers. Standard library only (xmlrpc.client, urllib).
+As the shop's API user it opens a return for the sale order (its first delivered untracked product), adds a
+line, shows the errors the API answers with, submits the return, reads its state, lines and credit, and
+downloads the slip (the portal link; with --password also the report route, which needs a web session).
+With --admin-*, an administrator also receives the parcel (so that the credit appears) and, when Odoo's
+automation rules (base_automation) are installed, creates the document's webhook rule (inactive), turns it
+on for the run with a listener on --webhook-port (0: any free port) and prints what Odoo posted, then turns
+it off again. Each run opens a new return. Every step prints what the server answered; docs/api.md quotes
+those answers and tests/test_api_doc.py checks them. Standard library only (xmlrpc.client, urllib).
 """
 import argparse
 import datetime
