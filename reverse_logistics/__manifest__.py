@@ -6,6 +6,8 @@
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
+    "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
+    "maintainers": ["reverse-logistics-odoo"],
     "depends": [
         "sale_stock",
         "stock_account",

@@ -6,6 +6,8 @@
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
+    "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
+    "maintainers": ["reverse-logistics-odoo"],
     "depends": ["reverse_logistics"],
     "data": [
         "security/reverse_logistics_recall_security.xml",

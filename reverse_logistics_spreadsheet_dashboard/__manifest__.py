@@ -6,6 +6,8 @@
     "category": "Hidden",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
+    "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
+    "maintainers": ["reverse-logistics-odoo"],
     "depends": ["reverse_logistics", "spreadsheet_dashboard"],
     "data": [
         "data/dashboards.xml",

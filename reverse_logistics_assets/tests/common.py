@@ -78,7 +78,7 @@ class AssetsCommon(ReverseLogisticsCommon):
         res = picking.button_validate()
         if isinstance(res, dict) and res.get("res_model") == "stock.backorder.confirmation":
             Form(self.env["stock.backorder.confirmation"].with_user(self.clerk).with_context(
-                res["context"])).save().process()
+                **res["context"])).save().process()
         self.assertEqual(picking.state, "done")
         return picking.with_user(self.env.user)
 
