@@ -74,5 +74,4 @@
     },
     "post_init_hook": "_create_warehouse_return_data",
     "application": True,
-    "installable": True,
 }

@@ -21,5 +21,4 @@
     "demo": [
         "demo/returnable_asset_demo.xml",
     ],
-    "installable": True,
 }

@@ -8,7 +8,5 @@
     "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
     "maintainers": ["reverse-logistics-odoo"],
     "depends": ["reverse_logistics", "sale_mrp"],
-    "data": [],
     "auto_install": True,
-    "installable": True,
 }

@@ -26,5 +26,4 @@
         "demo/recall_demo.xml",
     ],
     "post_init_hook": "_create_quarantine_locations",
-    "installable": True,
 }

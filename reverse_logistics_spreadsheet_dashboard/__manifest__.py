@@ -19,5 +19,4 @@
         ],
     },
     "auto_install": True,
-    "installable": True,
 }
