@@ -77,7 +77,7 @@ class ReturnOrder(models.Model):
         domain="[('share', '=', False)]",
     )
     line_ids = fields.One2many("return.order.line", "order_id", string="Lines", copy=True)
-    note = fields.Html(string="Internal Note")
+    note = fields.Html(string="Internal Note", groups="base.group_user")
     customer_note = fields.Text(
         string="Customer's Note", help="What the customer wrote when asking for the return (plain text).",
     )
@@ -382,6 +382,8 @@ class ReturnOrder(models.Model):
         return bool(
             policy.auto_approve
             and self.return_type in self._get_auto_approvable_return_types()
+            # Units sold on no document of the company, at a price the user typed: a manager decides.
+            and not any(line._is_priced_by_hand() for line in self.line_ids.sudo())
             and not self.line_ids.sudo()._get_policy_problems()
             and float_compare(self._get_amount_in_company_currency(self.amount_untaxed),
                               policy.auto_approve_max_amount,

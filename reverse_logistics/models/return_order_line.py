@@ -201,6 +201,25 @@ class ReturnOrderLine(models.Model):
                 lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
             )[-1:]
 
+    @api.constrains("price_unit", "discount")
+    def _check_price_and_discount(self):
+        """A returned unit is worth nothing or more: a negative price or a discount outside 0-100 % would
+        credit more than the price, or make a receipt that can never be valued."""
+        for line in self:
+            if float_compare(line.price_unit, 0.0, precision_digits=6) < 0:
+                raise ValidationError(self.env._(
+                    "%(product)s: the unit price of a returned unit cannot be negative.",
+                    product=line.product_id.display_name))
+            if not 0.0 <= line.discount <= 100.0:
+                raise ValidationError(self.env._(
+                    "%(product)s: a discount is a percentage between 0 and 100.",
+                    product=line.product_id.display_name))
+
+    def _is_priced_by_hand(self):
+        """No sale, delivery or invoice gives this line its price: the user typed it."""
+        self.ensure_one()
+        return not (self.sale_line_id or self.origin_move_id or self.invoice_line_id)
+
     @api.constrains("restocking_fee_percent")
     def _check_restocking_fee_percent(self):
         if any(not 0.0 <= line.restocking_fee_percent <= 100.0 for line in self):

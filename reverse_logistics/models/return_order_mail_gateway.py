@@ -108,6 +108,13 @@ class ReturnOrder(models.Model):
             partner.commercial_partner_id == self.sudo().commercial_partner_id
             or any(not user.share for user in partner.with_context(active_test=False).user_ids))
 
+    def _is_team_member(self, partner):
+        """An internal user's contact (and not the return's customer's)."""
+        self.ensure_one()
+        partner = partner.sudo()
+        return bool(partner) and partner.commercial_partner_id != self.sudo().commercial_partner_id \
+            and any(not user.share for user in partner.with_context(active_test=False).user_ids)
+
     def _prepare_untrusted_post_values(self, kwargs):
         """What a message by someone else becomes: an internal note, notifying the return's responsible
         when it came by mail, and nobody outside the returns team."""
@@ -131,4 +138,9 @@ class ReturnOrder(models.Model):
                 # Never subscribed (the gateway subscribes a known author), never relayed to the customer.
                 kwargs = self._prepare_untrusted_post_values(kwargs)
                 self = self.with_context(mail_create_nosubscribe=True)  # noqa: PLW0642
+            elif kwargs.get("message_type") == "email" and self._is_team_member(author):
+                # Anybody can put an employee's address in From:. A mail in the team's name would reach the
+                # customer from the company's own server: it is logged for the team, who write to the
+                # customer from the chatter, where Odoo knows who writes.
+                kwargs = self._prepare_untrusted_post_values(kwargs)
         return super().message_post(**kwargs)

@@ -18,6 +18,9 @@ class ReturnOrder(models.Model):
 
     _PORTAL_PHOTO_MAX_COUNT = 5
     _PORTAL_PHOTO_MAX_SIZE = 5 * 1024 * 1024
+    # Decoding costs time by the pixel, not by the byte: a few hundred KB of PNG can claim 50 megapixels
+    # (Odoo's own limit), a second of server time each. 25 megapixels is more than a phone photo needs.
+    _PORTAL_PHOTO_MAX_PIXELS = min(25_000_000, IMAGE_MAX_RESOLUTION)
     # Recognised by decoding the content, never by the name or the type the browser claims; stored with
     # that type and a name of that type, so nothing a customer sends is ever served as script or HTML.
     _PORTAL_PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
@@ -30,7 +33,7 @@ class ReturnOrder(models.Model):
         decompression bomb: a few bytes claiming 100000 x 100000), before decoding them."""
         too_large = UserError(self.env._(
             "%(name)s has too many pixels: %(max)s megapixels at most.", name=name,
-            max=int(IMAGE_MAX_RESOLUTION / 1e6)))
+            max=int(self._PORTAL_PHOTO_MAX_PIXELS / 1e6)))
         not_a_photo = UserError(self.env._("%(name)s is not a photo: send JPEG, PNG, WebP or GIF images.",
                                            name=name))
         try:
@@ -38,7 +41,7 @@ class ReturnOrder(models.Model):
             if image.format not in self._PORTAL_PHOTO_FORMATS:
                 raise not_a_photo
             width, height = image.size
-            if width * height > IMAGE_MAX_RESOLUTION:
+            if width * height > self._PORTAL_PHOTO_MAX_PIXELS:
                 raise too_large
             image.verify()
             # Decoded once, bounded by the pixels above: a file that does not decode is no photo.

@@ -13,7 +13,11 @@ class ReturnOrder(models.Model):
         receipt, e.g. a trusted customer), after it for the units received."""
         if not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(self.env._("Only users with Billing rights may create credit notes by hand."))
-        self.check_access("read")
+        if not self.browse().has_access("write"):
+            raise AccessError(self.env._(
+                "Crediting a customer writes on the return: it takes Billing rights and a returns group that "
+                "may change returns (Returns User or Manager)."))
+        self.check_access("write")
         for order in self:
             if order.resolution not in ("refund", "store_credit"):
                 raise UserError(self.env._("%(name)s is not resolved by a credit note.", name=order.name))

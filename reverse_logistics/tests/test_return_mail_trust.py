@@ -163,3 +163,17 @@ class TestReturnMailTrust(ReverseLogisticsCommon):
                 self.env["return.order"].with_user(user).message_new(
                     msg, {"state": "done", "policy_override": True})
         self.assertEqual(self.env["return.order"].search_count([]), count)
+
+    def test_a_forged_employee_address_reaches_no_customer(self):
+        """Anybody can put an employee's address in From:: such a reply is logged for the team, never
+        relayed to the customer from the company's server (found by an outside tester)."""
+        ret = self._customer_return()
+        before = ret.message_ids
+        self.assertEqual(self._reply(ret, "Manager <manager@company.example>", "rl-trust-forged-team"), ret.id)
+        reply = ret.message_ids - before
+        self.assertEqual(len(reply), 1)
+        self.assertEqual(reply.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertTrue(reply.is_internal)
+        self.assertFalse(self._mailed_partners(reply).filtered("partner_share"), "relayed to no customer")
+        outgoing = self.env["mail.mail"].sudo().search([("mail_message_id", "=", reply.id)])
+        self.assertNotIn(self.partner, outgoing.recipient_ids)

@@ -12,10 +12,11 @@ class RecallFsmaExport(http.Controller):
     @http.route("/web/content/recall_fsma204/<int:campaign_id>", type="http", auth="user", methods=["GET"],
                 readonly=True)
     def recall_fsma204(self, campaign_id, **kw):
-        campaign = request.env["recall.campaign"].browse(campaign_id).exists()
+        # One answer for a recall that does not exist and one the user may not read: the ids of other
+        # companies' recalls are not told.
+        campaign = request.env["recall.campaign"].search([("id", "=", campaign_id)])
         if not campaign:
             raise request.not_found()
-        campaign.check_access("read")
         content = campaign._get_fsma_xlsx()
         return request.make_response(content, headers=[
             ("Content-Type", XLSX),

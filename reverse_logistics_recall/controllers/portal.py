@@ -8,7 +8,12 @@ class RecallPortal(CustomerPortal):
     """Consignees answer a recall notice: acknowledge, units held, remedy. Access by token or login."""
 
     def _recall_consignee(self, consignee_id, access_token):
-        return self._document_check_access("recall.consignee", consignee_id, access_token=access_token)
+        consignee = self._document_check_access("recall.consignee", consignee_id, access_token=access_token)
+        # The token path reads as the system: the same limit as the portal's record rule.
+        campaign = consignee.sudo().campaign_id
+        if campaign.is_mock or campaign.state not in ("active", "monitoring", "closed"):
+            raise MissingError(request.env._("This recall notice does not exist."))
+        return consignee
 
     @http.route("/my/recall/<int:consignee_id>", type="http", auth="public", website=True, methods=["GET"],
                 readonly=True)

@@ -5,7 +5,7 @@ from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
 from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import Request
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 
 class RecallCommon(ReverseLogisticsCommon):
@@ -318,3 +318,34 @@ class TestRecallPortal(ReverseLogisticsHttpCase):
             consignee.invalidate_recordset()
             self.assertEqual(consignee.units_held, 7)
             self.assertEqual(consignee.remedy_id, remedies[0])
+
+    def test_drills_and_unannounced_recalls_stay_hidden(self):
+        """A consignee of a mock recall, or of a recall still traced only, sees nothing of it: not with the
+        link's token, not logged in, not over JSON-RPC (found by an outside tester)."""
+        env = self.env
+        company = env.ref("base.main_company")
+        product = env["product.product"].create({"name": "Drill Jam", "is_storable": True, "tracking": "lot"})
+        lot = env["stock.lot"].create({"name": "DRILL-1", "product_id": product.id, "company_id": company.id})
+        portal_user = new_test_user(env, "rl_recall_drill_portal", groups="base.group_portal")
+        partner = portal_user.partner_id
+        for state, mock in (("traced", False), ("traced", True), ("closed", True)):
+            campaign = env["recall.campaign"].create({
+                "title": "Annual traceability drill", "company_id": company.id, "is_mock": mock,
+                "product_ids": [Command.set(product.ids)], "lot_ids": [Command.set(lot.ids)],
+                "reason": "Drill", "state": state,
+            })
+            consignee = env["recall.consignee"].create({"campaign_id": campaign.id, "partner_id": partner.id})
+            consignee._portal_ensure_token()
+            self.authenticate(None, None)
+            page = self.url_open(f"/my/recall/{consignee.id}?access_token={consignee.access_token}")
+            self.assertNotIn("Annual traceability drill", page.text, (state, mock))
+            answer = self.url_open(f"/my/recall/{consignee.id}/answer", data={
+                "access_token": consignee.access_token, "units_held": "1", "csrf_token": Request.csrf_token(self)})
+            self.assertNotIn("Annual traceability drill", answer.text)
+            self.assertFalse(consignee.date_acknowledged)
+            self.authenticate("rl_recall_drill_portal", "rl_recall_drill_portal")
+            self.assertNotIn("Annual traceability drill", self.url_open(f"/my/recall/{consignee.id}").text)
+            self.assertFalse(env["recall.consignee"].with_user(portal_user).search([("id", "=", consignee.id)]))
+        # Once announced, the same consignee reads it.
+        campaign.write({"is_mock": False, "state": "active"})
+        self.assertIn("Annual traceability drill", self.url_open(f"/my/recall/{consignee.id}").text)
