@@ -2,8 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..models.product_template_weee import WEEE_CATEGORIES
-from ..models.return_disposition_weee import WEEE_TREATMENTS
+from ..models.product_template import WEEE_CATEGORIES
+from ..models.return_disposition import WEEE_TREATMENTS
 
 # Minimum targets of Annex V, Part 3 of the WEEE Directive 2012/19/EU (from 15 August 2018), by Annex III
 # category, in percent of the weight of WEEE collected and sent for treatment:
