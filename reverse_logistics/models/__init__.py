@@ -12,7 +12,6 @@ from . import return_disposition_rule
 from . import return_order
 from . import return_order_line
 from . import return_grading
-from . import reverse_logistics_batch
 from . import return_grading_answer
 from . import return_grading_station
 from . import stock_warehouse

@@ -11,6 +11,8 @@ OPERATIONS = [
     ("return_to_vendor", "Return to Vendor"),
 ]
 
+ENVIRONMENTAL_OUTCOMES = [("reused", "Reused"), ("recycled", "Recycled"), ("landfill", "Landfill")]
+
 WEEE_TREATMENTS = [
     ("reuse", "Prepared for Re-use"),
     ("recycling", "Recycled"),
@@ -48,10 +50,7 @@ class ReturnDisposition(models.Model):
         help="Share of the graded value this channel realizes: resale in full, a liquidator pays less, "
         "a recycler close to nothing.",
     )
-    environmental_outcome = fields.Selection(
-        [("reused", "Reused"), ("recycled", "Recycled"), ("landfill", "Landfill")],
-        required=True, default="reused",
-    )
+    environmental_outcome = fields.Selection(ENVIRONMENTAL_OUTCOMES, required=True, default="reused")
     co2_factor = fields.Float(
         string="CO2e per kg", digits=(16, 3),
         help="Estimated kg of CO2 equivalent per kg of product for this outcome (negative when "

@@ -1,9 +1,19 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import clean_context
+
+from ..tools import (
+    check_flow_access,
+    check_id,
+    check_numbers,
+    check_protected_fields,
+    get_batch_limit,
+    without_protected_defaults,
+)
+from .return_disposition import ENVIRONMENTAL_OUTCOMES, OPERATIONS, WEEE_TREATMENTS
 
 
 class ReturnGrading(models.Model):
@@ -15,7 +25,6 @@ class ReturnGrading(models.Model):
     """
 
     _name = "return.grading"
-    _inherit = ["reverse.logistics.flow.mixin"]
     _description = "Graded Return Units"
     _order = "id desc"
     _check_company_auto = True
@@ -58,8 +67,13 @@ class ReturnGrading(models.Model):
         help="In Process: the disposition started and waits for its end (repair, repackaging, vendor shipment).",
     )
     disposition_id = fields.Many2one("return.disposition", index=True)
-    operation = fields.Selection(related="disposition_id.operation", store=True)
-    environmental_outcome = fields.Selection(related="disposition_id.environmental_outcome", store=True)
+    # Facts of the disposition, stored when it runs (_freeze_disposition_facts), as stock.valuation.layer
+    # stores a move's value: changing the disposition or the product afterwards rewrites no register.
+    operation = fields.Selection(OPERATIONS, readonly=True)
+    environmental_outcome = fields.Selection(ENVIRONMENTAL_OUTCOMES, readonly=True)
+    weee_treatment = fields.Selection(
+        WEEE_TREATMENTS, string="WEEE Treatment", readonly=True,
+        help="The treatment these units went through, for the WEEE register (the disposition's when it ran).")
     disposition_rule_id = fields.Many2one("return.disposition.rule", readonly=True)
     disposition_note = fields.Text(string="Why", readonly=True, help="The rule or the values behind the decision.")
     previous_grading_id = fields.Many2one("return.grading", string="Regrade Of", readonly=True, index="btree_not_null")
@@ -71,7 +85,9 @@ class ReturnGrading(models.Model):
         "vendor credit of units returned to the vendor.",
     )
     net_recovery = fields.Monetary(compute="_compute_net_recovery", store=True)
-    weight = fields.Float(digits="Stock Weight", compute="_compute_weight", store=True)
+    weight = fields.Float(
+        digits="Stock Weight", readonly=True,
+        help="Weight of the units when the disposition ran (the product's weight times the quantity).")
     co2_kg = fields.Float(string="CO2e (kg)", digits=(16, 3), readonly=True)
     landfill_weight = fields.Float(digits="Stock Weight", readonly=True)
 
@@ -89,6 +105,15 @@ class ReturnGrading(models.Model):
     vendor_credit_note_id = fields.Many2one("account.move", string="Vendor Credit Note", readonly=True)
     liquidation_line_id = fields.Many2one(
         "sale.order.line", string="Sold to Liquidator", readonly=True, index="btree_not_null", copy=False)
+    # The background disposition: units waiting for the cron, who asked, why the last run refused them.
+    disposition_queued = fields.Boolean(
+        string="Disposition Queued", readonly=True, copy=False, index=True,
+        help="Waits for the background disposition (more units than one request moves).")
+    disposition_queued_uid = fields.Many2one(
+        "res.users", string="Disposition Queued By", readonly=True, copy=False)
+    disposition_error = fields.Text(
+        string="Disposition Refused", readonly=True, copy=False,
+        help="Why the background disposition refused these units; nothing of theirs moved.")
 
     @api.depends("line_id", "grade_id", "quantity")
     def _compute_name(self):
@@ -111,11 +136,6 @@ class ReturnGrading(models.Model):
     def _compute_net_recovery(self):
         for grading in self:
             grading.net_recovery = grading.recovery_value - grading.processing_cost
-
-    @api.depends("product_id.weight", "quantity")
-    def _compute_weight(self):
-        for grading in self:
-            grading.weight = grading.product_id.weight * grading.quantity
 
     @api.constrains("quantity", "line_id", "previous_grading_id", "product_id")
     def _check_quantity(self):
@@ -146,19 +166,47 @@ class ReturnGrading(models.Model):
             raise UserError(self.env._("Units already dispositioned keep their grading."))
 
     # ------------------------------------------------------------------
-    # What users may write (reverse.logistics.flow.mixin): grades and the disposition chosen by hand
-    # before it runs; values, states and documents are the flow's
+    # What users may not write: grades and the disposition are chosen by hand before it runs; values,
+    # states and documents are the flow's
     # ------------------------------------------------------------------
     @api.model
-    def _get_user_creatable_fields(self, vals):
-        return {"line_id", "product_id", "lot_id", "quantity", "grade_id", "note", "attachment_ids",
-                "disposition_id"}
+    def _get_system_fields(self):
+        """Fields the flow alone sets. Fields an extension adds are not here: writable unless it adds them."""
+        return [
+            "name", "order_id", "company_id", "currency_id", "warehouse_id", "categ_id", "partner_id",
+            "reason_id", "return_type", "product_uom_id", "checklist_id", "answer_ids", "score",
+            "suggested_grade_id", "user_id", "state", "operation", "environmental_outcome",
+            "disposition_rule_id", "disposition_note", "previous_grading_id", "unit_value", "processing_cost",
+            "recovery_value", "net_recovery", "weight", "co2_kg", "landfill_weight", "date_graded",
+            "date_dispositioned", "date_done", "move_ids", "scrap_ids", "repair_id", "refurbished_product_id",
+            "vendor_credit_note_id", "liquidation_line_id", "disposition_queued", "disposition_queued_uid",
+            "disposition_error",
+        ]
 
-    def _get_user_writable_fields(self):
-        self.ensure_one()
-        if self.state == "graded":
-            return {"lot_id", "quantity", "grade_id", "note", "attachment_ids", "disposition_id"}
-        return {"note", "attachment_ids"}
+    def _get_protected_fields(self):
+        protected = self._get_system_fields()
+        if self:
+            # The graded units are fixed when created; what they are and where they go until they move.
+            protected += ["line_id", "product_id"]
+        if any(grading.state != "graded" for grading in self):
+            protected += ["lot_id", "quantity", "grade_id", "disposition_id"]
+        return protected
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            protected = self._get_protected_fields()
+            for vals in vals_list:
+                check_protected_fields(self, vals, protected)
+                check_numbers(self, vals)
+            self = without_protected_defaults(self, protected)  # noqa: PLW0642
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and self:
+            check_protected_fields(self, vals, self._get_protected_fields())
+            check_numbers(self, vals)
+        return super().write(vals)
 
     def _get_current(self):
         """The latest grading of each unit set: regraded ones give way to their regrade."""
@@ -187,9 +235,9 @@ class ReturnGrading(models.Model):
     def action_regrade(self, grade):
         """Grade again units already processed (after refurbishment); the earlier grading stays.
         `grade`: a return.grade, or its id (over RPC)."""
-        self._check_flow_access("reverse_logistics.group_return_user")
+        check_flow_access(self, "reverse_logistics.group_return_user")
         if not isinstance(grade, models.BaseModel):
-            grade = self.env["return.grade"].browse(self._check_id(grade, self.env._("Grade")))
+            grade = self.env["return.grade"].browse(check_id(self.env, grade, self.env._("Grade")))
         grade = grade.exists()
         if len(grade) != 1:
             raise UserError(self.env._("Choose one existing grade."))
@@ -216,7 +264,7 @@ class ReturnGrading(models.Model):
     def action_decide(self):
         """Pick a disposition for each graded unit from the rules (first match wins); the matching itself
         is the rules' business (return.disposition.rule._find_decision)."""
-        self._check_flow_access("reverse_logistics.group_return_user")
+        check_flow_access(self, "reverse_logistics.group_return_user")
         if self and not self.filtered(lambda g: g.state == "graded"):
             raise UserError(self.env._("These units were dispositioned already."))
         return self._action_decide()
@@ -250,11 +298,19 @@ class ReturnGrading(models.Model):
         """Execute the dispositions of these units in batch: all of them move, or none.
 
         Dispositions of more units than one request should move go to the background batch cron."""
-        self._check_flow_access("reverse_logistics.group_return_user")
-        limit = self.env["reverse.logistics.batch"]._get_size_limit("disposition", 500)
+        check_flow_access(self, "reverse_logistics.group_return_user")
+        queued = self.filtered("disposition_queued")
+        if queued:
+            raise UserError(self.env._(
+                "These units already wait for their disposition in the background:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in queued[:10])))
+        limit = get_batch_limit(self.env, "disposition", 500)
         if limit and len(self) > limit:
             return self._queue_disposition()
-        return self._action_dispose()
+        self._action_dispose()
+        # A background refusal of these units is history once they moved.
+        self.filtered("disposition_error").sudo().disposition_error = False
+        return True
 
     def _action_dispose(self):
         if not self:
@@ -262,6 +318,7 @@ class ReturnGrading(models.Model):
         # Pickings, scraps, repairs and vendor credit notes take no default from the caller's context.
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         self._prepare_disposal()
+        self._freeze_disposition_facts()
         by_operation = defaultdict(lambda: self.browse())
         for grading in self:
             by_operation[grading.operation] |= grading
@@ -456,7 +513,7 @@ class ReturnGrading(models.Model):
 
     def action_repackaging_done(self):
         """Repacked units leave the repackaging location for stock."""
-        self._check_flow_access("reverse_logistics.group_return_user")
+        check_flow_access(self, "reverse_logistics.group_return_user")
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         todo = self.filtered(lambda g: g.operation == "repackage" and g.state == "dispositioned")
         if todo != self:
@@ -600,13 +657,25 @@ class ReturnGrading(models.Model):
         return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 \
             * self.disposition_id.recovery_share / 100.0
 
+    def _freeze_disposition_facts(self):
+        """What the disposition is, stored as it runs: its operation, outcome and WEEE treatment, and the
+        units' weight. Registers and figures read these, never the disposition or the product live."""
+        for grading in self:
+            disposition = grading.disposition_id
+            grading.sudo().write({
+                "operation": disposition.operation,
+                "environmental_outcome": disposition.environmental_outcome,
+                "weee_treatment": disposition.weee_treatment,
+                "weight": grading.product_id.weight * grading.quantity,
+            })
+
     def _record_disposition_values(self):
         for grading in self:
             disposition = grading.disposition_id
             vals = {
                 "processing_cost": grading.quantity * disposition.processing_cost,
                 "co2_kg": grading.weight * disposition.co2_factor,
-                "landfill_weight": grading.weight if disposition.environmental_outcome == "landfill" else 0.0,
+                "landfill_weight": grading.weight if grading.environmental_outcome == "landfill" else 0.0,
             }
             if float_is_zero(grading.recovery_value, precision_rounding=grading.currency_id.rounding):
                 vals["recovery_value"] = grading._compute_recovery_value()
@@ -710,23 +779,85 @@ class ReturnGrading(models.Model):
         self.env["stock.move"].create(incoming_vals)._action_done()
 
     # ==================================================================
-    # Background disposition
-    # Dispositions of more units than one request should move go to the background batch cron.
+    # Background disposition: more units than one request should move are flagged, and one cron
+    # works through them chunk by chunk (as Odoo's account.move sending does)
     # ==================================================================
     def _queue_disposition(self):
-        # Refuse a bad batch now, as the request would, before anything is queued.
+        """Check the whole selection as the request would (a bad one is refused with nothing done), then
+        flag the units for the cron, as the system, with the user who asked; tell him at once."""
         self._prepare_disposal()
-        batch = self.env["reverse.logistics.batch"]._queue(
-            self, "_dispose_batch_chunk",
-            self.env._("Disposition of %(count)s units", count=len(self)),
-            chunk_size=self.env["reverse.logistics.batch"]._get_size_limit("disposition_chunk", 200),
-        )
-        return batch._get_queued_action(batch)
+        self.sudo().write({
+            "disposition_queued": True, "disposition_queued_uid": self.env.uid, "disposition_error": False})
+        self.env.ref("reverse_logistics.ir_cron_return_grading_dispose").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Disposition queued"),
+                "message": self.env._(
+                    "%(count)s graded units are dispositioned in the background; the filter Queued shows "
+                    "those still waiting, and you will be told when they are done.", count=len(self)),
+                "type": "info",
+                "next": {
+                    "type": "ir.actions.act_window",
+                    "name": self.env._("Queued Dispositions"),
+                    "res_model": self._name,
+                    "views": [(False, "list"), (False, "form")],
+                    "domain": [("id", "in", self.ids)],
+                    "context": {"create": False},
+                },
+            },
+        }
 
-    def _dispose_batch_chunk(self):
-        """One chunk of a queued disposition: units already dispositioned (by hand meanwhile, or by
-        a chunk committed before a crash) are skipped, so no unit moves twice."""
-        todo = self.filtered(lambda g: g.state == "graded")
-        if todo:
-            # The private path: the size limit applies to requests, and the user was checked when queueing.
-            todo._action_dispose()
+    @api.model
+    def _cron_execute_queued_dispositions(self):
+        """Disposition the flagged units, a chunk per call (system parameter
+        reverse_logistics.batch_limit.disposition_chunk): Odoo commits each call and calls again while
+        some wait (`_notify_progress`). The flags are cleared in the same transaction as the moves: a
+        call that crashes leaves its units flagged and moved nowhere, the next one moves them once."""
+        queued = self.sudo().search([("disposition_queued", "=", True)], order="id")
+        limit = get_batch_limit(self.env, "disposition_chunk", 200)
+        chunk, rest = (queued[:limit], queued[limit:]) if limit else (queued, queued.browse())
+        chunk._execute_queued_dispositions()
+        self.env["ir.cron"]._notify_progress(done=len(chunk), remaining=len(rest))
+
+    def _execute_queued_dispositions(self):
+        """Disposition these flagged units as the user who queued them (his group and access checked
+        again now), the units of each user together in a savepoint: all of them move, or none, and a
+        refusal is written on the units and told to him. Units dispositioned meanwhile (by hand) are
+        only unflagged."""
+        done_flags = {"disposition_queued": False, "disposition_queued_uid": False}
+        orphans = self.filtered(lambda g: not g.disposition_queued_uid)
+        for requester in self.disposition_queued_uid:
+            units = self.filtered(lambda g, r=requester: g.disposition_queued_uid == r)
+            try:
+                with self.env.cr.savepoint():
+                    as_requester = units.with_user(requester).with_company(units.company_id[:1])
+                    check_flow_access(as_requester, "reverse_logistics.group_return_user")
+                    as_requester.filtered(lambda g: g.state == "graded")._action_dispose()
+                    units.write(dict(done_flags, disposition_error=False))
+            except (UserError, AccessError) as error:
+                message = error.args[0] if error.args else str(error)
+                units.write(dict(done_flags, disposition_error=message))
+                units._post_disposition_refused(requester, message)
+            else:
+                if not self.search_count([("disposition_queued", "=", True),
+                                          ("disposition_queued_uid", "=", requester.id)], limit=1):
+                    requester.partner_id._bus_send("simple_notification", {
+                        "type": "success", "title": self.env._("Dispositions done"),
+                        "message": self.env._("The dispositions you queued are done."),
+                    })
+        if orphans:
+            orphans.write(dict(done_flags, disposition_error=self.env._(
+                "The user who queued this disposition no longer exists.")))
+
+    def _post_disposition_refused(self, requester, message):
+        """On each return of these units and to the user: nothing of them moved, and why."""
+        for order in self.order_id:
+            order.message_post(
+                body=self.env._("The background disposition %(user)s queued was refused, nothing moved: "
+                                "%(error)s", user=requester.name, error=message),
+                partner_ids=requester.partner_id.ids)
+        requester.partner_id._bus_send("simple_notification", {
+            "type": "danger", "sticky": True, "title": self.env._("Disposition refused"), "message": message,
+        })

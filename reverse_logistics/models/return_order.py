@@ -13,6 +13,13 @@ from odoo.tools import email_normalize, float_compare, float_round, html2plainte
 from odoo.tools.image import IMAGE_MAX_RESOLUTION
 from odoo.tools.misc import clean_context
 
+from ..tools import (
+    check_flow_access,
+    check_numbers,
+    check_protected_fields,
+    without_protected_defaults,
+)
+
 RETURNS_USER = "reverse_logistics.group_return_user"
 
 RETURNS_MANAGER = "reverse_logistics.group_return_manager"
@@ -21,7 +28,7 @@ RETURNS_MANAGER = "reverse_logistics.group_return_manager"
 class ReturnOrder(models.Model):
     _name = "return.order"
     _description = "Return Order"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "reverse.logistics.flow.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_request desc, id desc"
     _check_company_auto = True
 
@@ -311,8 +318,67 @@ class ReturnOrder(models.Model):
                 if document:
                     document.check_access("read")
 
+    # ------------------------------------------------------------------
+    # What users may not write: the flow writes it with sudo() once the caller was checked
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_user_document_fields(self):
+        """What the return is about: fixed once it is submitted."""
+        return ["partner_id", "return_type", "sale_order_id", "picking_id", "invoice_id", "company_id"]
+
+    @api.model
+    def _get_manager_draft_fields(self):
+        """Draft fields only a Returns Manager sets: they decide the window and the approval rules."""
+        return ["date_request", "policy_id"]
+
+    @api.model
+    def _get_system_fields(self):
+        """Fields the flow alone sets, in every state: state and step dates, amounts and values, the
+        documents it made. Fields an extension adds are not here: writable unless it adds them."""
+        return [
+            "name", "state", "commercial_partner_id", "currency_id", "company_currency_id", "access_token",
+            "reject_reason", "policy_override", "requested_by_mail", "procurement_group_id",
+            "receipt_ids", "credit_note_ids", "exchange_order_ids", "grading_ids",
+            "receipt_count", "credit_note_count", "exchange_order_count", "policy_problems",
+            "user_is_return_manager",
+            "date_submitted", "date_approved", "date_first_receipt", "date_received", "date_resolved",
+            "date_done", "date_cancel", "date_expired", "date_graded", "date_dispositioned",
+            "amount_untaxed", "amount_restocking_fee", "amount_refunded", "refund_amount",
+            "restocking_fee_charged", "processing_cost", "recovery_value", "net_recovery", "return_cost",
+            "disposition_status", "cycle_time_refund", "cycle_time_disposition",
+        ]
+
+    def _get_protected_fields(self, names=()):
+        """Fields users may not write on these returns in their state (`names`: the fields written, so
+        the group is read only when a manager's field is among them)."""
+        protected = self._get_system_fields()
+        manager_fields = self._get_manager_draft_fields()
+        if any(name in names for name in manager_fields) \
+                and not self.env.user.has_group("reverse_logistics.group_return_manager"):
+            protected += manager_fields
+        for order in self:
+            if order.state != "draft":
+                protected += self._get_user_document_fields() + manager_fields + [
+                    "warehouse_id", "customer_note", "weee_source"]
+                # The customer may still change their mind before anything was credited or shipped.
+                if "resolution" in names and not (
+                        order.state == "approved"
+                        and not (order.sudo().credit_note_ids or order.sudo().exchange_order_ids)):
+                    protected.append("resolution")
+            elif order.date_submitted:
+                protected += self._get_user_document_fields() + ["date_request"]
+        return protected
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            names = {name for vals in vals_list for name in vals}
+            # The reference is no refusal: the sequence replaces whatever a user gives (below).
+            protected = [name for name in self.browse()._get_protected_fields(names) if name != "name"]
+            check_protected_fields(self, names, protected)
+            for vals in vals_list:
+                check_numbers(self, vals)
+            self = without_protected_defaults(self, protected)  # noqa: PLW0642
         for vals in vals_list:
             # A WEEE take-back refunds nothing.
             if vals.get("return_type") == "takeback":
@@ -323,41 +389,11 @@ class ReturnOrder(models.Model):
                 vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code("return.order") or "New"
         return super().create(vals_list)
 
-    # ------------------------------------------------------------------
-    # What users may write (reverse.logistics.flow.mixin); the flow writes the rest as superuser
-    # ------------------------------------------------------------------
-    @api.model
-    def _get_user_document_fields(self):
-        """What the return is about: fixed once it is submitted."""
-        return {"partner_id", "return_type", "sale_order_id", "picking_id", "invoice_id", "company_id"}
-
-    @api.model
-    def _get_manager_draft_fields(self):
-        """Draft fields only a Returns Manager sets: they decide the window and the approval rules."""
-        return {"date_request", "policy_id"}
-
-    @api.model
-    def _get_user_creatable_fields(self, vals):
-        allowed = self._get_user_document_fields() | {
-            "name", "warehouse_id", "resolution", "note", "customer_note", "user_id", "line_ids", "weee_source",
-        }
-        if self.env.user.has_group("reverse_logistics.group_return_manager"):
-            allowed |= self._get_manager_draft_fields()
-        return allowed
-
-    def _get_user_writable_fields(self):
-        self.ensure_one()
-        allowed = {"note", "user_id", "line_ids"}
-        if self.state == "draft":
-            allowed |= {"warehouse_id", "resolution", "customer_note", "weee_source"}
-            if not self.date_submitted:
-                allowed |= self._get_user_document_fields()
-            if self.env.user.has_group("reverse_logistics.group_return_manager"):
-                allowed |= {"policy_id"} if self.date_submitted else self._get_manager_draft_fields()
-        elif self.state == "approved" and not (self.sudo().credit_note_ids or self.sudo().exchange_order_ids):
-            # The customer may still change their mind before anything was credited or shipped.
-            allowed.add("resolution")
-        return allowed
+    def write(self, vals):
+        if not self.env.su and self:
+            check_protected_fields(self, vals, self._get_protected_fields(vals))
+            check_numbers(self, vals)
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -451,7 +487,7 @@ class ReturnOrder(models.Model):
 
     def action_submit(self):
         """Submit a draft return: approve it at once when the policy allows, else ask a manager."""
-        self._check_flow_access()
+        check_flow_access(self, )
         self._check_drafts(self.env._("submitted"))
         first_time = self.filtered(lambda o: o.state == "draft" and not o.date_submitted)
         to_approve = self.browse()
@@ -478,7 +514,7 @@ class ReturnOrder(models.Model):
         return True
 
     def action_approve(self):
-        self._check_flow_access()
+        check_flow_access(self, )
         self._check_drafts(self.env._("approved"))
         if not self.env.user.has_group(RETURNS_MANAGER) and any(
             not order._is_auto_approvable() for order in self
@@ -509,7 +545,7 @@ class ReturnOrder(models.Model):
         return True
 
     def action_reject(self):
-        self._check_flow_access(RETURNS_MANAGER)
+        check_flow_access(self, RETURNS_MANAGER)
         self._check_drafts(self.env._("rejected"))
         return {
             "name": self.env._("Reject Return"),
@@ -521,7 +557,7 @@ class ReturnOrder(models.Model):
         }
 
     def _action_reject(self, reason):
-        self._check_flow_access(RETURNS_MANAGER)
+        check_flow_access(self, RETURNS_MANAGER)
         if any(order.state != "draft" for order in self):
             raise UserError(self.env._("Only draft returns can be rejected."))
         self.sudo().write({"state": "rejected", "reject_reason": reason})
@@ -531,7 +567,7 @@ class ReturnOrder(models.Model):
         self._send_customer_mail("rejected")
 
     def action_cancel(self):
-        self._check_flow_access()
+        check_flow_access(self, )
         # A clerk has no Invoicing rights: the credit notes are read (and drafts cancelled) as the system.
         self = self.sudo()  # noqa: PLW0642
         for order in self:
@@ -553,7 +589,7 @@ class ReturnOrder(models.Model):
         return True
 
     def action_draft(self):
-        self._check_flow_access()
+        check_flow_access(self, )
         if any(order.state not in ("cancel", "rejected") for order in self):
             raise UserError(self.env._("Only cancelled or rejected returns can be reset to draft."))
         if any(order.state == "rejected" for order in self) \
@@ -570,7 +606,7 @@ class ReturnOrder(models.Model):
 
     def action_override_window(self):
         self.ensure_one()
-        self._check_flow_access(RETURNS_MANAGER)
+        check_flow_access(self, RETURNS_MANAGER)
         self._check_drafts(self.env._("accepted outside their window"))
         return {
             "name": self.env._("Accept Outside the Return Window"),
@@ -585,7 +621,7 @@ class ReturnOrder(models.Model):
         self.ensure_one()
         if not self.env.user.has_group(RETURNS_MANAGER):
             raise AccessError(self.env._("Only a Returns Manager may accept a return outside its window."))
-        self._check_flow_access(RETURNS_MANAGER)
+        check_flow_access(self, RETURNS_MANAGER)
         self._check_drafts(self.env._("accepted outside their window"))
         self.sudo().policy_override = True
         self.message_post(body=self.env._(
@@ -764,7 +800,7 @@ class ReturnOrder(models.Model):
 
     def action_close_receipt(self):
         """Stop waiting for units that will not come: cancel open receipts and resolve what arrived."""
-        self._check_flow_access("reverse_logistics.group_return_user")
+        check_flow_access(self, "reverse_logistics.group_return_user")
         for order in self:
             if order.state not in ("approved", "receiving"):
                 raise UserError(self.env._("%(name)s is not waiting for goods.", name=order.name))
@@ -1152,14 +1188,14 @@ class ReturnOrder(models.Model):
             {"date_dispositioned": fields.Datetime.now()})
 
     def action_open_grading_station(self):
-        self._check_flow_access("reverse_logistics.group_return_user", "read")
+        check_flow_access(self, "reverse_logistics.group_return_user", "read")
         action = self.env["ir.actions.actions"]._for_xml_id("reverse_logistics.action_grading_station")
         action["context"] = {"default_scan": self[:1].name}
         return action
 
     def action_dispose(self):
         """Disposition every graded unit of these returns, in one batch."""
-        self._check_flow_access("reverse_logistics.group_return_user")
+        check_flow_access(self, "reverse_logistics.group_return_user")
         gradings = self.grading_ids.filtered(lambda g: g.state == "graded")
         if not gradings:
             raise UserError(self.env._("No graded units wait for a disposition."))
@@ -1350,7 +1386,7 @@ class ReturnOrder(models.Model):
         """A manager accepts the goods after all: approved again, with a new receipt and deadline."""
         if not self.env.user.has_group("reverse_logistics.group_return_manager"):
             raise AccessError(self.env._("Only a Returns Manager may reopen an expired return."))
-        self._check_flow_access()
+        check_flow_access(self, )
         if any(order.state != "expired" for order in self):
             raise UserError(self.env._("Only expired returns can be reopened."))
         for order in self:

@@ -4,10 +4,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
+from ..tools import check_id, check_numbers, check_protected_fields, without_protected_defaults
+
 
 class ReturnOrderLine(models.Model):
     _name = "return.order.line"
-    _inherit = ["reverse.logistics.flow.mixin"]
     _description = "Return Order Line"
     _order = "order_id, sequence, id"
     _check_company_auto = True
@@ -289,33 +290,63 @@ class ReturnOrderLine(models.Model):
         )
 
     # ------------------------------------------------------------------
-    # What users may write (reverse.logistics.flow.mixin): lines are edited while the return is a draft;
-    # prices come from the sale and invoice, the fee from the policy (a manager may change it)
+    # What users may not write: lines are edited while the return is a draft; prices come from the sale
+    # and invoice, the fee from the policy (a manager may change it); the rest is the flow's
     # ------------------------------------------------------------------
     @api.model
-    def _get_user_draft_fields(self, has_document):
-        allowed = {"product_id", "product_uom_qty", "lot_id", "reason_id", "exchange_product_id", "note", "sequence",
-                   "sale_line_id", "origin_move_id"}
-        if not has_document:
-            # Nothing to take the price from (a distributor return without documents): the user gives it.
-            allowed |= {"price_unit", "discount", "tax_ids"}
-        if self.env.user.has_group("reverse_logistics.group_return_manager"):
-            allowed.add("restocking_fee_percent")
-        return allowed
+    def _get_system_fields(self):
+        """Fields the flow alone sets. Fields an extension adds are not here: writable unless it adds them."""
+        return [
+            "company_id", "partner_id", "state", "currency_id", "company_currency_id", "product_uom_id",
+            "tracking", "invoice_line_id", "qty_received", "qty_refunded", "qty_exchanged", "qty_graded",
+            "qty_dispositioned", "qty_to_grade", "qty_not_invoiced", "price_subtotal", "restocking_fee_amount",
+            "move_ids", "refund_line_ids", "exchange_line_ids", "grading_ids", "policy_problems",
+            "grade_summary", "refund_amount", "restocking_fee_charged", "processing_cost", "recovery_value",
+            "net_recovery",
+        ]
 
     @api.model
-    def _get_user_creatable_fields(self, vals):
-        order = self.env["return.order"].browse(vals.get("order_id"))
-        if order and order.state != "draft":
-            return set()
-        has_document = bool(vals.get("sale_line_id") or vals.get("origin_move_id"))
-        return self._get_user_draft_fields(has_document) | {"order_id"}
+    def _get_draft_fields(self):
+        """What the return's draft says about the line: fixed once the return left the draft."""
+        return ["order_id", "product_id", "product_uom_qty", "lot_id", "reason_id", "exchange_product_id",
+                "sequence", "sale_line_id", "origin_move_id", "price_unit", "discount", "tax_ids",
+                "restocking_fee_percent"]
 
-    def _get_user_writable_fields(self):
-        self.ensure_one()
-        if self.order_id.state != "draft":
-            return {"note"}
-        return self._get_user_draft_fields(bool(self.sale_line_id or self.origin_move_id or self.invoice_line_id))
+    def _get_protected_fields(self, names=(), orders=None):
+        """Fields users may not write on these lines (`orders`: the returns lines are created on)."""
+        protected = self._get_system_fields()
+        orders = self.order_id if orders is None else orders
+        if any(order.state != "draft" for order in orders):
+            return protected + self._get_draft_fields()
+        if any(line.sale_line_id or line.origin_move_id or line.invoice_line_id for line in self):
+            # The price is the sale's and the invoice's; without documents (a distributor return) the
+            # user gives it.
+            protected += ["price_unit", "discount", "tax_ids"]
+        if "restocking_fee_percent" in names \
+                and not self.env.user.has_group("reverse_logistics.group_return_manager"):
+            protected.append("restocking_fee_percent")
+        return protected
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            orders = self.env["return.order"].browse(
+                {check_id(self.env, vals["order_id"], self._fields["order_id"].string)
+                 for vals in vals_list if vals.get("order_id")})
+            for vals in vals_list:
+                protected = self._get_protected_fields(vals, orders=orders & orders.browse(vals.get("order_id")))
+                if vals.get("sale_line_id") or vals.get("origin_move_id"):
+                    protected += ["price_unit", "discount", "tax_ids"]
+                check_protected_fields(self, vals, protected)
+                check_numbers(self, vals)
+            self = without_protected_defaults(self, self._get_system_fields())  # noqa: PLW0642
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and self:
+            check_protected_fields(self, vals, self._get_protected_fields(vals))
+            check_numbers(self, vals)
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Delivered and returnable quantities
