@@ -138,7 +138,7 @@ class ReturnOrderLine(models.Model):
         return qty
 
     @api.depends("qty_received", "grading_ids.quantity", "grading_ids.state", "grading_ids.grade_id",
-                 "grading_ids.previous_grading_id")
+                 "grading_ids.previous_grading_id", "grading_ids.grade_id.code", "grading_ids.grade_id.sequence")
     def _compute_grading_quantities(self):
         for line in self:
             current = line.grading_ids._get_current()
@@ -151,8 +151,8 @@ class ReturnOrderLine(models.Model):
                 by_grade[grading.grade_id.code] = by_grade.get(grading.grade_id.code, 0.0) + grading.quantity
             line.grade_summary = ", ".join(f"{qty:g} {code}" for code, qty in by_grade.items())
 
-    @api.depends("refund_line_ids.price_subtotal", "refund_line_ids.parent_state",
-                 "grading_ids.processing_cost", "grading_ids.recovery_value")
+    @api.depends("refund_line_ids.balance", "refund_line_ids.parent_state", "refund_line_ids.is_restocking_fee",
+                 "grading_ids.processing_cost", "grading_ids.recovery_value", "grading_ids.previous_grading_id")
     def _compute_ledger(self):
         for line in self:
             posted = line.refund_line_ids.filtered(lambda aml: aml.parent_state == "posted")
@@ -642,9 +642,15 @@ class ReturnOrderLine(models.Model):
         """The invoice line the return line shows its price from: the newest that billed the sale line
         (or the one of the return's invoice). Credit notes may take units from several invoice lines."""
         for line in self:
-            if line.invoice_line_id or not line.sale_line_id:
+            if not line.sale_line_id:
                 continue
-            line.invoice_line_id = line._get_sale_invoice_lines()[:1]
+            candidates = line._get_sale_invoice_lines()
+            current, invoice = line.invoice_line_id, line.order_id.invoice_id
+            # Kept while it still bills the sale line (and is on the return's invoice, when the return
+            # names one that bills it): a price once shown does not move with a later invoice.
+            if current in candidates and (current.move_id == invoice or invoice not in candidates.move_id):
+                continue
+            line.invoice_line_id = candidates[:1]
 
     @api.depends("invoice_line_id", "sale_line_id", "product_id")
     def _compute_price(self):

@@ -115,6 +115,8 @@ class TestFactsFrozen(ReverseLogisticsCommon):
         self.assertEqual(self._register(), register, "the WEEE register of the period is what it was")
         self.assertEqual(self._dashboard(), dashboard, "the dashboard's figures are what they were")
         self.assertEqual(self._ledger(ret, gradings), ledger, "the ledger amounts are what they were")
+        # The grade summary is a label, not a fact: it reads the grades' codes and order of today.
+        self.assertEqual(ret.line_ids.grade_summary, f"3 Z, 2 {self.grade_a.code}")
 
         # What comes next follows the new configuration.
         ret_next = self._takeback(1)
