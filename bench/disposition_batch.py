@@ -3,10 +3,11 @@
 
 Creates a distributor return of N single-unit lines, receives it, grades every unit through the
 grading station API (one call per unit, as at the station), then dispositions them all in one batch
-(half restocked, half liquidated). Prints units per second and queries per unit for each phase.
-Everything is rolled back at the end.
+(half restocked, half liquidated): in the request, or with --queued as the background does it (the units
+flagged by Dispose, then the cron's calls one chunk at a time, as the administrator who queued).
+Prints units per second and queries per unit for each phase. Everything is rolled back at the end.
 
-    python3 bench/disposition_batch.py [-n 1000] [--database rl_bench]
+    python3 bench/disposition_batch.py [-n 1000] [--queued] [--database rl_bench]
 """
 
 import argparse
@@ -20,6 +21,8 @@ from odoo import Command
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--units", type=int, default=1000)
+    parser.add_argument("--queued", action="store_true",
+                        help="flag the units and run the disposition cron chunk by chunk")
     parser.add_argument("--database", default="rl_bench")
     args = parser.parse_args()
     ensure_database(args.database, ["reverse_logistics"])
@@ -28,8 +31,9 @@ def main():
         company = env.ref("base.main_company")
         env = env(context=dict(env.context, allowed_company_ids=company.ids, skip_sms=True))
         warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-        # The whole batch in this one request (as the cron path would do chunk by chunk): no size limit.
-        env["ir.config_parameter"].set_param("reverse_logistics.batch_limit.disposition", 0)
+        # The whole batch in this one request: no size limit; queued: always flagged, chunks of 200.
+        env["ir.config_parameter"].set_param("reverse_logistics.batch_limit.disposition", 1 if args.queued else 0)
+        env["ir.config_parameter"].set_param("reverse_logistics.batch_limit.disposition_chunk", 200)
         product = env["product.product"].create({
             "name": "Bench Toaster", "is_storable": True, "list_price": 50.0, "standard_price": 20.0,
         })
@@ -57,7 +61,16 @@ def main():
         q1, t1 = cr.sql_log_count, time.perf_counter()
         gradings = ret.grading_ids
         gradings.filtered(lambda g: g.grade_id == grade_c).disposition_id = liquidate
-        gradings.action_dispose()
+        if args.queued:
+            gradings.with_user(env.ref("base.user_admin")).action_dispose()
+            calls = 0
+            while gradings.search_count([("disposition_queued", "=", True)]):
+                gradings._cron_execute_queued_dispositions()
+                env.flush_all()
+                calls += 1
+            print(f"cron calls: {calls}")
+        else:
+            gradings.action_dispose()
         env.flush_all()
         q2, t2 = cr.sql_log_count, time.perf_counter()
 
@@ -66,7 +79,7 @@ def main():
         print(f"units: {n}")
         print(f"grading (station, one call per unit): {n / (t1 - t0):8.1f} units/s  "
               f"{(q1 - q0) / n:6.2f} queries/unit  {t1 - t0:6.2f} s")
-        print(f"disposition (one batch):              {n / (t2 - t1):8.1f} units/s  "
+        print(f"disposition ({'queued, cron' if args.queued else 'one request'}):  {n / (t2 - t1):8.1f} units/s  "
               f"{(q2 - q1) / n:6.2f} queries/unit  {t2 - t1:6.2f} s")
         print(f"total:                                {n / (t2 - t0):8.1f} units/s  "
               f"{(q2 - q0) / n:6.2f} queries/unit  {t2 - t0:6.2f} s")

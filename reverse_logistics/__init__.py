@@ -1,6 +1,5 @@
 from . import controllers
 from . import models
-from . import demo
 from . import report
 from . import wizard
 

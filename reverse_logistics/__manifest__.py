@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -57,8 +57,7 @@
         "views/return_portal_slip_templates.xml",
         "views/return_guest_templates.xml",
         "views/return_portal_polish_templates.xml",
-        "data/reverse_logistics_batch_data.xml",
-        "views/reverse_logistics_batch_views.xml",
+        "data/return_grading_data.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

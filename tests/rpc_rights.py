@@ -39,15 +39,15 @@ BILLING = frozenset({"billing", "accountant", "returns_user_billing"})
 STOCK = RETURNS_STAFF | {"inventory_user"}
 # Who reads a return: its staff, the salespeople of its order, the Reporting group, its customer.
 RETURN_READERS = RETURNS_STAFF | SALES | {"returns_reporting", "portal"}
-# The flow mixin refuses with a UserError what nobody may write, to those who may write the model.
+# Protected fields are refused with a UserError naming them, to those who may write the model.
 FLOW_REFUSAL = (AccessError, UserError)
 
 Row = namedtuple("Row", "on who args kwargs pending refusal allowed_error")
 
 
 def row(on, who, *args, pending=None, refusal=AccessError, allowed_error=None, **kwargs):
-    """`refusal`: the exception(s) that count as a refusal (the flow mixin refuses what nobody may
-    write with a UserError). `allowed_error`: a regex of the UserError an allowed role may get instead
+    """`refusal`: the exception(s) that count as a refusal (protected fields are refused with a
+    UserError naming them). `allowed_error`: a regex of the UserError an allowed role may get instead
     of success, where the fixture cannot reach the method's happy path (the row says why)."""
     return Row(on, frozenset(who), args, kwargs, pending, refusal, allowed_error)
 
@@ -114,7 +114,6 @@ RIGHTS = {
         "action_view_returns": row("weee_line", MANAGERS),
         "action_view_gradings": row("weee_line", MANAGERS),
     },
-    "reverse.logistics.batch": {"action_retry": row("failed_batch", MANAGERS | {"returns_user"})},
     # Odoo's own buttons, which the addons extend (assets on confirmation, the expiry check on validation):
     # Odoo's rights decide (stock users confirm quotations and validate transfers, sales and purchase
     # users validate theirs); salesman_own's quotation is not the Returns Manager salesman's.

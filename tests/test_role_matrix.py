@@ -275,13 +275,14 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         self.assertEqual(ret.sudo().credit_note_ids.state, "posted")
         self.assertAlmostEqual(ret.sudo().credit_note_ids.amount_total, 115.0)
 
-    def test_clerk_rpc_writes_are_refused_or_without_effect(self):
+    def test_clerk_rpc_writes_are_refused(self):
         clerk = self.users["returns_user"]
         ret, _invoice = self._machine_return(clerk, qty=1)
         line = ret.line_ids
         self.assertEqual(ret.state, "approved")
-        # Price and fee after approval: computed from the invoice and the policy, the write has no effect.
-        line.write({"price_unit": 229997.70, "restocking_fee_percent": 0.0, "discount": 0.0})
+        # Price and fee after approval: computed from the invoice and the policy, refused by name.
+        with self.assertRaisesRegex(UserError, "Price Unit.*cannot be set by hand"):
+            line.write({"price_unit": 229997.70, "restocking_fee_percent": 0.0, "discount": 0.0})
         self.assertEqual(line.price_unit, 100.0)
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             line.write({"reason_id": self.reason_unwanted.id})
@@ -306,8 +307,9 @@ class TestRoleMatrix(ReverseLogisticsCommon):
             grading.write({"recovery_value": 11419100.0})
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             grading.write({"state": "done"})
-        grading.write({"unit_value": 99999.0})
-        self.assertEqual(grading.unit_value, 100.0, "the unit value is the flow's: the write has no effect")
+        with self.assertRaisesRegex(UserError, "cannot be set by hand"):
+            grading.write({"unit_value": 99999.0})
+        self.assertEqual(grading.unit_value, 100.0, "the unit value is the flow's: the write is refused")
 
     def test_draft_documents_freeze_at_submission_and_rejection_is_a_managers(self):
         clerk = self.users["returns_user"]

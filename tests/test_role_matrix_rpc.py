@@ -30,10 +30,14 @@ class TestRoleMatrixRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         self.assertEqual(self.ret.state, "approved")
         self.authenticate("rl_rpc_clerk", "rl_rpc_clerk")
         line = self.ret.line_ids
-        # The price of an approved line: accepted by the server, without effect.
-        self._call("return.order.line", "write", [line.ids, {"price_unit": 229997.70, "restocking_fee_percent": 0}])
-        # The form's own save path does the same.
-        self._call("return.order.line", "web_save", [line.ids, {"price_unit": 1.0}], {"specification": {}})
+        # The price of an approved line: refused by the server, with the field's name.
+        for method, args, kwargs in (
+                ("write", [line.ids, {"price_unit": 229997.70, "restocking_fee_percent": 0}], {}),
+                # The form's own save path does the same.
+                ("web_save", [line.ids, {"price_unit": 1.0}], {"specification": {}})):
+            with self.assertRaises(JsonRpcException) as caught:
+                self._call("return.order.line", method, args, kwargs)
+            self.assertEqual(caught.exception.args[0], "odoo.exceptions.UserError", method)
         line.invalidate_recordset()
         self.assertEqual(line.price_unit, 115.0)
         for vals in ({"state": "done"}, {"policy_override": True}, {"return_type": "distributor"},

@@ -43,7 +43,7 @@ FORGED_CONTEXT = {
 SNAPSHOT_TABLES = {
     "return.order": "state", "return.order.line": None, "return.grading": "state", "stock.picking": "state",
     "stock.move": "state", "stock.scrap": "state", "account.move": "state", "sale.order": "state",
-    "repair.order": "state", "reverse.logistics.batch": "state", "recall.campaign": "state",
+    "repair.order": "state", "recall.campaign": "state",
     "recall.consignee": "state", "recall.effectiveness.check": None, "returnable.asset.balance": None,
     "returnable.asset.deposit": None, "returnable.asset.rental": None, "mail.mail": None,
 }
@@ -162,9 +162,6 @@ class TestRpcRights(ReverseLogisticsCommon):
     @classmethod
     def _build_documents(cls):
         env = cls.env
-        cls.failed_batch = env["reverse.logistics.batch"].with_user(cls.users["returns_user"])._queue(
-            cls.received_return.line_ids, "mapped", "Walk batch").sudo()
-        cls.failed_batch.write({"state": "failed", "attempts": 5, "error": "boom"})
         register = env["weee.register"].create({"company_id": cls.company.id})
         register.action_compute()
         cls.weee_line = register.line_ids[:1]
@@ -378,9 +375,6 @@ class TestRpcRights(ReverseLogisticsCommon):
 
     def _on_weee_line(self, user):
         return self.weee_line
-
-    def _on_failed_batch(self, user):
-        return self.failed_batch
 
     def _on_sale(self, user):
         return self.sale

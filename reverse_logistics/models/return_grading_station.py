@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import clean_context
 from odoo.tools.sql import escape_psql
 
+from ..tools import check_id, check_number
+
 # Longer than any return number, lot or barcode: a scanner never sends more.
 SCAN_MAX_LENGTH = 128
 NOTE_MAX_LENGTH = 2000
@@ -93,8 +95,7 @@ class ReturnGradingStation(models.AbstractModel):
     def _get_line_to_grade(self, line_id):
         """The return line a station grades: one the user may grade (create gradings, write the line),
         whose goods arrived."""
-        mixin = self.env["reverse.logistics.flow.mixin"]
-        line = self.env["return.order.line"].browse(mixin._check_id(line_id, self.env._("Return line"))).exists()
+        line = self.env["return.order.line"].browse(check_id(self.env, line_id, self.env._("Return line"))).exists()
         if not line:
             return line
         # The grading is created as the system (its score is the station's): the user's rights first.
@@ -108,20 +109,19 @@ class ReturnGradingStation(models.AbstractModel):
     @api.model
     def _prepare_grading_vals(self, line, grade_id, quantity, lot_id, passed_question_ids, note, product_id):
         """Checked values of a grading from what the station (or any client) sent."""
-        mixin = self.env["reverse.logistics.flow.mixin"]
-        grade = self.env["return.grade"].search([("id", "=", mixin._check_id(grade_id, self.env._("Grade")))])
+        grade = self.env["return.grade"].search([("id", "=", check_id(self.env, grade_id, self.env._("Grade")))])
         if not grade:
             raise UserError(self.env._("Choose one of the grades."))
-        mixin._check_number(quantity, self.env._("Quantity"))
+        check_number(self.env, quantity, self.env._("Quantity"))
         product = self.env["product.product"].browse(
-            mixin._check_id(product_id, self.env._("Product"))) if product_id else line.product_id
-        lot = self.env["stock.lot"].browse(mixin._check_id(lot_id, self.env._("Lot/Serial")) if lot_id else [])
+            check_id(self.env, product_id, self.env._("Product"))) if product_id else line.product_id
+        lot = self.env["stock.lot"].browse(check_id(self.env, lot_id, self.env._("Lot/Serial")) if lot_id else [])
         if lot and lot.sudo().product_id != product:
             raise UserError(self.env._("Lot %(lot)s is not a lot of %(product)s.", lot=lot.sudo().name,
                                        product=product.display_name))
         if not isinstance(passed_question_ids, (list, tuple)):
             raise UserError(self.env._("The checklist answers must be a list of questions."))
-        passed = [mixin._check_id(question, self.env._("Checklist question")) for question in passed_question_ids]
+        passed = [check_id(self.env, question, self.env._("Checklist question")) for question in passed_question_ids]
         if note is not False and note is not None and not isinstance(note, str):
             raise UserError(self.env._("The note must be text."))
         return {

@@ -7,6 +7,9 @@ from odoo.exceptions import AccessError, UserError
 class ReverseLogisticsFlowMixin(models.AbstractModel):
     """Records whose state, dates, quantities and values are set by the flow, never by hand.
 
+    No longer used by the core's own models (they refuse their `_get_protected_fields()` by name, see
+    reverse_logistics/tools.py): kept only for the recall addon's models until they move the same way.
+
     Odoo lets any user with write access write any field through JSON-RPC, `readonly` being a hint to
     the web client only. Models of this mixin list what a user may write in the record's current state
     (`_get_user_writable_fields`) and what a user may give at creation (`_get_user_creatable_fields`);

@@ -96,3 +96,15 @@ class StockPicking(models.Model):
         if self.picking_type_code != "outgoing" or self.state != "done":
             raise UserError(self.env._("Returns can only be created from done deliveries."))
         return self.env["return.order"]._action_open_create_wizard(sale_order=self.sale_id, picking=self)
+
+    # ==================================================================
+    # Deadlines
+    # ==================================================================
+    def button_validate(self):
+        expired = self.return_order_id.filtered(lambda o: o.state == "expired")
+        if expired:
+            # Its units were freed for other returns: a manager reopens it first, with a new receipt.
+            raise UserError(self.env._(
+                "%(names)s expired: a Returns Manager must reopen it before its goods are received.",
+                names=", ".join(expired.mapped("name"))))
+        return super().button_validate()

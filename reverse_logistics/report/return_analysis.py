@@ -139,7 +139,7 @@ class ReturnAnalysis(models.Model):
             c.currency_id AS currency_id, o.currency_id AS order_currency_id, o.warehouse_id,
             o.commercial_partner_id AS partner_id, o.user_id, l.product_id, pt.categ_id, l.reason_id,
             o.return_type, o.state, o.resolution, o.disposition_status,
-            cur.grade_id, cur.disposition_id, d.operation,
+            cur.grade_id, cur.disposition_id, COALESCE(cur.operation, d.operation) AS operation,
             o.date_request, o.date_approved, o.date_first_receipt AS date_received, o.date_resolved,
             o.date_dispositioned,
             l.product_uom_qty AS qty_requested, l.qty_received, l.qty_refunded, l.qty_graded,
@@ -197,7 +197,7 @@ class ReturnAnalysis(models.Model):
                  WHERE g.line_id = l.id AND g.previous_grading_id IS NULL AND g.state != 'graded'
             ) env ON TRUE
             LEFT JOIN LATERAL (
-                SELECT g.grade_id, g.disposition_id
+                SELECT g.grade_id, g.disposition_id, g.operation
                   FROM return_grading g
                  WHERE g.line_id = l.id
                    AND NOT EXISTS (SELECT 1 FROM return_grading r WHERE r.previous_grading_id = g.id)

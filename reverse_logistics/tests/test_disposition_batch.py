@@ -7,7 +7,7 @@ from .common import ReverseLogisticsCommon
 
 @tagged("post_install", "-at_install")
 class TestDispositionBatch(ReverseLogisticsCommon):
-    """A disposition above the in-request limit goes through the background batch cron."""
+    """A disposition above the in-request limit flags the graded units; one cron dispositions them in chunks."""
 
     @classmethod
     def setUpClass(cls):
@@ -20,7 +20,7 @@ class TestDispositionBatch(ReverseLogisticsCommon):
         params.set_param("reverse_logistics.batch_limit.disposition_chunk", 2)
         cls.grade_a = cls.env.ref("reverse_logistics.grade_a")
         cls.restock = cls.env.ref("reverse_logistics.disposition_restock")
-        cls.batch_model = cls.env["reverse.logistics.batch"]
+        cls.grading_model = cls.env["return.grading"]
 
     def _graded_units(self, qty):
         """A received return of `qty` units graded one by one at the station (one grading per unit)."""
@@ -40,6 +40,17 @@ class TestDispositionBatch(ReverseLogisticsCommon):
             "product_id": self.product.id, "location_id": self.triage_location.id, "inventory_quantity": qty,
         }).action_apply_inventory()
 
+    def _run_cron(self):
+        """One call of the disposition cron as Odoo's cron worker makes it (with its progress record, as the
+        cron's user); returns (done, remaining) as the cron reported them to _notify_progress."""
+        cron = self.env.ref("reverse_logistics.ir_cron_return_grading_dispose")
+        cron, progress = cron.with_user(cron.user_id)._add_progress()
+        cron.ir_actions_server_id.run()
+        return progress.done, progress.remaining
+
+    def _queued(self):
+        return self.grading_model.search([("disposition_queued", "=", True)])
+
     def test_disposition_above_limit_runs_in_chunks_exactly_once(self):
         units = 7
         ret, gradings = self._graded_units(units)
@@ -47,40 +58,41 @@ class TestDispositionBatch(ReverseLogisticsCommon):
         stock_before = self._quant_qty(self.product, self.stock_location)
 
         action = gradings.with_user(self.clerk).action_dispose()
-        # The clerk gets the hand back at once: nothing moved yet, a batch shows the progress.
+        # The clerk gets the hand back at once: nothing moved yet, the units say they wait.
         self.assertEqual(action["tag"], "display_notification")
-        batch = self.batch_model.search([("res_model", "=", "return.grading")], limit=1)
-        self.assertEqual((batch.state, batch.total_count, batch.done_count, batch.chunk_size), ("queued", 7, 0, 2))
-        self.assertEqual(batch.user_id, self.clerk)
+        self.assertEqual(self._queued(), gradings)
+        self.assertEqual(gradings.disposition_queued_uid, self.clerk)
         self.assertEqual(set(gradings.mapped("state")), {"graded"})
         self.assertEqual(self._quant_qty(self.product, self.triage_location), units)
+        # Queued twice is refused: the units wait already.
+        with self.assertRaisesRegex(UserError, "already wait"):
+            gradings.with_user(self.clerk).action_dispose()
 
-        self.batch_model._cron_process()
-        self.assertEqual(batch.done_count, 2)
-        self.assertAlmostEqual(batch.progress, 100.0 * 2 / 7)
+        self.assertEqual(self._run_cron(), (2, 5))
         self.assertEqual(len(gradings.filtered(lambda g: g.state == "done")), 2)
+        self.assertEqual(len(self._queued()), 5)
 
         # The next chunk fails: triage holds one unit fewer than the five still to move... and fewer
-        # than the chunk's two. It rolls back alone and is counted; nothing of it moved.
+        # than the chunk's two. It rolls back alone; nothing of it moved, the units say why.
         self._set_triage(1)
-        self.batch_model._cron_process()
-        self.assertEqual((batch.state, batch.done_count, batch.attempts), ("queued", 2, 1))
-        self.assertIn("triage does not hold", batch.error)
+        self.assertEqual(self._run_cron(), (2, 3))
+        failed = gradings.filtered("disposition_error")
+        self.assertEqual(len(failed), 2)
+        self.assertIn("triage does not hold", failed[0].disposition_error)
+        self.assertFalse(failed.filtered("disposition_queued"), "unflagged: the cron does not loop on them")
+        self.assertIn("triage does not hold", ret.message_ids[0].body, "told on the return")
         self.assertEqual(len(gradings.filtered(lambda g: g.state == "done")), 2)
         self.assertEqual(self._quant_qty(self.product, self.triage_location), 1)
 
-        # Units found again: the retry goes on from where it stopped.
+        # Units found again: the remaining chunks go on, the refused ones are queued again by the clerk.
         self._set_triage(5)
-        self.batch_model._cron_process()
-        self.assertEqual((batch.done_count, batch.attempts, batch.error), (4, 0, False))
+        self.assertEqual(self._run_cron(), (2, 1))
+        self.assertEqual(self._run_cron(), (1, 0))
+        failed.with_user(self.clerk).action_dispose()
+        self.assertFalse(failed.filtered("disposition_error"), "the error goes with the new request")
 
-        # A crash after a chunk's work was committed but before its progress was (simulated by putting
-        # the progress back): the re-run skips the units already dispositioned.
-        batch.sudo().done_count = 2
-        for _run in range(4):
-            self.batch_model._cron_process()
-        self.assertEqual((batch.state, batch.done_count), ("done", 7))
-        self.assertTrue(batch.date_done)
+        self.assertEqual(set(failed.mapped("state")), {"done"}, "two units: in the request")
+        self.assertFalse(self._queued())
 
         # Every unit moved exactly once: one done move of one unit per grading, triage empty, stock + 7.
         self.assertEqual(set(gradings.mapped("state")), {"done"})
@@ -88,24 +100,58 @@ class TestDispositionBatch(ReverseLogisticsCommon):
             moves = grading.move_ids.filtered(lambda m: m.state == "done")
             self.assertEqual(len(moves), 1, grading.name)
             self.assertEqual(moves.quantity, 1.0)
+            # Moved as the clerk who asked, not as the superuser.
+            self.assertEqual(moves.create_uid, self.clerk, grading.name)
         self.assertEqual(self._quant_qty(self.product, self.triage_location), 0)
         self.assertEqual(self._quant_qty(self.product, self.stock_location), stock_before + units)
         self.assertEqual(ret.disposition_status, "processed")
         # Recovery ledger as in one request: 7 x 100 x 95% (grade A), restock at 100%.
         self.assertAlmostEqual(sum(gradings.mapped("recovery_value")), 7 * 100.0 * 0.95)
 
+    def test_queued_units_moved_by_hand_or_crashed_are_not_moved_twice(self):
+        _ret, gradings = self._graded_units(4)
+        gradings.with_user(self.clerk).action_dispose()
+        # A crash after a chunk's work, before Odoo committed the call: the flags roll back with the moves.
+        with self.assertRaises(ZeroDivisionError), self.env.cr.savepoint():
+            self._run_cron()
+            raise ZeroDivisionError
+        self.assertEqual(self._queued(), gradings)
+        self.assertEqual(set(gradings.mapped("state")), {"graded"})
+        # Two of them are dispositioned in the request meanwhile (the private path, as the system would):
+        # the cron only unflags them.
+        gradings[:2].sudo()._action_dispose()
+        self.assertEqual(self._run_cron(), (2, 2))
+        self.assertEqual(self._run_cron(), (2, 0))
+        self.assertEqual(self._run_cron(), (0, 0))
+        for grading in gradings:
+            self.assertEqual(len(grading.move_ids.filtered(lambda m: m.state == "done")), 1, grading.name)
+        self.assertFalse(self._queued())
+
+    def test_queued_disposition_checks_the_user_again(self):
+        """The cron runs as the user who queued, with his rights of now: a clerk who lost the Returns
+        group meanwhile gets a refusal, nothing moves."""
+        _ret, gradings = self._graded_units(4)
+        gradings.with_user(self.clerk).action_dispose()
+        self.clerk.groups_id = [Command.unlink(self.env.ref("reverse_logistics.group_return_user").id)]
+        self.assertEqual(self._run_cron(), (2, 2))
+        self.assertEqual(self._run_cron(), (2, 0))
+        self.assertEqual(set(gradings.mapped("state")), {"graded"})
+        self.assertFalse(self._queued())
+        self.assertTrue(all(g.disposition_error for g in gradings))
+        self.assertEqual(self._quant_qty(self.product, self.triage_location), 4)
+
     def test_small_disposition_stays_in_the_request(self):
         _ret, gradings = self._graded_units(3)
         self.assertIs(gradings.with_user(self.clerk).action_dispose(), True)
         self.assertEqual(set(gradings.mapped("state")), {"done"})
-        self.assertFalse(self.batch_model.search([("res_model", "=", "return.grading")]))
+        self.assertFalse(self._queued())
 
     def test_bad_batch_is_refused_before_queueing(self):
         _ret, gradings = self._graded_units(5)
         self._set_triage(2)
         with self.assertRaisesRegex(UserError, "triage does not hold"):
             gradings.with_user(self.clerk).action_dispose()
-        self.assertFalse(self.batch_model.search([("res_model", "=", "return.grading")]))
+        self.assertFalse(self._queued())
 
     def test_stale_quant_reservation_does_not_refuse_units_there(self):
         """Under concurrent load Odoo's quants may keep a reserved quantity that no move line holds

@@ -302,27 +302,34 @@ class TestReturnTrustRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
             self._refused(USER, "return.order.create", "default_get", [["partner_id"]], context=context)
 
     # ------------------------------------------------------------------
-    # Background batches: Retry
+    # Background disposition: the flags are the flow's; the cron runs as who queued
     # ------------------------------------------------------------------
-    def test_batch_retry(self):
+    def test_disposition_queue_is_the_flows(self):
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.disposition", 1)
+        received = self._received(2)
+        for _unit in range(2):
+            self.env["return.grading.station"].grade(received.line_ids.id, self.grade_a.id, 1)
+        gradings = received.grading_ids
+        self._as("clerk")
+        for vals, label in (({"disposition_queued": True}, "Disposition Queued"),
+                            ({"disposition_queued_uid": self.users["clerk2"].id}, "Disposition Queued By"),
+                            ({"disposition_error": "x"}, "Disposition Refused")):
+            message = self._refused(USER, "return.grading", "write", [gradings.ids, vals])
+            self.assertIn(label, message, "refused with the field's name")
+        self.assertFalse(gradings.filtered("disposition_queued"))
+        # Queued as the clerk: the flag names him, whatever the context says.
+        self._call("return.grading", "action_dispose", [gradings.ids],
+                   context={"default_disposition_queued_uid": self.users["clerk2"].id})
+        self.assertEqual(gradings.disposition_queued_uid, self.users["clerk"])
+
+    def test_protected_fields_are_refused_by_name(self):
+        """Fields the flow sets are refused with their names, never dropped: the price of an approved
+        line, the state of a return; fields nobody protects stay writable."""
         received = self._received(1)
-        batch = self.env["reverse.logistics.batch"].with_user(self.users["clerk"])._queue(
-            received.line_ids, "mapped", "Test batch").sudo()
-        batch.write({"state": "failed", "attempts": 5, "error": "boom"})
-        self._as("clerk2")
-        self._refused(ACCESS, "reverse.logistics.batch", "action_retry", [batch.ids])
-        self.assertEqual(batch.state, "failed")
-        for user in ("clerk", "manager"):
-            self._as(user)
-            self._call("reverse.logistics.batch", "action_retry", [batch.ids])
-            self.assertEqual((batch.state, batch.attempts), ("queued", 0), user)
-            batch.write({"state": "failed", "attempts": 5})
-        # The administrator, on a batch of his own company.
-        admin = self.env.ref("base.user_admin")
-        theirs = self.env["reverse.logistics.batch"].with_user(admin).with_company(admin.company_id)._queue(
-            admin.partner_id, "mapped", "Admin's batch").sudo()
-        theirs.write({"state": "failed", "attempts": 5})
-        self.authenticate("admin", "admin")
-        self._call("reverse.logistics.batch", "action_retry", [theirs.ids])
-        self.assertEqual(theirs.state, "queued")
-        self._refused(USER, "reverse.logistics.batch", "action_retry", [theirs.ids])
+        self._as("clerk")
+        message = self._refused(USER, "return.order.line", "write", [received.line_ids.ids, {"price_unit": 1.0}])
+        self.assertIn("Price Unit", message)
+        message = self._refused(USER, "return.order", "write", [received.ids, {"state": "done"}])
+        self.assertRegex(message, "State|Status")
+        self._call("return.order", "write", [received.ids, {"note": "<p>Checked</p>"}])
+        self.assertIn("Checked", received.note)

@@ -8,7 +8,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from ..models.product_template_weee import WEEE_CATEGORIES
+from ..models.product_template import WEEE_CATEGORIES
 from .common import ReverseLogisticsCommon
 
 

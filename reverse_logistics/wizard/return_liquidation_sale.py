@@ -3,6 +3,8 @@ from odoo.exceptions import UserError
 from odoo.tools import float_round
 from odoo.tools.misc import clean_context
 
+from ..tools import check_flow_access, check_number
+
 
 class ReturnLiquidationSale(models.TransientModel):
     """Sell liquidated units to a liquidator: a sale order shipped from the liquidation location."""
@@ -26,8 +28,8 @@ class ReturnLiquidationSale(models.TransientModel):
         self.ensure_one()
         gradings = self.grading_ids
         # The units' sale and recovery values are written as the system: the user's rights first.
-        gradings._check_flow_access("reverse_logistics.group_return_manager")
-        self.env["reverse.logistics.flow.mixin"]._check_number(self.amount, self._fields["amount"].string)
+        check_flow_access(gradings, "reverse_logistics.group_return_manager")
+        check_number(self.env, self.amount, self._fields["amount"].string)
         # The sale order and its delivery take no default from the caller's context.
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         wrong = gradings.filtered(lambda g: g.operation != "liquidate" or g.state != "done" or g.liquidation_line_id)

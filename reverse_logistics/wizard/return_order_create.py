@@ -2,6 +2,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
+from ..tools import check_id, check_number
+
 
 class ReturnOrderCreateLine(models.TransientModel):
     _name = "return.order.create.line"
@@ -72,11 +74,10 @@ class ReturnOrderCreate(models.TransientModel):
             res["sale_order_id"] = res_id
         elif res_id and model == "stock.picking" and "picking_id" not in res:
             res["picking_id"] = res_id
-        mixin = self.env["reverse.logistics.flow.mixin"]
         picking = self.env["stock.picking"].browse(
-            mixin._check_id(res["picking_id"], self.env._("Delivery")) if res.get("picking_id") else [])
+            check_id(self.env, res["picking_id"], self.env._("Delivery")) if res.get("picking_id") else [])
         sale_order = self.env["sale.order"].browse(
-            mixin._check_id(res["sale_order_id"], self.env._("Sale Order")) if res.get("sale_order_id") else [])
+            check_id(self.env, res["sale_order_id"], self.env._("Sale Order")) if res.get("sale_order_id") else [])
         # The context says which document the wizard opens on; the user must be able to read it.
         for document in (picking, sale_order):
             if document:
@@ -121,7 +122,7 @@ class ReturnOrderCreate(models.TransientModel):
     def _set_quantities(self, quantities):
         """Ask for `quantities` ({wizard line: quantity}); refuse negative ones and ones above the returnable."""
         for line, qty in quantities.items():
-            self.env["reverse.logistics.flow.mixin"]._check_number(qty, line.product_id.display_name)
+            check_number(self.env, qty, line.product_id.display_name)
             rounding = line.uom_id.rounding
             if float_compare(qty, 0.0, precision_rounding=rounding) < 0:
                 raise UserError(self.env._("Quantities to return cannot be negative."))
@@ -129,7 +130,7 @@ class ReturnOrderCreate(models.TransientModel):
 
     def _get_requested_lines(self):
         for line in self.line_ids:
-            self.env["reverse.logistics.flow.mixin"]._check_number(line.quantity, line.product_id.display_name)
+            check_number(self.env, line.quantity, line.product_id.display_name)
         return self.line_ids.filtered(lambda ln: not float_is_zero(ln.quantity, precision_rounding=ln.uom_id.rounding))
 
     def _prepare_return_order_vals(self, lines):

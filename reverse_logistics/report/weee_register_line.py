@@ -2,8 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..models.product_template_weee import WEEE_CATEGORIES
-from ..models.return_disposition_weee import WEEE_TREATMENTS
+from ..models.product_template import WEEE_CATEGORIES
+from ..models.return_disposition import WEEE_TREATMENTS
 
 # Minimum targets of Annex V, Part 3 of the WEEE Directive 2012/19/EU (from 15 August 2018), by Annex III
 # category, in percent of the weight of WEEE collected and sent for treatment:
@@ -77,7 +77,7 @@ class WeeeRegisterLine(models.TransientModel):
         candidates = gradings.search(self._get_takeback_domain(company) + [
             ("return_type", "=", "takeback"),
             ("state", "!=", "graded"),
-            ("disposition_id.weee_treatment", "!=", False),
+            ("weee_treatment", "!=", False),
             ("date_dispositioned", ">=", start), ("date_dispositioned", "<", end),
         ])
         # Follow the regrades down from each candidate: one of them dispositioned again replaces it.
@@ -105,11 +105,14 @@ class WeeeRegisterLine(models.TransientModel):
             vals = values[move.product_id.weee_category]
             source = move.return_line_id.order_id.weee_source or "household"
             vals[f"units_{source}"] += move.product_qty
-            vals[f"kg_{source}"] += move.product_qty * move.product_id.weight
+            # The weight stored when the move was done, never the product's of today.
+            vals[f"kg_{source}"] += move.return_weight
             vals["move_ids"] |= move
         for grading, quantity in self._get_treated_gradings(company, start, end).items():
             vals = values[grading.product_id.weee_category]
-            vals[f"kg_{grading.disposition_id.weee_treatment}"] += quantity * grading.product_id.weight
+            # The treatment and weight frozen when the disposition ran.
+            unit_weight = grading.weight / grading.quantity if grading.quantity else 0.0
+            vals[f"kg_{grading.weee_treatment}"] += quantity * unit_weight
             vals["grading_ids"] |= grading
         vals_list = []
         for code, vals in values.items():

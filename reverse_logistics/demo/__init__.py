@@ -1,1 +1,0 @@
-from . import return_order_demo
