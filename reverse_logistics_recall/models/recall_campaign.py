@@ -4,7 +4,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -84,6 +84,17 @@ class RecallCampaign(models.Model):
         string="Estimated Completion", tracking=True,
         help="When the recall is expected to be completed, as the 21 CFR 7.53(b)(6) status report gives it.")
     user_id = fields.Many2one("res.users", string="Recall Coordinator", default=lambda self: self.env.user)
+    quarantine_pending = fields.Boolean(
+        readonly=True, copy=False, index=True,
+        help="The stock of the affected lots is being moved into quarantine in the background.")
+    quarantine_reassign_move_ids = fields.Many2many(
+        "stock.move", "recall_campaign_quarantine_move_rel", "campaign_id", "move_id", readonly=True, copy=False,
+        string="Reservations To Restore",
+        help="Open moves the quarantine took off the affected lots: they look for other stock once it is done.")
+    quarantine_progress = fields.Char(readonly=True, copy=False)
+    quarantine_error = fields.Text(
+        string="Quarantine Error", readonly=True, copy=False,
+        help="Why the last background run of the quarantine failed; it is retried.")
 
     exposure_ids = fields.One2many("recall.exposure", "campaign_id", string="Exposure")
     consignee_exposure_ids = fields.One2many(
@@ -696,13 +707,27 @@ class RecallCampaign(models.Model):
                     "Quarantine restored by %(user)s: the recall blocks its lots again.", user=self.env.user.name))
         return True
 
+    # Above this many stock records (system parameter) the quarantine is left to its cron, which moves
+    # them chunk by chunk: one request moving thousands of quants would hold locks for minutes.
+    _QUARANTINE_SYNC_LIMIT_PARAM = "reverse_logistics_recall.quarantine_sync_limit"
+    _QUARANTINE_CHUNK_PARAM = "reverse_logistics_recall.quarantine_chunk_size"
+
+    @api.model
+    def _get_quarantine_param(self, key, default):
+        value = self.env["ir.config_parameter"].sudo().get_param(key)
+        try:
+            return max(int(value), 0) if value not in (None, False, "") else default
+        except ValueError:
+            return default
+
     def _quarantine(self):
         """Move affected stock on hand into quarantine, taking it off open pickings first; return the
-        number of stock records moved (or queued).
+        number of stock records moved (or left to the cron).
 
-        Above the configured size (system parameter reverse_logistics.batch_limit.quarantine, in
-        quants) the moves are made by the background batch cron, chunk by chunk."""
-        limit = self.env["reverse.logistics.batch"]._get_size_limit("quarantine", 1000)
+        Above `_QUARANTINE_SYNC_LIMIT_PARAM` stock records the campaign is flagged `quarantine_pending`
+        with the moves that lost their reservation, and `_cron_quarantine` moves the stock chunk by chunk.
+        The caller checked the user's rights: the cron only finishes what a Recall Manager asked for."""
+        limit = self._get_quarantine_param(self._QUARANTINE_SYNC_LIMIT_PARAM, 1000)
         count = 0
         for campaign in self.filtered(lambda c: c.state in ("active", "monitoring") and not c.is_mock):
             lots = campaign._get_affected_lots()
@@ -714,16 +739,20 @@ class RecallCampaign(models.Model):
             unreserved_moves._do_unreserve()
             quants = self.env["stock.quant"]._get_recall_quarantine_quants(lots, campaign.company_id)
             count += len(quants)
-            if limit and len(quants) > limit:
-                batch = self.env["reverse.logistics.batch"]._queue(
-                    quants, "_recall_move_to_quarantine",
-                    self.env._("Quarantine of %(name)s", name=campaign.name), origin=campaign,
-                    chunk_size=self.env["reverse.logistics.batch"]._get_size_limit("quarantine_chunk", 200),
-                    context={"recall_campaign_id": campaign.id, "recall_reassign_move_ids": unreserved_moves.ids},
-                )
+            if campaign.quarantine_pending or (limit and len(quants) > limit):
+                # The flag and the moves to reassign are written in this transaction: the cron sees the
+                # request whole or not at all.
+                campaign.sudo().write({
+                    "quarantine_pending": True,
+                    "quarantine_reassign_move_ids": [Command.link(move.id) for move in unreserved_moves],
+                    "quarantine_progress": self.env._(
+                        "%(count)s stock records to move", count=len(quants)),
+                    "quarantine_error": False,
+                })
                 campaign.message_post(body=self.env._(
-                    "Quarantine of %(count)s stock records queued (%(batch)s); %(moves)s reservations released.",
-                    count=len(quants), batch=batch.name, moves=len(unreserved_moves)))
+                    "Quarantine of %(count)s stock records started in the background; %(moves)s reservations "
+                    "released.", count=len(quants), moves=len(unreserved_moves)))
+                self.env.ref("reverse_logistics_recall.ir_cron_recall_quarantine")._trigger()
                 continue
             units = sum(quants.mapped("quantity"))
             quants.with_context(recall_campaign_id=campaign.id)._recall_move_to_quarantine()
@@ -735,11 +764,62 @@ class RecallCampaign(models.Model):
             ))
         return count
 
-    def _on_batch_done(self, batch):
-        """A queued quarantine is over: the open moves it unreserved look for unaffected stock."""
-        move_ids = (batch.batch_context or {}).get("recall_reassign_move_ids")
-        if move_ids:
-            self.env["stock.move"].browse(move_ids).exists()._action_assign()
+    @api.model
+    def _cron_quarantine(self):
+        """Move one chunk of the stock of each campaign flagged `quarantine_pending` into quarantine.
+
+        Each call is one transaction (the cron commits between calls): the chunk's transfers, the
+        progress and, with the last chunk, the reassign of the unreserved moves and the flag cleared.
+        What is left is read again from the stock at each call (quants outside quarantine), so a call
+        that crashed is rolled back whole and nothing is ever moved twice. A campaign that fails keeps
+        its flag and shows the error; the others go on, and the next run retries it."""
+        chunk = self._get_quarantine_param(self._QUARANTINE_CHUNK_PARAM, 200) or 200
+        campaigns = self.search([("quarantine_pending", "=", True)], order="id")
+        done = remaining = 0
+        for campaign in campaigns:
+            try:
+                with self.env.cr.savepoint():
+                    moved, left = campaign._quarantine_chunk(chunk)
+            except Exception as error:  # noqa: BLE001 - shown on the campaign, retried by the next run
+                message = str(error)
+                if campaign.quarantine_error != message:
+                    # The flag fields are the recall's own (refused to users): written as the system.
+                    campaign.sudo().quarantine_error = message
+                    campaign.message_post(body=self.env._(
+                        "The background quarantine failed and will be retried: %(error)s", error=message))
+                continue
+            done += moved
+            remaining += left
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _quarantine_chunk(self, chunk):
+        """Move up to `chunk` stock records of this flagged campaign; return (moved, left)."""
+        self.ensure_one()
+        if self.state not in ("active", "monitoring") or self.date_released:
+            # Released or closed meanwhile: nothing more goes into quarantine.
+            quants = self.env["stock.quant"]
+        else:
+            quants = self.env["stock.quant"]._get_recall_quarantine_quants(
+                self._get_affected_lots(), self.company_id)
+        todo, left = quants[:chunk], quants[chunk:]
+        todo.with_context(recall_campaign_id=self.id)._recall_move_to_quarantine()
+        if left:
+            self.sudo().write({
+                "quarantine_progress": self.env._("%(count)s stock records left to move", count=len(left)),
+                "quarantine_error": False,
+            })
+            return len(todo), len(left)
+        moves = self.quarantine_reassign_move_ids
+        # Open moves that lost their reservation look for unaffected stock again, once all is moved.
+        moves.exists()._action_assign()
+        self.sudo().write({
+            "quarantine_pending": False, "quarantine_reassign_move_ids": [Command.clear()],
+            "quarantine_progress": False, "quarantine_error": False,
+        })
+        self.message_post(body=self.env._(
+            "Background quarantine is done: every stock record of the affected lots is in quarantine; "
+            "%(moves)s released reservations looked for other stock.", moves=len(moves)))
+        return len(todo), 0
 
     def _get_quarantine_locations(self):
         """The quarantine locations of the campaigns' companies, each with its warehouse."""
@@ -758,6 +838,10 @@ class RecallCampaign(models.Model):
         for campaign in self:
             if campaign.date_released:
                 raise UserError(self.env._("The quarantine of %(name)s was already released.", name=campaign.name))
+            if campaign.quarantine_pending:
+                raise UserError(self.env._(
+                    "The quarantine of %(name)s is still being moved in the background (%(progress)s): release "
+                    "it once it is done.", name=campaign.name, progress=campaign.quarantine_progress or ""))
             # The block is the campaign's: lifted first, so that the release transfers below pass it (another
             # active recall of the same lots still blocks them). No context key lifts it.
             campaign.sudo().date_released = fields.Datetime.now()

@@ -49,3 +49,11 @@ class TestRecallLayout(BaseCase):
                                 f"{path}: {model} is not {main[0]} nor one of its lines")
         split = {model: files for model, files in files_by_model.items() if len(files) > 1}
         self.assertFalse(split, "a model spread over (or overridden by) several files of the addon")
+
+    def test_no_core_queue(self):
+        for path in ADDON.rglob("*"):
+            if path.suffix not in (".py", ".xml", ".csv") or "tests" in path.relative_to(ADDON).parts:
+                continue
+            text = path.read_text()
+            for name in ("reverse.logistics.batch", "_run_cron_chunk", "_get_size_limit", "_on_batch_done"):
+                self.assertNotIn(name, text, f"{path.relative_to(ADDON)} uses the core's {name}")
