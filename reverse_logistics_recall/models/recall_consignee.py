@@ -325,7 +325,7 @@ class RecallConsignee(models.Model):
             # Recall Manager, who need not be a Returns Manager.
             returns |= returns.sudo().create({
                 "partner_id": consignee.partner_id.id,
-                "return_type": "recall",
+                **returns._get_recall_return_type_vals(),
                 "company_id": campaign.company_id.id,
                 "warehouse_id": warehouse.id,
                 "resolution": consignee.remedy_id._get_return_resolution() if consignee.remedy_id else "refund",
