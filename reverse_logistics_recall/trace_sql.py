@@ -60,7 +60,7 @@ def trace_query(lot_ids, company_id, campaign_id=None, activated=False):
     activation stays returned before, and the rest of what came back is retrieved; for a row the trace
     finds after activation, units sent back before `activated` are returned before.
     The transfers and dates of each row are read when the scope is saved
-    (`_get_trace_details_query`), so the trace itself carries nothing but the scope and quantities.
+    (`trace_details_query`), so the trace itself carries nothing but the scope and quantities.
     """
     if activated:
         returned_before = SQL("COALESCE(e.qty_returned_before, f.returned_by_date)")
@@ -173,4 +173,73 @@ def fsma_events_query(lot_ids, company_id):
          ORDER BY ml.date, ml.id
         """,
         closure=lot_closure_sql(lot_ids), company=company_id,
+    )
+
+
+def scope_query(lot_ids, company_id, campaign_id, activated, digits):
+    """The exposure rows a trace saves, with every stored value (the one definition of them): a row
+    number `rid`, the key, the depth and the quantities rounded as the ORM rounds a Float field of the
+    unit-of-measure precision (`digits`); `refs`, `date_first`, `date_last` left empty for the save to
+    fill from `trace_details_query`."""
+    return SQL(
+        """
+        SELECT ROW_NUMBER() OVER () AS rid, t.kind::varchar AS kind, t.partner_id, t.location_id,
+               t.product_id, t.lot_id, t.depth,
+               ROUND(t.shipped::numeric, %(digits)s) AS qty_shipped,
+               ROUND(t.returned::numeric, %(digits)s) AS qty_returned_before,
+               ROUND(CASE WHEN t.kind = 'consignee' THEN GREATEST(t.shipped - t.returned, 0.0) ELSE 0.0 END
+                     ::numeric, %(digits)s) AS qty_exposed,
+               ROUND(CASE WHEN t.kind = 'supplier' THEN t.shipped ELSE 0.0 END::numeric, %(digits)s)
+                   AS qty_received,
+               ROUND(t.on_hand::numeric, %(digits)s) AS qty_on_hand,
+               ROUND(t.retrieved::numeric, %(digits)s) AS qty_retrieved,
+               NULL::varchar AS refs, NULL::timestamp AS date_first, NULL::timestamp AS date_last
+          FROM (%(trace)s) AS t(kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned,
+                                on_hand, retrieved)
+        """,
+        digits=digits, trace=trace_query(lot_ids, company_id, campaign_id, activated),
+    )
+
+
+def scope_preview_query(lot_ids, company_id, campaign_id, activated, digits):
+    """`scope_query` with its transfers and dates, named as the fields of `recall.exposure`: what a
+    save would write, read without writing."""
+    return SQL(
+        """
+        WITH scope AS (%(scope)s)
+        SELECT s.kind, s.partner_id, s.location_id, s.product_id, s.lot_id, s.depth,
+               s.qty_shipped::float8 AS qty_shipped, s.qty_returned_before::float8 AS qty_returned_before,
+               s.qty_exposed::float8 AS qty_exposed, s.qty_received::float8 AS qty_received,
+               s.qty_on_hand::float8 AS qty_on_hand, s.qty_retrieved::float8 AS qty_retrieved,
+               d.refs AS "references", d.date_first, d.date_last
+          FROM scope s
+          LEFT JOIN (%(details)s) AS d(kind, partner_id, product_id, lot_id, refs, date_first, date_last)
+                 ON d.kind = s.kind AND COALESCE(d.partner_id, 0) = COALESCE(s.partner_id, 0)
+                AND d.product_id = s.product_id AND d.lot_id = s.lot_id
+         ORDER BY s.rid
+        """,
+        scope=scope_query(lot_ids, company_id, campaign_id, activated, digits),
+        details=trace_details_query(
+            SQL("(SELECT ARRAY_AGG(DISTINCT lot_id) FROM scope WHERE kind IN ('consignee', 'supplier'))::int[]"),
+            company_id),
+    )
+
+
+def consignee_totals_query(where):
+    """(consignee id, units exposed, retrieved, destroyed, effectiveness) of the consignees `c` matching
+    `where`: the one definition of the consignees' stored totals, summed from their exposure rows."""
+    return SQL(
+        """
+        SELECT c.id, COALESCE(SUM(e.qty_exposed), 0.0)::float8, COALESCE(SUM(e.qty_retrieved), 0.0)::float8,
+               COALESCE(SUM(e.qty_destroyed), 0.0)::float8,
+               CASE WHEN COALESCE(SUM(e.qty_exposed), 0.0) <> 0
+                    THEN 100.0 * (COALESCE(SUM(e.qty_retrieved), 0.0) + COALESCE(SUM(e.qty_destroyed), 0.0))
+                         / SUM(e.qty_exposed)
+                    ELSE 0.0 END::float8
+          FROM recall_consignee c
+          LEFT JOIN recall_exposure e ON e.consignee_id = c.id
+         WHERE %(where)s
+         GROUP BY c.id
+        """,
+        where=where,
     )

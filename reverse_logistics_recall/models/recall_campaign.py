@@ -322,6 +322,7 @@ class RecallCampaign(models.Model):
     # ------------------------------------------------------------------
     # Trace run and save
     # The read part (`_run_trace`, `action_preview_trace`) only reads and may run on a read replica.
+    # Each stored value has one definition, in SQL (trace_sql.py): the save and the preview run it.
     # Saving writes the exposure rows and consignees in bulk from the trace itself (`INSERT ... SELECT`,
     # SQL in ../trace_sql.py), with the values the ORM would store, and on a re-trace only the rows that
     # changed; the ORM cache is invalidated afterwards. A large lot gives tens of thousands of rows:
@@ -337,50 +338,23 @@ class RecallCampaign(models.Model):
         rows = self.env.cr.fetchall()
         return rows, (time.perf_counter() - start) * 1000.0
 
-    def _get_trace_details(self, rows):
-        """{(kind, partner, product, lot): (references, first date, last date)} for trace rows."""
-        self.ensure_one()
-        lot_ids = {row[4] for row in rows if row[0] in ("consignee", "supplier")}
-        if not lot_ids:
-            return {}
-        self.env.cr.execute(trace_sql.trace_details_query(lot_ids, self.company_id.id))
-        return {tuple(row[:4]): row[4:] for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _prepare_exposure_vals(self, row, details=None):
-        """The values of one exposure row as the ORM stores them (the bulk save writes the same)."""
-        kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned, on_hand, retrieved = row
-        refs, first, last = (details or {}).get((kind, partner_id, product_id, lot_id), (False, False, False))
-        return {
-            "kind": kind,
-            "partner_id": partner_id,
-            "location_id": location_id,
-            "product_id": product_id,
-            "lot_id": lot_id,
-            "depth": depth,
-            "qty_shipped": shipped,
-            "qty_returned_before": returned,
-            "qty_exposed": max(shipped - returned, 0.0) if kind == "consignee" else 0.0,
-            "qty_received": shipped if kind == "supplier" else 0.0,
-            "qty_on_hand": on_hand,
-            "qty_retrieved": retrieved if kind == "consignee" else 0.0,
-            "references": refs or False,
-            "date_first": first,
-            "date_last": last,
-        }
-
     @api.readonly
     def action_preview_trace(self):
-        """The scope a trace would save, without saving it: read-only, so it may run on a replica."""
+        """The scope a trace would save, without saving it: read-only, so it may run on a replica. The rows
+        are those of the scope query the save writes (`trace_sql.scope_query`), not a copy of it."""
         self.check_access("read")
         result = []
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
         for campaign in self:
-            rows, duration = campaign._run_trace()
-            details = campaign._get_trace_details(rows)
+            self.env.flush_all()
+            start = time.perf_counter()
+            self.env.cr.execute(trace_sql.scope_preview_query(
+                campaign.lot_ids.ids, campaign.company_id.id, campaign.id, campaign.date_activated, digits))
+            rows = self.env.cr.dictfetchall()
             result.append({
                 "id": campaign.id,
-                "duration_ms": duration,
-                "rows": [campaign._prepare_exposure_vals(row, details) for row in rows],
+                "duration_ms": (time.perf_counter() - start) * 1000.0,
+                "rows": rows,
             })
         return result
 
@@ -430,27 +404,9 @@ class RecallCampaign(models.Model):
         digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
         start = time.perf_counter()
         cr.execute(SQL("DROP TABLE IF EXISTS %s", trace_sql.SCOPE_TABLE))
-        # Quantities rounded as the ORM rounds a Float field of the unit-of-measure precision.
         cr.execute(SQL(
-            """
-            CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
-            SELECT ROW_NUMBER() OVER () AS rid, t.kind::varchar AS kind, t.partner_id, t.location_id,
-                   t.product_id, t.lot_id, t.depth,
-                   ROUND(t.shipped::numeric, %(digits)s) AS qty_shipped,
-                   ROUND(t.returned::numeric, %(digits)s) AS qty_returned_before,
-                   ROUND(CASE WHEN t.kind = 'consignee' THEN GREATEST(t.shipped - t.returned, 0.0) ELSE 0.0 END
-                         ::numeric, %(digits)s) AS qty_exposed,
-                   ROUND(CASE WHEN t.kind = 'supplier' THEN t.shipped ELSE 0.0 END::numeric, %(digits)s)
-                       AS qty_received,
-                   ROUND(t.on_hand::numeric, %(digits)s) AS qty_on_hand,
-                   ROUND(t.retrieved::numeric, %(digits)s) AS qty_retrieved,
-                   NULL::varchar AS refs, NULL::timestamp AS date_first, NULL::timestamp AS date_last
-              FROM (%(trace)s) AS t(kind, partner_id, location_id, product_id, lot_id, depth, shipped, returned,
-                                    on_hand, retrieved)
-            """,
-            table=trace_sql.SCOPE_TABLE, digits=digits,
-            trace=trace_sql.trace_query(self.lot_ids.ids, self.company_id.id, self.id, self.date_activated),
-        ))
+            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", trace_sql.SCOPE_TABLE,
+            trace_sql.scope_query(self.lot_ids.ids, self.company_id.id, self.id, self.date_activated, digits)))
         self._analyze_scope_table()
         lots = SQL("(SELECT ARRAY_AGG(DISTINCT lot_id) FROM %s WHERE kind IN ('consignee', 'supplier'))::int[]",
                    trace_sql.SCOPE_TABLE)
@@ -588,34 +544,20 @@ class RecallCampaign(models.Model):
                     units_on_hand=float(units_on_hand), all_consignees=len(self.consignee_ids))
 
     def _update_consignee_totals(self):
-        """The consignees' stored totals (`recall.consignee._compute_units`), written where they changed."""
+        """The consignees' stored totals, written in one statement where they changed, from the one
+        definition of them (`trace_sql.consignee_totals_query`, which `recall.consignee._compute_units`
+        runs too)."""
         self.ensure_one()
-        cr = self.env.cr
-        cr.execute(SQL(
+        self.env.cr.execute(SQL(
             """
-            SELECT consignee_id, SUM(qty_exposed)::float8, SUM(qty_retrieved)::float8, SUM(qty_destroyed)::float8
-              FROM recall_exposure WHERE campaign_id = %s AND consignee_id IS NOT NULL GROUP BY consignee_id
-            """, self.id))
-        totals = {row[0]: tuple(row[1:]) for row in cr.fetchall()}
-        cr.execute(SQL("SELECT id, units_exposed, units_retrieved, units_destroyed FROM recall_consignee "
-                       "WHERE campaign_id = %s", self.id))
-        updates = []
-        for consignee_id, *stored in cr.fetchall():
-            exposed, retrieved, destroyed = totals.get(consignee_id, (0.0, 0.0, 0.0))
-            if (exposed, retrieved, destroyed) != tuple(stored):
-                # As the compute: 100 * (retrieved + destroyed) / exposed.
-                effectiveness = 100.0 * (retrieved + destroyed) / exposed if exposed else 0.0
-                updates.append((consignee_id, exposed, retrieved, destroyed, effectiveness))
-        if updates:
-            cr.execute(SQL(
-                """
-                UPDATE recall_consignee c
-                   SET units_exposed = u.exposed, units_retrieved = u.retrieved, units_destroyed = u.destroyed,
-                       effectiveness = u.effectiveness
-                  FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])
-                       AS u(id, exposed, retrieved, destroyed, effectiveness)
-                 WHERE c.id = u.id
-                """, *([list(column) for column in zip(*updates, strict=True)])))
+            UPDATE recall_consignee c
+               SET units_exposed = t.exposed, units_retrieved = t.retrieved, units_destroyed = t.destroyed,
+                   effectiveness = t.effectiveness
+              FROM (%(totals)s) AS t(id, exposed, retrieved, destroyed, effectiveness)
+             WHERE c.id = t.id
+               AND (c.units_exposed, c.units_retrieved, c.units_destroyed, c.effectiveness)
+                   IS DISTINCT FROM (t.exposed, t.retrieved, t.destroyed, t.effectiveness)
+            """, totals=trace_sql.consignee_totals_query(SQL("c.campaign_id = %s", self.id))))
         self.env["recall.consignee"].invalidate_model(
             ["units_exposed", "units_retrieved", "units_destroyed", "effectiveness"])
 

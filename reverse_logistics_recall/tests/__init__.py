@@ -8,3 +8,4 @@ from . import test_recall_returns
 from . import test_recall_coordinator
 from . import test_recall_invariants
 from . import test_recall_layout
+from . import test_recall_scope
