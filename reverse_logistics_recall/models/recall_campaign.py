@@ -497,8 +497,7 @@ class RecallCampaign(models.Model):
         if changed:
             cr.execute(SQL(
                 """
-                UPDATE recall_exposure e SET %(sets)s, consignee_id = u.consignee_id, write_uid = %(uid)s,
-                       write_date = %(now)s
+                UPDATE recall_exposure e SET %(sets)s, consignee_id = u.consignee_id
                   FROM unnest(%(ids)s::int[], %(rids)s::bigint[], %(consignee_ids)s::int[])
                        AS u(id, rid, consignee_id)
                   JOIN %(table)s s ON s.rid = u.rid
@@ -510,11 +509,10 @@ class RecallCampaign(models.Model):
         if new_rids:
             cr.execute(SQL(
                 """
-                INSERT INTO recall_exposure (campaign_id, company_id, kind, partner_id, location_id, product_id,
-                                             lot_id, %(columns)s, consignee_id, qty_destroyed,
-                                             create_uid, create_date, write_uid, write_date)
-                SELECT %(campaign)s, %(company)s, s.kind, s.partner_id, s.location_id, s.product_id, s.lot_id,
-                       %(values)s, c.id, 0.0, %(uid)s, %(now)s, %(uid)s, %(now)s
+                INSERT INTO recall_exposure (campaign_id, kind, partner_id, location_id, product_id,
+                                             lot_id, %(columns)s, consignee_id, qty_destroyed)
+                SELECT %(campaign)s, s.kind, s.partner_id, s.location_id, s.product_id, s.lot_id,
+                       %(values)s, c.id, 0.0
                   FROM %(table)s s
                   LEFT JOIN unnest(%(partner_ids)s::int[], %(consignee_ids)s::int[]) AS c(partner_id, id)
                          ON s.kind = 'consignee' AND c.partner_id = s.partner_id
@@ -540,8 +538,11 @@ class RecallCampaign(models.Model):
               FROM %(table)s
             """, **params))
         lots, n_consignees, units_exposed, units_on_hand = cr.fetchone()
+        # Counted in the database: reading the campaign's consignees would load thousands of records.
+        cr.execute(SQL("SELECT COUNT(*) FROM recall_consignee WHERE campaign_id = %s", self.id))
+        consignee_count = cr.fetchone()[0]
         return dict(counts, before=before, lots=lots, consignees=n_consignees, units_exposed=float(units_exposed),
-                    units_on_hand=float(units_on_hand), all_consignees=len(self.consignee_ids))
+                    units_on_hand=float(units_on_hand), all_consignees=consignee_count)
 
     def _update_consignee_totals(self):
         """The consignees' stored totals, written in one statement where they changed, from the one
