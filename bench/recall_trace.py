@@ -19,6 +19,11 @@ timed on its second run, the Transfers button as the median of three warm runs (
 vary by a few milliseconds from run to run). Nothing asserts a time.
 
     python3 bench/recall_trace.py [--database rl_bench_recall] [--deliveries-per-lot 15]
+
+With --large-fanout only the large lot is traced, and its save (trace, exposure rows and consignees
+written, totals) is timed on its own: the median of --save-runs first saves, each rolled back, with the
+number of exposure rows it wrote (the goal: under 1 s for ~15,000 rows). --profile prints where the
+time of one save goes (pyinstrument, when installed).
 """
 
 import argparse
@@ -273,6 +278,44 @@ def walk_warm(env, walker, lot, runs=1, skip=False):
     return statistics.median(times), customers
 
 
+def time_large_save(env, lot, runs, profile=False):
+    """Median seconds of the first save of a recall of `lot` (each run rolled back), and its rows."""
+    campaign = env["recall.campaign"].create({
+        "title": "bench large fan-out", "product_ids": [(6, 0, lot.product_id.ids)],
+        "lot_ids": [(6, 0, lot.ids)], "reason": "benchmark", "is_mock": True,
+    })
+    env.flush_all()
+    times, rows, queries = [], 0, 0
+    for run in range(runs + 1):
+        with env.cr.savepoint(flush=False) as savepoint:
+            env.invalidate_all()
+            start_queries = env.cr.sql_log_count
+            _none, seconds = time_it(campaign.action_trace)
+            queries = env.cr.sql_log_count - start_queries
+            env.cr.execute("SELECT count(*) FROM recall_exposure WHERE campaign_id = %s", [campaign.id])
+            rows = env.cr.fetchone()[0]
+            savepoint.rollback()
+        env.invalidate_all()
+        if run:  # the first run warms the caches
+            times.append(seconds)
+    print(f"{lot.name} large fan-out: {rows:,} exposure rows, save {statistics.median(times):.3f} s "
+          f"(median of {runs}, min {min(times):.3f} s, max {max(times):.3f} s), {queries} queries", flush=True)
+    if profile:
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            print("pyinstrument is not installed: pip install pyinstrument")
+            return
+        with env.cr.savepoint(flush=False) as savepoint:
+            env.invalidate_all()
+            profiler = Profiler()
+            profiler.start()
+            campaign.action_trace()
+            profiler.stop()
+            savepoint.rollback()
+        print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="rl_bench_recall")
@@ -282,6 +325,10 @@ def main():
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=9, help="warm runs of the trace query (median printed)")
     parser.add_argument("--skip-report", action="store_true", help="do not time Odoo's report walk")
+    parser.add_argument("--large-fanout", action="store_true",
+                        help="time the save of the large lot alone (rows written, median of --save-runs)")
+    parser.add_argument("--save-runs", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="profile one save of the large lot")
     args = parser.parse_args()
     ensure_database(args.database, ["reverse_logistics_recall", "mrp"])
     with odoo_env(args.database) as env:
@@ -304,6 +351,10 @@ def main():
         print(f"stock move lines in the database: {env.cr.fetchone()[0]:,}")
         lots = env["stock.lot"].search([("name", "in", ["CL-000001", "CL-000002", "CL-000003"])], order="name")
         large, medium, small = lots
+        if args.large_fanout:
+            time_large_save(env, large, args.save_runs, args.profile)
+            env.cr.rollback()
+            return
         cases = (("small", small), ("medium", medium), ("large", large))
         print(f"trace: median of {args.runs} warm runs; report walk: second run; Transfers: median of 3 warm runs.")
         print(f"{'lot':<10} {'size':<7} {'customers':>9} {'trace 1st':>10} {'trace':>8} {'trace+save':>11} "

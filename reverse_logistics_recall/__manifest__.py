@@ -2,7 +2,7 @@
     "name": "Reverse Logistics: Recalls",
     "summary": "Recall campaigns with fast lot traceability, quarantine, consignee notification, "
     "retrieval and effectiveness, mock recalls",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",

@@ -1321,9 +1321,9 @@ class ReturnOrder(models.Model):
         }
 
     def _is_customer_mail_sent(self, switch):
-        """Hook: recall returns have the recall's own notices; a customer without an address gets none."""
+        """Hook (the recall's returns have its own notices): a customer without an address gets none."""
         self.ensure_one()
-        return bool(self.return_type != "recall" and self.partner_id.email and self.policy_id[switch])
+        return bool(self.partner_id.email and self.policy_id[switch])
 
     def _get_customer_mail_author(self):
         """The returns team writes, never the customer (an author is not notified of their own message)."""

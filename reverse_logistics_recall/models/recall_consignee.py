@@ -3,7 +3,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero
+
+from .. import trace_sql
 
 CONTACT_METHODS = [("email", "E-mail"), ("phone", "Phone"), ("letter", "Letter"), ("visit", "Personal Visit")]
 
@@ -73,14 +75,20 @@ class RecallConsignee(models.Model):
 
     @api.depends("exposure_ids.qty_exposed", "exposure_ids.qty_retrieved", "exposure_ids.qty_destroyed")
     def _compute_units(self):
+        # Summed in the database by the query the trace's bulk save runs too: one definition of the totals.
+        totals = {}
+        saved = self.filtered("id")
+        if saved:
+            self.env["recall.exposure"].flush_model(
+                ["consignee_id", "qty_exposed", "qty_retrieved", "qty_destroyed"])
+            self.env.cr.execute(trace_sql.consignee_totals_query(SQL("c.id = ANY(%s)", saved.ids)))
+            totals = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for consignee in self:
-            exposed = sum(consignee.exposure_ids.mapped("qty_exposed"))
-            retrieved = sum(consignee.exposure_ids.mapped("qty_retrieved"))
-            destroyed = sum(consignee.exposure_ids.mapped("qty_destroyed"))
+            exposed, retrieved, destroyed, effectiveness = totals.get(consignee.id, (0.0, 0.0, 0.0, 0.0))
             consignee.units_exposed = exposed
             consignee.units_retrieved = retrieved
             consignee.units_destroyed = destroyed
-            consignee.effectiveness = 100.0 * (retrieved + destroyed) / exposed if exposed else 0.0
+            consignee.effectiveness = effectiveness
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -325,7 +333,7 @@ class RecallConsignee(models.Model):
             # Recall Manager, who need not be a Returns Manager.
             returns |= returns.sudo().create({
                 "partner_id": consignee.partner_id.id,
-                "return_type": "recall",
+                **returns._get_recall_return_type_vals(),
                 "company_id": campaign.company_id.id,
                 "warehouse_id": warehouse.id,
                 "resolution": consignee.remedy_id._get_return_resolution() if consignee.remedy_id else "refund",

@@ -34,6 +34,12 @@ class TestRecallReturns(RecallRolesCommon):
         self.assertEqual(sorted((line.origin_move_id.id, line.product_uom_qty) for line in recall_return.line_ids),
                          sorted((move.id, move.quantity) for move in deliveries))
         self.assertEqual(recall_return.state, "approved")
+        # The recall's type, read from its return type record; the core asks the hooks, not the value.
+        self.assertEqual(recall_return.return_type, self.env.ref("reverse_logistics_recall.return_type_recall").code)
+        self.assertTrue(recall_return._is_recall_return())
+        self.assertFalse(recall_return._is_customer_mail_sent("mail_approved"))
+        self.assertFalse(recall_return._is_restocking_fee_charged())
+        self.assertEqual(recall_return.receipt_ids.location_dest_id, self.quarantine)
         self._receive_as(self.clerk, recall_return.receipt_ids)
         self.assertEqual(consignee.units_retrieved, 7)
         self.assertAlmostEqual(consignee.effectiveness, 100.0)
