@@ -225,21 +225,21 @@ def scope_preview_query(lot_ids, company_id, campaign_id, activated, digits):
     )
 
 
-def consignee_totals_query(where):
-    """(consignee id, units exposed, retrieved, destroyed, effectiveness) of the consignees `c` matching
-    `where`: the one definition of the consignees' stored totals, summed from their exposure rows."""
+def consignee_totals_query(exposure_where):
+    """(consignee id, units exposed, retrieved, destroyed, effectiveness) of the consignees of the
+    exposure rows `e` matching `exposure_where`: the one definition of the consignees' stored totals,
+    summed from their rows. Aggregated from the rows alone (no join): right after a save the planner
+    has no statistics about the rows just written, and a join would be planned as nested loops."""
     return SQL(
         """
-        SELECT c.id, COALESCE(SUM(e.qty_exposed), 0.0)::float8, COALESCE(SUM(e.qty_retrieved), 0.0)::float8,
-               COALESCE(SUM(e.qty_destroyed), 0.0)::float8,
-               CASE WHEN COALESCE(SUM(e.qty_exposed), 0.0) <> 0
-                    THEN 100.0 * (COALESCE(SUM(e.qty_retrieved), 0.0) + COALESCE(SUM(e.qty_destroyed), 0.0))
-                         / SUM(e.qty_exposed)
-                    ELSE 0.0 END::float8
-          FROM recall_consignee c
-          LEFT JOIN recall_exposure e ON e.consignee_id = c.id
-         WHERE %(where)s
-         GROUP BY c.id
+        SELECT consignee_id, exposed, retrieved, destroyed,
+               CASE WHEN exposed <> 0 THEN 100.0 * (retrieved + destroyed) / exposed ELSE 0.0 END::float8
+          FROM (SELECT e.consignee_id, COALESCE(SUM(e.qty_exposed), 0.0)::float8 AS exposed,
+                       COALESCE(SUM(e.qty_retrieved), 0.0)::float8 AS retrieved,
+                       COALESCE(SUM(e.qty_destroyed), 0.0)::float8 AS destroyed
+                  FROM recall_exposure e
+                 WHERE e.consignee_id IS NOT NULL AND %(where)s
+                 GROUP BY e.consignee_id) AS totals
         """,
-        where=where,
+        where=exposure_where,
     )

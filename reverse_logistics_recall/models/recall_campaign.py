@@ -545,20 +545,30 @@ class RecallCampaign(models.Model):
                     units_on_hand=float(units_on_hand), all_consignees=consignee_count)
 
     def _update_consignee_totals(self):
-        """The consignees' stored totals, written in one statement where they changed, from the one
-        definition of them (`trace_sql.consignee_totals_query`, which `recall.consignee._compute_units`
-        runs too)."""
+        """The consignees' stored totals, from the one definition of them (`trace_sql.consignee_totals_query`,
+        which `recall.consignee._compute_units` runs too), written by id where they changed: the rows were
+        just written, so the planner's statistics cannot be trusted for a join with them."""
         self.ensure_one()
-        self.env.cr.execute(SQL(
-            """
-            UPDATE recall_consignee c
-               SET units_exposed = t.exposed, units_retrieved = t.retrieved, units_destroyed = t.destroyed,
-                   effectiveness = t.effectiveness
-              FROM (%(totals)s) AS t(id, exposed, retrieved, destroyed, effectiveness)
-             WHERE c.id = t.id
-               AND (c.units_exposed, c.units_retrieved, c.units_destroyed, c.effectiveness)
-                   IS DISTINCT FROM (t.exposed, t.retrieved, t.destroyed, t.effectiveness)
-            """, totals=trace_sql.consignee_totals_query(SQL("c.campaign_id = %s", self.id))))
+        cr = self.env.cr
+        cr.execute(trace_sql.consignee_totals_query(SQL("e.campaign_id = %s", self.id)))
+        totals = {row[0]: tuple(row[1:]) for row in cr.fetchall()}
+        cr.execute(SQL("SELECT id, units_exposed, units_retrieved, units_destroyed, effectiveness "
+                       "FROM recall_consignee WHERE campaign_id = %s", self.id))
+        updates = []
+        for consignee_id, *stored in cr.fetchall():
+            values = totals.get(consignee_id, (0.0, 0.0, 0.0, 0.0))
+            if values != tuple(stored):
+                updates.append((consignee_id, *values))
+        if updates:
+            cr.execute(SQL(
+                """
+                UPDATE recall_consignee c
+                   SET units_exposed = u.exposed, units_retrieved = u.retrieved, units_destroyed = u.destroyed,
+                       effectiveness = u.effectiveness
+                  FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])
+                       AS u(id, exposed, retrieved, destroyed, effectiveness)
+                 WHERE c.id = u.id
+                """, *([list(column) for column in zip(*updates, strict=True)])))
         self.env["recall.consignee"].invalidate_model(
             ["units_exposed", "units_retrieved", "units_destroyed", "effectiveness"])
 

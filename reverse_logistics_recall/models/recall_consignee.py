@@ -81,7 +81,7 @@ class RecallConsignee(models.Model):
         if saved:
             self.env["recall.exposure"].flush_model(
                 ["consignee_id", "qty_exposed", "qty_retrieved", "qty_destroyed"])
-            self.env.cr.execute(trace_sql.consignee_totals_query(SQL("c.id = ANY(%s)", saved.ids)))
+            self.env.cr.execute(trace_sql.consignee_totals_query(SQL("e.consignee_id = ANY(%s)", saved.ids)))
             totals = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for consignee in self:
             exposed, retrieved, destroyed, effectiveness = totals.get(consignee.id, (0.0, 0.0, 0.0, 0.0))
