@@ -660,16 +660,21 @@ class ReturnGrading(models.Model):
     def _freeze_disposition_facts(self):
         """What the disposition is, stored as it runs: its operation, outcome and WEEE treatment, and the
         units' weight. Registers and figures read these, never the disposition or the product live."""
+        by_vals = defaultdict(lambda: self.browse())
         for grading in self:
             disposition = grading.disposition_id
-            grading.sudo().write({
-                "operation": disposition.operation,
-                "environmental_outcome": disposition.environmental_outcome,
-                "weee_treatment": disposition.weee_treatment,
-                "weight": grading.product_id.weight * grading.quantity,
-            })
+            by_vals[(
+                ("operation", disposition.operation),
+                ("environmental_outcome", disposition.environmental_outcome),
+                ("weee_treatment", disposition.weee_treatment),
+                ("weight", grading.product_id.weight * grading.quantity),
+            )] |= grading
+        # One write per set of equal facts: a batch of like units is one UPDATE, not one per unit.
+        for vals, gradings in by_vals.items():
+            gradings.sudo().write(dict(vals))
 
     def _record_disposition_values(self):
+        by_vals = defaultdict(lambda: self.browse())
         for grading in self:
             disposition = grading.disposition_id
             vals = {
@@ -679,7 +684,9 @@ class ReturnGrading(models.Model):
             }
             if float_is_zero(grading.recovery_value, precision_rounding=grading.currency_id.rounding):
                 vals["recovery_value"] = grading._compute_recovery_value()
-            grading.sudo().write(vals)
+            by_vals[tuple(sorted(vals.items()))] |= grading
+        for vals, gradings in by_vals.items():
+            gradings.sudo().write(dict(vals))
 
     # ==================================================================
     # Refurbishment

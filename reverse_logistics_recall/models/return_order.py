@@ -1,10 +1,14 @@
 from odoo import api, fields, models
 
+# The value this addon adds to the return types (its `return.type` record has it as code).
+RECALL_RETURN_TYPE = "recall"
+
 
 class ReturnOrder(models.Model):
     _inherit = "return.order"
 
-    return_type = fields.Selection(selection_add=[("recall", "Recall")], ondelete={"recall": "set default"})
+    return_type = fields.Selection(selection_add=[(RECALL_RETURN_TYPE, "Recall")],
+                                   ondelete={RECALL_RETURN_TYPE: "set default"})
     recall_campaign_id = fields.Many2one("recall.campaign", string="Recall", index="btree_not_null", readonly=True)
     recall_consignee_id = fields.Many2one("recall.consignee", index="btree_not_null", readonly=True)
 
@@ -25,8 +29,9 @@ class ReturnOrder(models.Model):
         return {"return_type": self._get_recall_return_type().code}
 
     def _is_recall_return(self):
+        # The value, not the record: asked per unit in batches (env.ref costs a query per call).
         self.ensure_one()
-        return self.return_type == self._get_recall_return_type().code
+        return self.return_type == RECALL_RETURN_TYPE
 
     def _is_customer_mail_sent(self, switch):
         # Recall returns have the recall's own notices (to the consignee), never the returns' mails.
