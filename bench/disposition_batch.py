@@ -79,7 +79,8 @@ def main():
         print(f"units: {n}")
         print(f"grading (station, one call per unit): {n / (t1 - t0):8.1f} units/s  "
               f"{(q1 - q0) / n:6.2f} queries/unit  {t1 - t0:6.2f} s")
-        print(f"disposition ({'queued, cron' if args.queued else 'one request'}):  {n / (t2 - t1):8.1f} units/s  "
+        print(f"{'disposition (flagged, cron chunks):' if args.queued else 'disposition (one request):':38}"
+              f"{n / (t2 - t1):8.1f} units/s  "
               f"{(q2 - q1) / n:6.2f} queries/unit  {t2 - t1:6.2f} s")
         print(f"total:                                {n / (t2 - t0):8.1f} units/s  "
               f"{(q2 - q0) / n:6.2f} queries/unit  {t2 - t0:6.2f} s")
