@@ -1355,8 +1355,9 @@ class ReturnOrder(models.Model):
         # mail is called for).
         lifecycle = list(self._get_customer_mail_steps())
         for order in batch:
-            steps = sorted(order.customer_mail_steps.split(), key=lifecycle.index)
+            steps = order.customer_mail_steps.split()
             try:
+                steps.sort(key=lifecycle.index)  # an unknown step fails this return alone, below
                 with self.env.cr.savepoint():
                     for step in steps:
                         order._post_customer_mail(step)

@@ -77,7 +77,7 @@ class ReturnOrderLine(models.Model):
     exchange_line_ids = fields.One2many("sale.order.line", "return_line_id", string="Replacement Lines")
     # Read as the system: deliveries and sale lines of other salespeople's orders count too.
     policy_problems = fields.Text(compute="_compute_policy_problems", string="Policy Check", compute_sudo=True)
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     grading_ids = fields.One2many("return.grading", "line_id", string="Gradings")
     qty_graded = fields.Float(
@@ -337,9 +337,11 @@ class ReturnOrderLine(models.Model):
         orders = self.order_id if orders is None else orders
         if any(order.state != "draft" for order in orders):
             return protected + self._get_draft_fields()
-        if any(line.sale_line_id or line.origin_move_id or line.invoice_line_id for line in self):
-            # The price is the sale's and the invoice's; without documents (a distributor return) the
-            # user gives it.
+        documents = ("sale_line_id", "origin_move_id", "invoice_line_id")
+        if any(name in names and names[name] for name in documents if isinstance(names, dict)) \
+                or any(line.sale_line_id or line.origin_move_id or line.invoice_line_id for line in self):
+            # The price is the sale's and the invoice's, also when the document comes in the same write;
+            # without documents (a distributor return) the user gives it.
             protected += ["price_unit", "discount", "tax_ids"]
         if "restocking_fee_percent" in names \
                 and not self.env.user.has_group("reverse_logistics.group_return_manager"):
@@ -354,7 +356,7 @@ class ReturnOrderLine(models.Model):
                  for vals in vals_list if vals.get("order_id")})
             for vals in vals_list:
                 protected = self._get_protected_fields(vals, orders=orders & orders.browse(vals.get("order_id")))
-                if vals.get("sale_line_id") or vals.get("origin_move_id"):
+                if vals.get("sale_line_id") or vals.get("origin_move_id") or vals.get("invoice_line_id"):
                     protected += ["price_unit", "discount", "tax_ids"]
                 check_protected_fields(self, vals, protected)
                 check_numbers(self, vals)

@@ -62,6 +62,7 @@ class TestReturnAttacks(ReverseLogisticsCommon):
     def test_the_customer_never_reads_the_internal_note(self):
         ret = self._typed_return(10.0)
         ret.with_user(self.manager).note = "<p>Customer known for wardrobing</p>"
+        ret.line_ids.with_user(self.manager).note = "Scratches hidden under the sticker"
         ret.sudo()._portal_ensure_token()
         as_customer = ret.with_user(self.portal_user)
         self.assertTrue(as_customer.read(["name"]))
@@ -69,6 +70,8 @@ class TestReturnAttacks(ReverseLogisticsCommon):
             as_customer.read(["note"])
         with self.assertRaises(AccessError):
             as_customer.search_read([("id", "=", ret.id)], ["note"])
+        with self.assertRaises(AccessError):
+            ret.line_ids.with_user(self.portal_user).read(["note"])
 
     def test_an_accountant_who_cannot_change_returns_is_told_why(self):
         self._stock_in(self.product, 1)
@@ -96,3 +99,20 @@ class TestReturnAttacks(ReverseLogisticsCommon):
         Image.new("RGB", (64, 48), "red").save(buffer, format="PNG")
         self.assertEqual(order._get_portal_photo_format("ok.png", buffer.getvalue()), ("image/png", "png"))
         self.assertTrue(base64.b64encode(buffer.getvalue()))
+
+    def test_a_typed_price_does_not_ride_in_with_a_document(self):
+        """The price of a line that names a sale, delivery or invoice is the document's, also when the
+        document is given in the same write as a price (a second round's lead)."""
+        self._stock_in(self.product, 1)
+        sale, _delivery, invoice = self._sell([(self.product, 1, 100.0, 0.0)])
+        ret = self._typed_return(100.0)
+        line = ret.line_ids.with_user(self.clerk)
+        with self.assertRaisesRegex(UserError, "Price Unit cannot be set by hand"):
+            line.write({"sale_line_id": sale.order_line.id, "price_unit": 999.0})
+        with self.assertRaisesRegex(UserError, "Price Unit cannot be set by hand"):
+            line.write({"invoice_line_id": invoice.invoice_line_ids[:1].id, "price_unit": 999.0})
+        with self.assertRaisesRegex(UserError, "Price Unit cannot be set by hand"):
+            self.env["return.order.line"].with_user(self.clerk).create({
+                "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1,
+                "invoice_line_id": invoice.invoice_line_ids[:1].id, "price_unit": 999.0})
+        self.assertEqual(line.price_unit, 100.0)
