@@ -2,25 +2,10 @@
 a system parameter, and a cron works through what waits in chunks, telling `ir.cron._notify_progress` how
 much it did and how much is left, so Odoo commits each call's work and calls again at once."""
 
-from odoo.exceptions import UserError
+# How much one request or one cron call handles is the core's system parameter, read the core's way.
+from odoo.addons.reverse_logistics.tools import get_batch_limit
 
-BATCH_LIMIT_PARAMETER = "reverse_logistics.batch_limit.%s"
-
-
-def get_batch_limit(env, key, default):
-    """Records one request or one cron call handles (system parameter reverse_logistics.batch_limit.<key>;
-    0: no limit). Read from the system parameters only: no context key a client sends changes it."""
-    name = BATCH_LIMIT_PARAMETER % key
-    value = env["ir.config_parameter"].sudo().get_param(name)
-    if value in (None, False, ""):
-        return default
-    try:
-        limit = int(value)
-    except ValueError:
-        limit = -1
-    if limit < 0:
-        raise UserError(env._("The system parameter %(name)s must be a whole number, 0 or more.", name=name))
-    return limit
+__all__ = ["get_batch_limit", "run_cron_chunk"]
 
 
 def run_cron_chunk(records, callback, key, default=200):
