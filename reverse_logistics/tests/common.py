@@ -1,3 +1,5 @@
+import struct
+import zlib
 from contextlib import contextmanager
 
 from odoo import Command
@@ -5,6 +7,14 @@ from odoo.addons.stock_account.tests.test_anglo_saxon_valuation_reconciliation_c
     ValuationReconciliationTestCommon,
 )
 from odoo.tests import Form
+
+
+def png_claiming(width, height):
+    """A few hundred bytes of valid PNG whose header claims width x height pixels (a decompression bomb)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) \
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 class ReverseLogisticsCommon(ValuationReconciliationTestCommon):

@@ -3,11 +3,9 @@ money a clerk alone could credit, negative values, the internal note read by the
 employee address relayed to the customer, an accountant's raw refusal, photos that cost seconds each."""
 import base64
 import io
-import struct
-import zlib
 
 from odoo import Command
-from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
+from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon, png_claiming
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -82,18 +80,11 @@ class TestReturnAttacks(ReverseLogisticsCommon):
             ret.with_user(self.accountant).action_create_credit_note()
         self.assertFalse(ret.sudo().credit_note_ids)
 
-    @staticmethod
-    def _png_claiming(width, height):
-        """A few hundred bytes of valid PNG whose header claims width x height pixels."""
-        def chunk(kind, data):
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) \
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
     def test_photos_of_more_pixels_than_a_phone_takes_are_refused(self):
         order = self.env["return.order"]
         with self.assertRaisesRegex(UserError, "too many pixels: 25 megapixels at most"):
-            order._get_portal_photo_format("big.png", self._png_claiming(7000, 7000))
+            order._get_portal_photo_format("big.png", png_claiming(7000, 7000))
         from PIL import Image
         buffer = io.BytesIO()
         Image.new("RGB", (64, 48), "red").save(buffer, format="PNG")

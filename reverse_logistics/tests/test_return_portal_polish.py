@@ -1,14 +1,13 @@
 import base64
 import io
 import re
-import struct
-import zlib
 
 from PIL import Image
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 
+from .common import png_claiming
 from .http_common import ReverseLogisticsHttpCase
 
 
@@ -90,13 +89,6 @@ class TestReturnPortalPolish(ReverseLogisticsHttpCase):
         self.assertIn('o_rl_product_image', done.text)
         self.assertRegex(done.text, r'<td class="text-end">1</td>')
 
-    @staticmethod
-    def _png_claiming(width, height):
-        """A few hundred bytes of valid PNG whose header claims width x height pixels."""
-        def chunk(kind, data):
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) \
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
     def test_photo_attacks(self):
         """Polyglots, HTML and SVG under image names, a decompression bomb: refused with a message, or
@@ -110,8 +102,8 @@ class TestReturnPortalPolish(ReverseLogisticsHttpCase):
             ("x.js", b"GIF89a" + script, "text/javascript", "x.js is not a photo"),
             ("x.png", b"<html><script>alert(1)</script></html>", "image/png", "x.png is not a photo"),
             ("x.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image/png", "not a photo"),
-            ("bomb.png", self._png_claiming(100000, 100000), "image/png", "bomb.png has too many pixels"),
-            ("big.png", self._png_claiming(8000, 8000), "image/png", "big.png has too many pixels"),
+            ("bomb.png", png_claiming(100000, 100000), "image/png", "bomb.png has too many pixels"),
+            ("big.png", png_claiming(8000, 8000), "image/png", "big.png has too many pixels"),
         ):
             response = self._request(csrf, files=[("photos", (name, content, claimed))])
             self.assertEqual(response.status_code, 200, name)
