@@ -349,3 +349,31 @@ class TestRecallPortal(ReverseLogisticsHttpCase):
         # Once announced, the same consignee reads it.
         campaign.write({"is_mock": False, "state": "active"})
         self.assertIn("Annual traceability drill", self.url_open(f"/my/recall/{consignee.id}").text)
+
+
+@tagged("post_install", "-at_install")
+class TestRecallFsmaDownload(ReverseLogisticsHttpCase):
+    """The FSMA 204 spreadsheet route: the recall's own company gets it; another company's recall and a
+    recall that does not exist get the same 404, so no id of another company is told."""
+
+    def test_fsma_download_tells_no_other_company_id(self):
+        env = self.env
+        company_a = env.ref("base.main_company")
+        company_b = env["res.company"].create({"name": "Recall Co B"})
+        product = env["product.product"].create({"name": "FSMA Jam", "is_storable": True, "tracking": "lot"})
+        lot = env["stock.lot"].create({"name": "FSMA-1", "product_id": product.id, "company_id": company_a.id})
+        campaign = env["recall.campaign"].create({
+            "title": "FSMA check", "company_id": company_a.id, "product_ids": [Command.set(product.ids)],
+            "lot_ids": [Command.set(lot.ids)], "reason": "Listeria", "state": "active",
+        })
+        for login, company in (("rl_fsma_a", company_a), ("rl_fsma_b", company_b)):
+            new_test_user(env, login, groups="reverse_logistics_recall.group_recall_manager",
+                          company_id=company.id, company_ids=company.ids)
+        self.authenticate("rl_fsma_a", "rl_fsma_a")
+        own = self.url_open(f"/web/content/recall_fsma204/{campaign.id}")
+        self.assertEqual(own.status_code, 200)
+        self.assertTrue(own.content.startswith(b"PK"), "an xlsx file")
+        self.authenticate("rl_fsma_b", "rl_fsma_b")
+        other = self.url_open(f"/web/content/recall_fsma204/{campaign.id}")
+        missing = self.url_open(f"/web/content/recall_fsma204/{campaign.id + 100000}")
+        self.assertEqual((other.status_code, missing.status_code), (404, 404))
