@@ -86,6 +86,21 @@ def without_protected_defaults(model, protected):
     return model.with_context({key: value for key, value in context.items() if key not in forged})
 
 
+def check_user_create(model, vals_list, protected):
+    """What create() checks when a user creates records of a model with protected fields: none of them
+    given, numbers sane. Returns the model to create with (forged `default_<field>` keys dropped)."""
+    for vals in vals_list:
+        check_protected_fields(model, vals, protected)
+        check_numbers(model, vals)
+    return without_protected_defaults(model, protected)
+
+
+def check_user_write(records, vals, protected):
+    """What write() checks when a user writes records of a model with protected fields."""
+    check_protected_fields(records, vals, protected)
+    check_numbers(records, vals)
+
+
 BATCH_LIMIT_PARAMETER = "reverse_logistics.batch_limit.%s"
 
 

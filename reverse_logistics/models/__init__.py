@@ -1,4 +1,3 @@
-from . import reverse_logistics_flow_mixin
 from . import return_reason
 from . import return_type
 from . import return_policy

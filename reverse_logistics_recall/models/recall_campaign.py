@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -19,7 +20,7 @@ except ImportError:  # pragma: no cover - Odoo requires it
 class RecallCampaign(models.Model):
     _name = "recall.campaign"
     _description = "Recall Campaign"
-    _inherit = ["mail.thread", "mail.activity.mixin", "reverse.logistics.flow.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_initiated desc, id desc"
     _check_company_auto = True
 
@@ -131,6 +132,8 @@ class RecallCampaign(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            self = check_user_create(self, vals_list, self._get_protected_fields())  # noqa: PLW0642
         for vals in vals_list:
             if vals.get("name", "New") == "New":
                 vals["name"] = self.env["ir.sequence"].next_by_code("recall.campaign") or "New"
@@ -215,36 +218,46 @@ class RecallCampaign(models.Model):
                 ))
 
     # ------------------------------------------------------------------
-    # What users may write (reverse.logistics.flow.mixin): the state, its dates and the figures are the
-    # recall's; the scope is fixed once it is active, the mock flag once it was traced.
+    # Protected fields: the state, its dates and the figures are the recall's (written by its buttons, as
+    # the system); the scope is fixed once the recall is active, the mock flag and the company once it was
+    # traced; a closed recall is history. Fields an extension adds are writable unless it protects them.
     # ------------------------------------------------------------------
-    _USER_FOLLOW_UP_FIELDS = {
-        "title", "reason", "hazard", "instructions", "severity", "depth", "authority", "authority_ref",
-        "remedy_ids", "effectiveness_level", "retrieved_disposition", "reminder_days", "user_id",
-        "date_completion_estimated",
-    }
-    _USER_SCOPE_FIELDS = {"product_ids", "lot_ids", "lot_date_from", "lot_date_to", "date_initiated"}
+    def _get_system_fields(self):
+        return [
+            "state", "date_traced", "date_activated", "date_released", "date_closed", "quarantine_pending",
+            "quarantine_reassign_move_ids", "quarantine_progress", "quarantine_error", "exposure_ids",
+            "consignee_exposure_ids", "supplier_exposure_ids", "stock_exposure_ids", "consignee_ids",
+            "trace_run_ids", "return_order_ids", "quarantine_picking_ids", "units_shipped", "units_retrieved",
+            "units_destroyed", "effectiveness", "consignee_count", "notified_count", "responded_count",
+            "check_required_count", "check_done_count", "open_sale_order_ids", "last_trace_ms",
+        ]
 
-    @api.model
-    def _get_user_creatable_fields(self, vals):
-        return self._USER_FOLLOW_UP_FIELDS | self._USER_SCOPE_FIELDS | {"name", "company_id", "is_mock"}
+    def _get_scope_fields(self):
+        return ["product_ids", "lot_ids", "lot_date_from", "lot_date_to", "date_initiated"]
 
-    def _get_user_writable_fields(self):
-        self.ensure_one()
-        if self.state == "draft":
-            return self._USER_FOLLOW_UP_FIELDS | self._USER_SCOPE_FIELDS | {"company_id", "is_mock"}
-        if self.state == "traced":
-            return self._USER_FOLLOW_UP_FIELDS | self._USER_SCOPE_FIELDS
-        if self.state in ("active", "monitoring"):
-            # Checks are recorded from the campaign's form: the check model says what may be written.
-            return self._USER_FOLLOW_UP_FIELDS | {"effectiveness_check_ids"}
-        return set()
+    def _get_protected_fields(self):
+        protected = self._get_system_fields()
+        if not self:
+            # Checks are recorded on a live recall only.
+            return protected + ["effectiveness_check_ids"]
+        states = set(self.mapped("state"))
+        if "closed" in states:
+            return [name for name in self._fields if not name.startswith(("message_", "activity_"))]
+        # The reference comes from the sequence at creation.
+        protected += ["name"]
+        if states - {"draft"}:
+            protected += ["company_id", "is_mock"]
+        if states - {"draft", "traced"}:
+            protected += self._get_scope_fields()
+        if states - {"active", "monitoring"}:
+            # Checks are recorded from the live recall's form: the check model says what may be written.
+            protected += ["effectiveness_check_ids"]
+        return protected
 
-    def _sanitize_user_vals(self, vals, allowed):
-        # Nothing of a recall is silently dropped: a figure written by hand is refused, computed or not.
-        self._check_user_fields(sorted(
-            name for name in vals if name not in allowed and not name.startswith(self._FLOW_FREE_PREFIXES)))
-        return vals
+    def write(self, vals):
+        if not self.env.su and self:
+            check_user_write(self, vals, self._get_protected_fields())
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Who may act on a recall

@@ -2,6 +2,7 @@ import math
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -19,7 +20,7 @@ class RecallConsignee(models.Model):
 
     _name = "recall.consignee"
     _description = "Recall Consignee"
-    _inherit = ["portal.mixin", "mail.thread", "reverse.logistics.flow.mixin"]
+    _inherit = ["portal.mixin", "mail.thread"]
     _order = "campaign_id, partner_id"
     _rec_name = "partner_id"
 
@@ -96,17 +97,36 @@ class RecallConsignee(models.Model):
             consignee.access_url = f"/my/recall/{consignee.id}"
 
     # ------------------------------------------------------------------
-    # What users may write (reverse.logistics.flow.mixin): consignees come from the trace; only the
-    # distribution depth is the coordinator's to correct. Everything else refused, computed or not.
+    # Protected fields: consignees, their answers and figures come from the trace and the recall's
+    # buttons; only the distribution depth is the coordinator's to correct, until the recall closes.
     # ------------------------------------------------------------------
-    def _get_user_writable_fields(self):
-        self.ensure_one()
-        return {"depth"} if self.campaign_id.state != "closed" else set()
+    def _get_system_fields(self):
+        return [
+            "campaign_id", "company_id", "campaign_state", "campaign_is_mock", "partner_id", "email", "state",
+            "exposure_ids", "units_exposed", "units_retrieved", "units_destroyed", "effectiveness", "units_held",
+            "remedy_id", "response_note", "response_count", "response_method", "notification_method",
+            "date_notified", "date_acknowledged", "date_last_reminder", "reminder_count",
+            "destruction_proof_ids", "return_order_ids", "effectiveness_check_ids", "access_token",
+            "access_url",
+        ]
 
-    def _sanitize_user_vals(self, vals, allowed):
-        self._check_user_fields(sorted(
-            name for name in vals if name not in allowed and not name.startswith(self._FLOW_FREE_PREFIXES)))
-        return vals
+    def _get_protected_fields(self):
+        protected = self._get_system_fields()
+        if not self or "closed" in self.campaign_id.mapped("state"):
+            # Created by the trace alone (in SQL); a closed recall is history.
+            protected += ["depth"]
+        return protected
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self = check_user_create(self, vals_list, self._get_protected_fields())  # noqa: PLW0642
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and self:
+            check_user_write(self, vals, self._get_protected_fields())
+        return super().write(vals)
 
     def _check_recall_manager(self):
         if not self.env.user.has_group("reverse_logistics_recall.group_recall_manager"):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write
 from odoo.exceptions import UserError, ValidationError
 
 from .recall_consignee import CONTACT_METHODS
@@ -11,7 +12,6 @@ class RecallEffectivenessCheck(models.Model):
 
     _name = "recall.effectiveness.check"
     _description = "Recall Effectiveness Check"
-    _inherit = ["reverse.logistics.flow.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -32,18 +32,24 @@ class RecallEffectivenessCheck(models.Model):
     note = fields.Text()
     user_id = fields.Many2one("res.users", string="Checked By", default=lambda self: self.env.user, readonly=True)
 
-    # A check is a fact: recorded once by the Recall Manager, later only annotated.
-    @api.model
-    def _get_user_creatable_fields(self, vals):
-        return {"campaign_id", "consignee_id", "date", "method", "result", "note"}
+    # A check is a fact: recorded once by the Recall Manager (who made it is the system's to say), later
+    # only annotated.
+    def _get_protected_fields(self):
+        protected = ["user_id", "company_id", "partner_id"]
+        if self:
+            protected += ["campaign_id", "consignee_id", "date", "method", "result"]
+        return protected
 
-    def _get_user_writable_fields(self):
-        return {"note"}
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self = check_user_create(self, vals_list, self._get_protected_fields())  # noqa: PLW0642
+        return super().create(vals_list)
 
-    def _sanitize_user_vals(self, vals, allowed):
-        self._check_user_fields(sorted(
-            name for name in vals if name not in allowed and not name.startswith(self._FLOW_FREE_PREFIXES)))
-        return vals
+    def write(self, vals):
+        if not self.env.su and self:
+            check_user_write(self, vals, self._get_protected_fields())
+        return super().write(vals)
 
     @api.constrains("campaign_id", "consignee_id", "date")
     def _check_campaign(self):

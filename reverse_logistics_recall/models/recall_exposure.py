@@ -13,7 +13,6 @@ class RecallExposure(models.Model):
 
     _name = "recall.exposure"
     _description = "Recall Exposure"
-    _inherit = ["reverse.logistics.flow.mixin"]
     _order = "campaign_id, kind, partner_id, product_id, lot_id"
     # A large recall writes tens of thousands of rows in one save, where each foreign key costs a lookup
     # per row: the rows carry no log columns (the trace run says who traced and when) and read their
@@ -62,13 +61,6 @@ class RecallExposure(models.Model):
     def _compute_qty_left(self):
         for row in self:
             row.qty_left = max(row.qty_exposed - row.qty_retrieved - row.qty_destroyed, 0.0)
-
-    # Written by the trace (in SQL) and by the recall's flow (as the system), never by hand: the flow mixin
-    # refuses every field a user sends.
-    def _sanitize_user_vals(self, vals, allowed):
-        self._check_user_fields(sorted(
-            name for name in vals if name not in allowed and not name.startswith(self._FLOW_FREE_PREFIXES)))
-        return vals
 
     @api.model
     def _update_retrieved(self, keys):

@@ -92,7 +92,18 @@ class TestRecallRpc(RecallRolesCommon, ReverseLogisticsHttpCase):
             self._refused("odoo.exceptions.UserError", "recall.consignee", "web_save", [self.beta.ids, vals],
                           {"specification": {}})
         for vals in ({"qty_destroyed": 8}, {"qty_retrieved": 8}, {"qty_exposed": 1}, {"qty_returned_before": 8}):
-            self._refused("odoo.exceptions.UserError", "recall.exposure", "write", [row.ids, vals])
+            # The exposure and the trace history are read-only to everyone: the access rights refuse.
+            self._refused("odoo.exceptions.AccessError", "recall.exposure", "write", [row.ids, vals])
+        self._refused("odoo.exceptions.AccessError", "recall.exposure", "create", [{
+            "campaign_id": self.campaign.id, "kind": "consignee", "partner_id": self.partner.id,
+            "product_id": self.product_lot.id, "lot_id": self.lot_bad.id, "qty_shipped": 99}])
+        self._refused("odoo.exceptions.AccessError", "recall.exposure", "unlink", [row.ids])
+        runs = self.campaign.trace_run_ids
+        self.assertTrue(runs)
+        self._refused("odoo.exceptions.AccessError", "recall.trace.run", "write", [runs.ids, {"duration_ms": 1.0}])
+        self._refused("odoo.exceptions.AccessError", "recall.trace.run", "create", [{
+            "campaign_id": self.campaign.id, "duration_ms": 1.0}])
+        self._refused("odoo.exceptions.AccessError", "recall.trace.run", "unlink", [runs.ids])
         for vals in ({"state": "closed"}, {"is_mock": True}, {"date_released": "2026-01-01 00:00:00"},
                      {"lot_ids": [Command.set(self.lot_good.ids)]}, {"effectiveness": 100.0}):
             self._refused("odoo.exceptions.UserError", "recall.campaign", "write", [self.campaign.ids, vals])
