@@ -86,6 +86,12 @@ def without_protected_defaults(model, protected):
     return model.with_context({key: value for key, value in context.items() if key not in forged})
 
 
+def refuse_mail_creation(model):
+    """`message_new` of a model that takes no new records by e-mail. Odoo's `message_process` is public,
+    and its fallback route creates the record as the system with the values its caller sends."""
+    raise AccessError(model.env._("%(model)s: nothing is created by e-mail here.", model=model._description))
+
+
 BATCH_LIMIT_PARAMETER = "reverse_logistics.batch_limit.%s"
 
 

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import refuse_mail_creation
+
 
 class ReturnPolicy(models.Model):
     _name = "return.policy"
@@ -219,3 +221,8 @@ class ReturnPolicy(models.Model):
         if self.id:
             values["alias_defaults"] = repr({"policy_id": self.id, "company_id": self.company_id.id})
         return values
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        refuse_mail_creation(self)
+

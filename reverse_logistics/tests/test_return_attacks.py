@@ -107,3 +107,43 @@ class TestReturnAttacks(ReverseLogisticsCommon):
                 "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1,
                 "invoice_line_id": invoice.invoice_line_ids[:1].id, "price_unit": 999.0})
         self.assertEqual(line.price_unit, 100.0)
+
+    def test_a_delivery_named_after_the_price_brings_the_sales_price(self):
+        """Second round: a clerk typed 99,999 on a line without documents, then wrote the delivery move
+        alone; the typed price stayed and was credited (a posted credit note of 89,999.10 for one
+        machine invoiced at 100). A sale's delivery now brings its sale line, and with it the price."""
+        self._stock_in(self.product, 2)
+        sale, delivery, _invoice = self._sell([(self.product, 2, 100.0, 0.0)])
+        ret = self._typed_return(99999.0)
+        line = ret.line_ids.with_user(self.clerk)
+        line.write({"origin_move_id": delivery.move_ids.id})
+        self.assertEqual((line.sale_line_id, line.price_unit), (sale.order_line, 100.0))
+        with self.assertRaisesRegex(UserError, "Price Unit cannot be set by hand"):
+            line.write({"price_unit": 99999.0})
+        # The same at creation, without the sale line.
+        created = self.env["return.order.line"].with_user(self.clerk).create({
+            "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1,
+            "origin_move_id": delivery.move_ids.id})
+        self.assertEqual((created.sale_line_id, created.price_unit), (sale.order_line, 100.0))
+
+    def test_a_delivery_without_sale_prices_nothing(self):
+        """A delivery made without a sale carries no selling price: the typed price stays the clerk's,
+        and such a return waits for a manager."""
+        self._stock_in(self.product, 1)
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id, "partner_id": self.partner.id,
+            "location_id": self.warehouse.lot_stock_id.id,
+            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "move_ids": [Command.create({
+                "name": "by hand", "product_id": self.product.id, "product_uom_qty": 1,
+                "product_uom": self.product.uom_id.id, "location_id": self.warehouse.lot_stock_id.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id})],
+        })
+        picking.action_confirm()
+        picking.move_ids.quantity = 1
+        picking.button_validate()
+        ret = self._typed_return(500.0)
+        ret.line_ids.with_user(self.clerk).write({"origin_move_id": picking.move_ids.id})
+        self.assertEqual((ret.line_ids.sale_line_id.id, ret.line_ids.price_unit), (False, 500.0))
+        ret.with_user(self.clerk).action_submit()
+        self.assertEqual(ret.state, "draft", "a price no sale or invoice gives waits for a manager")

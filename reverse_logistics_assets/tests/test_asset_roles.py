@@ -1,6 +1,7 @@
 import re
 
 from odoo import Command
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -252,3 +253,17 @@ class TestAssetRoles(AssetRolesCommon):
         self.assertEqual((delivered.asset_qty, delivered.asset_partner_id), (2, self.partner))
         self.assertFalse(lot.asset_last_partner_id)
         self.assertFalse(credit_note.invoice_line_ids.asset_deposit_id)
+
+    def test_no_balance_or_asset_type_by_email(self):
+        """An outside tester created a balance for another customer through Odoo's public message_process,
+        whose fallback route creates the record as the system with the caller's values."""
+        raw = ("From: Walk-in Bar <bar@example.com>\nTo: nobody@nowhere.example\nSubject: pallets\n"
+               "Message-ID: <rl-assets-{n}@relay.example>\nContent-Type: text/plain\n\nx\n")
+        for n, (model, values) in enumerate((
+                ("returnable.asset.balance", {"partner_id": self.free_customer.id, "balance": 99}),
+                ("returnable.asset.type", {"name": "Forged type"}))):
+            before = self.env[model].search_count([])
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                call_kw(self.env["mail.thread"].with_user(self.inventory_user), "message_process",
+                        [model, raw.format(n=n), values], {})
+            self.assertEqual(self.env[model].search_count([]), before)
