@@ -1068,8 +1068,9 @@ class ReturnOrder(models.Model):
         allocation, not_invoiced = system.line_ids._get_credit_allocation(lines_qty)
         for line, qty in not_invoiced:
             line.qty_not_invoiced += qty
+        # Logged by the system for the user who clicked: a user without an e-mail address may credit too.
         if not_invoiced:
-            self.message_post(body=self.env._(
+            system.message_post(body=self.env._(
                 "Never invoiced, so not credited (they lower what is left to invoice on the sale): %(lines)s.",
                 lines=", ".join(f"{qty:g} {line.product_uom_id.name} {line.product_id.display_name}"
                                 for line, qty in not_invoiced),
@@ -1091,7 +1092,7 @@ class ReturnOrder(models.Model):
                 render_values={"self": credit_note, "origin": self},
                 subtype_xmlid="mail.mt_note",
             )
-        self.message_post(body=self.env._(
+        system.message_post(body=self.env._(
             "%(notes)s created by the return policy on behalf of %(user)s.",
             notes=", ".join(str(note._get_html_link()) for note in credit_notes), user=self.env.user.name,
         ))

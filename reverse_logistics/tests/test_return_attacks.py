@@ -147,3 +147,35 @@ class TestReturnAttacks(ReverseLogisticsCommon):
         self.assertEqual((ret.line_ids.sale_line_id.id, ret.line_ids.price_unit), (False, 500.0))
         ret.with_user(self.clerk).action_submit()
         self.assertEqual(ret.state, "draft", "a price no sale or invoice gives waits for a manager")
+
+    def test_a_billing_clerk_without_an_email_address_credits(self):
+        """Second round: the credit was rolled back for a user without an e-mail address ("configure the
+        sender's email address"); the customer's mails are the company's, not the clicking user's."""
+        billing_clerk = new_test_user(
+            self.env, "rl_atk_billing_clerk", email=False,
+            groups="stock.group_stock_user,reverse_logistics.group_return_user,account.group_account_invoice",
+            company_id=self.company.id, company_ids=self.company.ids)
+        self.assertFalse(billing_clerk.email)
+        self.partner.email = "customer@example.com"
+        self._stock_in(self.product, 1)
+        sale, _delivery, _invoice = self._sell([(self.product, 1, 100.0, 0.0)])
+        ret = self._new_return(sale, qty=1)
+        ret.action_submit()
+        ret.with_user(billing_clerk).action_create_credit_note()
+        credit = ret.sudo().credit_note_ids
+        self.assertEqual(len(credit), 1)
+        self.assertEqual(credit.amount_untaxed, 100.0)
+
+    def test_a_manager_moves_no_policy_into_another_company(self):
+        """Second round: a Returns Manager of one company moved its policy into another company."""
+        other = self.env["res.company"].create({"name": "RL Other Co"})
+        policy = self.policy.with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "you do not work for that company"):
+            policy.write({"company_id": other.id})
+        with self.assertRaisesRegex(ValidationError, "you do not work for that company"):
+            self.env["return.policy"].with_user(self.manager).create({"name": "Elsewhere", "company_id": other.id})
+        self.assertEqual(self.policy.company_id, self.company)
+        # A manager of both companies may.
+        self.manager.sudo().company_ids = [Command.link(other.id)]
+        created = self.env["return.policy"].with_user(self.manager).create({"name": "There", "company_id": other.id})
+        self.assertEqual(created.company_id, other)

@@ -151,6 +151,13 @@ class TestAssetRoles(AssetRolesCommon):
         # The clerk's: he makes the cleaned keg available and opens the balances and the dock wizard.
         lot.with_user(self.clerk).action_asset_available()
         self.assertEqual(lot.asset_state, "available")
+        # Second round: any lot (no asset at all, or one available already) was made an available asset.
+        plain = self._stock_in(keg, 1, "K-PLAIN")
+        plain.sudo().asset_state = False
+        for target in (plain, lot):
+            with self.subTest(lot=target.name), self.assertRaisesRegex(UserError, "cleaning or repair"):
+                target.with_user(self.clerk).action_asset_available()
+        self.assertEqual((plain.asset_state, lot.asset_state), (False, "available"))
         action = self.partner.with_user(self.clerk).action_view_asset_balances()
         self.assertEqual(action["domain"], [("partner_id", "=", self.partner.id)])
         self.assertEqual(self.partner.with_user(self.clerk).action_return_assets()["res_model"],
