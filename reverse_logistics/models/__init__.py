@@ -1,3 +1,4 @@
+from . import base
 from . import reverse_logistics_flow_mixin
 from . import return_reason
 from . import return_type

@@ -90,7 +90,9 @@ class ReturnOrderLine(models.Model):
     qty_to_grade = fields.Float(
         string="To Grade", digits="Product Unit of Measure", compute="_compute_grading_quantities", store=True,
     )
-    grade_summary = fields.Char(string="Grades", compute="_compute_grading_quantities", store=True)
+    # How the units were graded is the team's assessment, not the customer's to read.
+    grade_summary = fields.Char(string="Grades", compute="_compute_grading_quantities", store=True,
+                                groups="base.group_user")
     # Recovery ledger, in company currency.
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     refund_amount = fields.Monetary(

@@ -70,6 +70,9 @@ class TestReturnAttacks(ReverseLogisticsCommon):
             as_customer.search_read([("id", "=", ret.id)], ["note"])
         with self.assertRaises(AccessError):
             ret.line_ids.with_user(self.portal_user).read(["note"])
+        # Nor how the team graded the units (second round: "1 A, 1 D" read over RPC).
+        with self.assertRaises(AccessError):
+            ret.line_ids.with_user(self.portal_user).read(["grade_summary"])
 
     def test_an_accountant_who_cannot_change_returns_is_told_why(self):
         self._stock_in(self.product, 1)
