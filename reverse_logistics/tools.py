@@ -50,6 +50,36 @@ def check_numbers(model, vals):
                     check_numbers(model.env[field.comodel_name], command[2])
 
 
+def _is_addons_field(model, field):
+    return (getattr(field, "_module", None) or "").startswith("reverse_logistics") \
+        or (model._original_module or "").startswith("reverse_logistics")
+
+
+def check_addons_numbers(model, vals):
+    """The numbers of `vals` for the addons' models and the fields they add to Odoo's, nested lines
+    included: the ORM rounds them (or PostgreSQL stores them) before any constraint runs, and a client can
+    send 1e308, NaN or an integer the column cannot hold."""
+    for name, value in vals.items():
+        field = model._fields.get(name)
+        if not field or value is False or value is None:
+            continue
+        if field.type in ("float", "monetary", "integer") and _is_addons_field(model, field):
+            if isinstance(value, str):
+                try:
+                    value = float(value)
+                except ValueError:
+                    pass
+            check_number(model.env, value, field.string)
+            if field.type == "integer" and abs(value) >= 2**31:
+                raise UserError(model.env._(
+                    "%(label)s: %(value)s is not a valid number.", label=field.string, value=value))
+        elif field.type in ("one2many", "many2many") and isinstance(value, (list, tuple)):
+            for command in value:
+                if isinstance(command, (list, tuple)) and len(command) == 3 and command[0] in (0, 1) \
+                        and isinstance(command[2], dict):
+                    check_addons_numbers(model.env[field.comodel_name], command[2])
+
+
 def check_flow_access(records, group=None, operation="write"):
     """Before a button lets the flow act as the system: the caller must have `group` (an xmlid) and
     `operation` access to these records. The system itself (the portal's, the mail gateway's and the
@@ -99,6 +129,12 @@ def check_user_write(records, vals, protected):
     """What write() checks when a user writes records of a model with protected fields."""
     check_protected_fields(records, vals, protected)
     check_numbers(records, vals)
+
+
+def refuse_mail_creation(model):
+    """`message_new` of a model that takes no new records by e-mail. Odoo's `message_process` is public,
+    and its fallback route creates the record as the system with the values its caller sends."""
+    raise AccessError(model.env._("%(model)s: nothing is created by e-mail here.", model=model._description))
 
 
 BATCH_LIMIT_PARAMETER = "reverse_logistics.batch_limit.%s"

@@ -49,14 +49,18 @@ class ReturnPortal(CustomerPortal):
 
     @staticmethod
     def _parse_return_request(post):
-        """(quantities by candidate key, reason) from the request form; ValueError on what is no number."""
+        """(quantities by candidate key, reason) from the request form; ValueError on a quantity that is no
+        number, UserError on a reason that is none of the list."""
         quantities = {name[4:]: float(value or 0.0) for name, value in post.items() if name.startswith("qty_")}
         if not all(math.isfinite(qty) for qty in quantities.values()):
             raise ValueError
         reason_id = post.get("reason_id") or "0"
-        if not (isinstance(reason_id, str) and reason_id.isascii() and reason_id.isdigit() and len(reason_id) < 10):
-            raise ValueError
-        return quantities, request.env["return.reason"].sudo().browse(int(reason_id)).exists()
+        reason = request.env["return.reason"].sudo()
+        if isinstance(reason_id, str) and reason_id.isascii() and reason_id.isdigit() and len(reason_id) < 10:
+            reason = reason.browse(int(reason_id)).exists()
+        if not reason and reason_id != "0":
+            raise UserError(request.env._("Choose the reason for the return from the list."))
+        return quantities, reason
 
     def _return_request_page(self, sale_order, post, **values):
         """The request form of `sale_order`, which the caller checked the visitor may ask a return of,

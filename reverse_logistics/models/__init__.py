@@ -1,3 +1,4 @@
+from . import base
 from . import return_reason
 from . import return_type
 from . import return_policy

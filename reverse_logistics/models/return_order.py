@@ -1,3 +1,4 @@
+import ast
 import io
 import logging
 import os
@@ -1067,8 +1068,9 @@ class ReturnOrder(models.Model):
         allocation, not_invoiced = system.line_ids._get_credit_allocation(lines_qty)
         for line, qty in not_invoiced:
             line.qty_not_invoiced += qty
+        # Logged by the system for the user who clicked: a user without an e-mail address may credit too.
         if not_invoiced:
-            self.message_post(body=self.env._(
+            system.message_post(body=self.env._(
                 "Never invoiced, so not credited (they lower what is left to invoice on the sale): %(lines)s.",
                 lines=", ".join(f"{qty:g} {line.product_uom_id.name} {line.product_id.display_name}"
                                 for line, qty in not_invoiced),
@@ -1090,7 +1092,7 @@ class ReturnOrder(models.Model):
                 render_values={"self": credit_note, "origin": self},
                 subtype_xmlid="mail.mt_note",
             )
-        self.message_post(body=self.env._(
+        system.message_post(body=self.env._(
             "%(notes)s created by the return policy on behalf of %(user)s.",
             notes=", ".join(str(note._get_html_link()) for note in credit_notes), user=self.env.user.name,
         ))
@@ -1574,12 +1576,24 @@ class ReturnOrder(models.Model):
                         warehouse_id=sale_order.warehouse_id.id)
         return vals
 
+    def _get_mail_alias_defaults(self):
+        """The values a mail may bring to a new return: the defaults of an alias that creates returns (a
+        policy's), as the gateway passes them."""
+        aliases = self.env["mail.alias"].sudo().search([("alias_model_id.model", "=", self._name)])
+        return [dict(ast.literal_eval(alias.alias_defaults or "{}")) for alias in aliases]
+
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         # The mail gateway runs as the superuser; over RPC this would let anyone create a return with any
         # values as the system.
         if not self.env.su:
             raise AccessError(self.env._("Returns by e-mail are created by the mail gateway only."))
+        # message_process is public, and its fallback route runs as the system with the values its caller
+        # sends: a mail brings only what a return alias gives, so that calling it is no more than writing
+        # to the alias (and nothing where no alias takes returns by e-mail).
+        if dict(custom_values or {}) not in self._get_mail_alias_defaults():
+            raise AccessError(self.env._(
+                "Returns by e-mail arrive through a return policy's e-mail alias, with that alias's values only."))
         # message_process is public: its caller's context defaults must not fill the return.
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         values = dict(custom_values or {})

@@ -90,7 +90,9 @@ class ReturnOrderLine(models.Model):
     qty_to_grade = fields.Float(
         string="To Grade", digits="Product Unit of Measure", compute="_compute_grading_quantities", store=True,
     )
-    grade_summary = fields.Char(string="Grades", compute="_compute_grading_quantities", store=True)
+    # How the units were graded is the team's assessment, not the customer's to read.
+    grade_summary = fields.Char(string="Grades", compute="_compute_grading_quantities", store=True,
+                                groups="base.group_user")
     # Recovery ledger, in company currency.
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     refund_amount = fields.Monetary(
@@ -219,9 +221,10 @@ class ReturnOrderLine(models.Model):
                     product=line.product_id.display_name))
 
     def _is_priced_by_hand(self):
-        """No sale, delivery or invoice gives this line its price: the user typed it."""
+        """No sale or invoice gives this line its price: the user typed it (a delivery alone prices
+        nothing: one made without a sale carries no selling price)."""
         self.ensure_one()
-        return not (self.sale_line_id or self.origin_move_id or self.invoice_line_id)
+        return not (self.sale_line_id or self.invoice_line_id)
 
     @api.constrains("restocking_fee_percent")
     def _check_restocking_fee_percent(self):
@@ -348,8 +351,21 @@ class ReturnOrderLine(models.Model):
             protected.append("restocking_fee_percent")
         return protected
 
+    @api.model
+    def _complete_document_vals(self, vals, lines=None):
+        """A line that returns a sale's delivery returns that sale line: its price is the sale's and the
+        invoice's (as when the sale line is given), never one typed before the delivery was named."""
+        if vals.get("origin_move_id") and not vals.get("sale_line_id") \
+                and not (lines and any(line.sale_line_id for line in lines)):
+            move = self.env["stock.move"].sudo().browse(
+                check_id(self.env, vals["origin_move_id"], self._fields["origin_move_id"].string))
+            if move.exists() and move.sale_line_id:
+                vals["sale_line_id"] = move.sale_line_id.id
+        return vals
+
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._complete_document_vals(dict(vals)) for vals in vals_list]
         if not self.env.su:
             orders = self.env["return.order"].browse(
                 {check_id(self.env, vals["order_id"], self._fields["order_id"].string)
@@ -364,6 +380,8 @@ class ReturnOrderLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if self and "origin_move_id" in vals:
+            vals = self._complete_document_vals(dict(vals), self)
         if not self.env.su and self:
             check_protected_fields(self, vals, self._get_protected_fields(vals))
             check_numbers(self, vals)

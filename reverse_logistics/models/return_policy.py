@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import refuse_mail_creation
+
 
 class ReturnPolicy(models.Model):
     _name = "return.policy"
@@ -80,6 +82,18 @@ class ReturnPolicy(models.Model):
                 raise ValidationError(self.env._(
                     "%(company)s already has a default return policy.", company=policy.company_id.name,
                 ))
+
+    @api.constrains("company_id")
+    def _check_company_of_user(self):
+        """A manager moves a policy only into a company of his: the company rule checks the record before
+        the write, not the company it is moved to (where it would take part in that company's returns)."""
+        if self.env.su:
+            return
+        for policy in self:
+            if policy.company_id not in self.env.user.company_ids:
+                raise ValidationError(self.env._(
+                    "%(policy)s cannot belong to %(company)s: you do not work for that company.",
+                    policy=policy.name, company=policy.company_id.sudo().name))
 
     @api.constrains("window_days", "restocking_fee_percent", "auto_approve_max_amount")
     def _check_values(self):
@@ -219,3 +233,8 @@ class ReturnPolicy(models.Model):
         if self.id:
             values["alias_defaults"] = repr({"policy_id": self.id, "company_id": self.company_id.id})
         return values
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        refuse_mail_creation(self)
+

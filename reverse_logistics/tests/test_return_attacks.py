@@ -70,6 +70,9 @@ class TestReturnAttacks(ReverseLogisticsCommon):
             as_customer.search_read([("id", "=", ret.id)], ["note"])
         with self.assertRaises(AccessError):
             ret.line_ids.with_user(self.portal_user).read(["note"])
+        # Nor how the team graded the units (second round: "1 A, 1 D" read over RPC).
+        with self.assertRaises(AccessError):
+            ret.line_ids.with_user(self.portal_user).read(["grade_summary"])
 
     def test_an_accountant_who_cannot_change_returns_is_told_why(self):
         self._stock_in(self.product, 1)
@@ -107,3 +110,75 @@ class TestReturnAttacks(ReverseLogisticsCommon):
                 "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1,
                 "invoice_line_id": invoice.invoice_line_ids[:1].id, "price_unit": 999.0})
         self.assertEqual(line.price_unit, 100.0)
+
+    def test_a_delivery_named_after_the_price_brings_the_sales_price(self):
+        """Second round: a clerk typed 99,999 on a line without documents, then wrote the delivery move
+        alone; the typed price stayed and was credited (a posted credit note of 89,999.10 for one
+        machine invoiced at 100). A sale's delivery now brings its sale line, and with it the price."""
+        self._stock_in(self.product, 2)
+        sale, delivery, _invoice = self._sell([(self.product, 2, 100.0, 0.0)])
+        ret = self._typed_return(99999.0)
+        line = ret.line_ids.with_user(self.clerk)
+        line.write({"origin_move_id": delivery.move_ids.id})
+        self.assertEqual((line.sale_line_id, line.price_unit), (sale.order_line, 100.0))
+        with self.assertRaisesRegex(UserError, "Price Unit cannot be set by hand"):
+            line.write({"price_unit": 99999.0})
+        # The same at creation, without the sale line.
+        created = self.env["return.order.line"].with_user(self.clerk).create({
+            "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1,
+            "origin_move_id": delivery.move_ids.id})
+        self.assertEqual((created.sale_line_id, created.price_unit), (sale.order_line, 100.0))
+
+    def test_a_delivery_without_sale_prices_nothing(self):
+        """A delivery made without a sale carries no selling price: the typed price stays the clerk's,
+        and such a return waits for a manager."""
+        self._stock_in(self.product, 1)
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id, "partner_id": self.partner.id,
+            "location_id": self.warehouse.lot_stock_id.id,
+            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "move_ids": [Command.create({
+                "name": "by hand", "product_id": self.product.id, "product_uom_qty": 1,
+                "product_uom": self.product.uom_id.id, "location_id": self.warehouse.lot_stock_id.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id})],
+        })
+        picking.action_confirm()
+        picking.move_ids.quantity = 1
+        picking.button_validate()
+        ret = self._typed_return(500.0)
+        ret.line_ids.with_user(self.clerk).write({"origin_move_id": picking.move_ids.id})
+        self.assertEqual((ret.line_ids.sale_line_id.id, ret.line_ids.price_unit), (False, 500.0))
+        ret.with_user(self.clerk).action_submit()
+        self.assertEqual(ret.state, "draft", "a price no sale or invoice gives waits for a manager")
+
+    def test_a_billing_clerk_without_an_email_address_credits(self):
+        """Second round: the credit was rolled back for a user without an e-mail address ("configure the
+        sender's email address"); the customer's mails are the company's, not the clicking user's."""
+        billing_clerk = new_test_user(
+            self.env, "rl_atk_billing_clerk", email=False,
+            groups="stock.group_stock_user,reverse_logistics.group_return_user,account.group_account_invoice",
+            company_id=self.company.id, company_ids=self.company.ids)
+        self.assertFalse(billing_clerk.email)
+        self.partner.email = "customer@example.com"
+        self._stock_in(self.product, 1)
+        sale, _delivery, _invoice = self._sell([(self.product, 1, 100.0, 0.0)])
+        ret = self._new_return(sale, qty=1)
+        ret.action_submit()
+        ret.with_user(billing_clerk).action_create_credit_note()
+        credit = ret.sudo().credit_note_ids
+        self.assertEqual(len(credit), 1)
+        self.assertEqual(credit.amount_untaxed, 100.0)
+
+    def test_a_manager_moves_no_policy_into_another_company(self):
+        """Second round: a Returns Manager of one company moved its policy into another company."""
+        other = self.env["res.company"].create({"name": "RL Other Co"})
+        policy = self.policy.with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "you do not work for that company"):
+            policy.write({"company_id": other.id})
+        with self.assertRaisesRegex(ValidationError, "you do not work for that company"):
+            self.env["return.policy"].with_user(self.manager).create({"name": "Elsewhere", "company_id": other.id})
+        self.assertEqual(self.policy.company_id, self.company)
+        # A manager of both companies may.
+        self.manager.sudo().company_ids = [Command.link(other.id)]
+        created = self.env["return.policy"].with_user(self.manager).create({"name": "There", "company_id": other.id})
+        self.assertEqual(created.company_id, other)

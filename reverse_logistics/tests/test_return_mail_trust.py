@@ -1,6 +1,7 @@
 """Attacks on the return's mail thread and on returns by e-mail, done as they were: raw RFC822 mails
 through the mail gateway (`mail.thread.message_process`), forged senders and replies to the thread."""
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -163,6 +164,39 @@ class TestReturnMailTrust(ReverseLogisticsCommon):
                 self.env["return.order"].with_user(user).message_new(
                     msg, {"state": "done", "policy_override": True})
         self.assertEqual(self.env["return.order"].search_count([]), count)
+
+    def test_message_process_over_rpc_is_no_more_than_writing_to_the_alias(self):
+        """Second round's critical finding: message_process is public, and its fallback route runs
+        message_new as the system with the values its caller sends. An Inventory user without any Returns
+        group got an approved return at his price in one call, and created policies, consignees and
+        balances the same way."""
+        stock_user = new_test_user(self.env, login="rl_mail_stock", groups="stock.group_stock_user",
+                                   company_id=self.company.id, company_ids=self.company.ids)
+        count = self.env["return.order"].search_count([])
+        policies = self.env["return.policy"].search_count([])
+
+        def process(model, to, custom_values, msg_id):
+            raw = MAIL.format(to=to, email_from="Customer A <customer.a@example.com>", subject=self.sale.name,
+                              body="x", msg_id=msg_id, headers="")
+            # As /web/dataset/call_kw calls it.
+            return call_kw(self.env["mail.thread"].with_user(stock_user), "message_process",
+                           [model, raw, custom_values], {})
+
+        forged = {"state": "approved", "policy_override": True, "customer_mail_steps": "none",
+                  "line_ids": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1, "price_unit": 77777})]}
+        for n, (model, custom_values) in enumerate((
+                ("return.order", forged), ("return.order", None), ("return.order", {"policy_id": self.policy.id}),
+                ("return.policy", {"name": "FORGED POLICY"}), ("return.policy", None))):
+            with self.subTest(model=model, custom_values=custom_values), self.assertRaises(AccessError):
+                process(model, "nobody@nowhere.example", custom_values, f"rl-rpc-{n}")
+        self.assertEqual(self.env["return.order"].search_count([]), count)
+        self.assertEqual(self.env["return.policy"].search_count([]), policies)
+        # With the alias's own values, it is the mail the customer could have written to the alias.
+        ret = self.env["return.order"].browse(process(
+            "return.order", "nobody@nowhere.example", {"policy_id": self.policy.id, "company_id": self.company.id},
+            "rl-rpc-alias"))
+        self.assertEqual((ret.state, ret.requested_by_mail, ret.partner_id), ("draft", True, self.partner))
+        self.assertFalse(ret.line_ids)
 
     def test_a_forged_employee_address_reaches_no_customer(self):
         """Anybody can put an employee's address in From:: such a reply is logged for the team, never

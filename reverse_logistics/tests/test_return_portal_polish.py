@@ -154,3 +154,16 @@ class TestReturnPortalPolish(ReverseLogisticsHttpCase):
         self.assertIn("Returns</li>", listing.text)
         home = self.url_open("/my/home")
         self.assertIn("/my/returns", home.text)
+
+    def test_a_reason_that_is_none_of_the_list(self):
+        """Second round: a bad reason id was answered "Quantities must be numbers."."""
+        self.authenticate("polish_fan", "polish_fan_pw")
+        _form, csrf = self._form()
+        for reason_id in ("-1", "1e3", "\u00b2", "999999999"):
+            response = self.url_open(f"/my/orders/{self.order.id}/return", data={
+                "csrf_token": csrf, f"qty_{self.key}": "1", "reason_id": reason_id})
+            with self.subTest(reason_id=reason_id):
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("Choose the reason for the return from the list.", response.text)
+                self.assertNotIn("Quantities must be numbers", response.text)
+        self.assertFalse(self._returns())

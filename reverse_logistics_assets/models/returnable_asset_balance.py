@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
+from odoo.addons.reverse_logistics.tools import refuse_mail_creation
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_is_zero
 
@@ -645,6 +646,10 @@ class ReturnableAssetBalance(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
             balance.sudo().write({"last_followup_aging": balance.aging, "date_last_followup": fields.Datetime.now()})
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        refuse_mail_creation(self)
 
 
 class DepositAllocator:

@@ -1,4 +1,5 @@
 from odoo import Command, api, fields, models, tools
+from odoo.addons.reverse_logistics.tools import refuse_mail_creation
 from odoo.exceptions import ValidationError
 
 
@@ -200,3 +201,8 @@ class ReturnableAssetType(models.Model):
             "line_ids": [Command.create({"asset_type_id": pallet.id, "quantity": 2})],
         }).action_confirm()
         return True
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        refuse_mail_creation(self)
+

@@ -18,8 +18,12 @@ class StockLot(models.Model):
         """Cleaned or repaired: the asset can travel again (Returns User: the warehouse's assets staff)."""
         if not self.env.user.has_group("reverse_logistics.group_return_user"):
             raise AccessError(self.env._("Making an asset available again needs the Returns User group."))
-        if self.filtered(lambda lot: lot.asset_state in ("at_customer", "retired")):
-            raise UserError(self.env._("Only assets back in the warehouse can be made available."))
+        self.check_access("write")
+        not_back = self.filtered(lambda lot: lot.asset_state not in ("cleaning", "repair"))
+        if not_back:
+            raise UserError(self.env._(
+                "Only assets back in the warehouse for cleaning or repair can be made available: %(lots)s.",
+                lots=", ".join(not_back.mapped("display_name"))))
         self.sudo().asset_state = "available"
         return True
 

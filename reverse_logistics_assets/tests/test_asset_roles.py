@@ -1,6 +1,7 @@
 import re
 
 from odoo import Command
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -150,6 +151,13 @@ class TestAssetRoles(AssetRolesCommon):
         # The clerk's: he makes the cleaned keg available and opens the balances and the dock wizard.
         lot.with_user(self.clerk).action_asset_available()
         self.assertEqual(lot.asset_state, "available")
+        # Second round: any lot (no asset at all, or one available already) was made an available asset.
+        plain = self._stock_in(keg, 1, "K-PLAIN")
+        plain.sudo().asset_state = False
+        for target in (plain, lot):
+            with self.subTest(lot=target.name), self.assertRaisesRegex(UserError, "cleaning or repair"):
+                target.with_user(self.clerk).action_asset_available()
+        self.assertEqual((plain.asset_state, lot.asset_state), (False, "available"))
         action = self.partner.with_user(self.clerk).action_view_asset_balances()
         self.assertEqual(action["domain"], [("partner_id", "=", self.partner.id)])
         self.assertEqual(self.partner.with_user(self.clerk).action_return_assets()["res_model"],
@@ -252,3 +260,17 @@ class TestAssetRoles(AssetRolesCommon):
         self.assertEqual((delivered.asset_qty, delivered.asset_partner_id), (2, self.partner))
         self.assertFalse(lot.asset_last_partner_id)
         self.assertFalse(credit_note.invoice_line_ids.asset_deposit_id)
+
+    def test_no_balance_or_asset_type_by_email(self):
+        """An outside tester created a balance for another customer through Odoo's public message_process,
+        whose fallback route creates the record as the system with the caller's values."""
+        raw = ("From: Walk-in Bar <bar@example.com>\nTo: nobody@nowhere.example\nSubject: pallets\n"
+               "Message-ID: <rl-assets-{n}@relay.example>\nContent-Type: text/plain\n\nx\n")
+        for n, (model, values) in enumerate((
+                ("returnable.asset.balance", {"partner_id": self.free_customer.id, "balance": 99}),
+                ("returnable.asset.type", {"name": "Forged type"}))):
+            before = self.env[model].search_count([])
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                call_kw(self.env["mail.thread"].with_user(self.inventory_user), "message_process",
+                        [model, raw.format(n=n), values], {})
+            self.assertEqual(self.env[model].search_count([]), before)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write
+from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write, refuse_mail_creation
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -1128,3 +1128,8 @@ class RecallCampaign(models.Model):
         if xlsxwriter is None:
             raise UserError(self.env._("The xlsxwriter Python package is required for the spreadsheet."))
         return {"type": "ir.actions.act_url", "url": f"/web/content/recall_fsma204/{self.id}", "target": "self"}
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        refuse_mail_creation(self)
+

@@ -2,7 +2,7 @@ import math
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write
+from odoo.addons.reverse_logistics.tools import check_user_create, check_user_write, refuse_mail_creation
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -420,3 +420,8 @@ class RecallConsignee(models.Model):
                     vals_by_key.setdefault(key, dict(vals))
                     need -= min(line._get_units_given_back(product, take), need)
         return [dict(vals, product_uom_qty=planned[key]) for key, vals in vals_by_key.items()]
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        refuse_mail_creation(self)
+

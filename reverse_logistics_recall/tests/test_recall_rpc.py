@@ -3,6 +3,8 @@ or script sends them: a clerk, a stock user, a Recall Manager writing figures by
 Each attack is refused and nothing changes."""
 from odoo import Command
 from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
+from odoo.api import call_kw
+from odoo.exceptions import AccessError
 from odoo.tests import JsonRpcException, tagged
 
 from .roles_common import RecallRolesCommon
@@ -140,3 +142,18 @@ class TestRecallRpc(RecallRolesCommon, ReverseLogisticsHttpCase):
         preview = self._call("recall.campaign", "action_preview_trace", [self.campaign.ids])
         self.assertEqual(sum(r["qty_exposed"] for r in preview[0]["rows"]), 5 + 8 + 4)
         self.assertEqual(self._snapshot(), before)
+
+    def test_no_consignee_or_recall_by_email(self):
+        """An outside tester created an acknowledged consignee holding 999 units on a live recall through
+        Odoo's public message_process, whose fallback route creates the record as the system."""
+        raw = ("From: Someone <someone@example.com>\nTo: nobody@nowhere.example\nSubject: recall\n"
+               "Message-ID: <rl-recall-{n}@relay.example>\nContent-Type: text/plain\n\nx\n")
+        for n, (model, values) in enumerate((
+                ("recall.consignee", {"campaign_id": self.campaign.id, "partner_id": self.partner.id,
+                                      "state": "acknowledged", "units_held": 999}),
+                ("recall.campaign", {"title": "Forged", "reason": "x"}))):
+            before = self.env[model].search_count([])
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                call_kw(self.env["mail.thread"].with_user(self.stock_user), "message_process",
+                        [model, raw.format(n=n), values], {})
+            self.assertEqual(self.env[model].search_count([]), before)
