@@ -132,6 +132,11 @@ class TestFrenchBackOffice(ReverseLogisticsCommon):
         self.assertEqual(unit["order"], ret.name)
         self.assertEqual(unit["reason"], "Plus nécessaire")
         self.assertEqual(station.scan("NOPE-42"), {"error": "Plus rien à évaluer pour NOPE-42."})
+        # The station's own texts (OWL template and _t()) as the web client downloads them.
+        translations, _lang_params = self.env["ir.http"].get_translations_for_webclient(["reverse_logistics"], "fr_FR")
+        texts = {message["id"]: message["string"] for message in translations["reverse_logistics"]["messages"]}
+        self.assertEqual(texts["Grading Station"], "Poste d'évaluation")
+        self.assertEqual(texts["Esc: back to scanning"], "Échap : retour au scan")
 
         fields = self._as_clerk(self.env["return.order"]).fields_get(["policy_id", "resolution", "state"])
         self.assertEqual(fields["policy_id"]["string"], "Politique de retour")
