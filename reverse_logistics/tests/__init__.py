@@ -22,3 +22,5 @@ from . import test_credit_stock
 from . import test_credit_serials
 from . import test_layout
 from . import test_facts_frozen
+from . import test_french
+from . import test_spanish
