@@ -1,4 +1,7 @@
-from odoo import fields, models
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ReturnType(models.Model):
@@ -45,3 +48,11 @@ class ReturnType(models.Model):
         "is recorded and its collected weight reported.")
 
     _sql_constraints = [("code_uniq", "unique(code)", "A return type's code exists only once.")]
+
+    @api.constrains("code")
+    def _check_code(self):
+        for return_type in self:
+            if not re.fullmatch(r"[a-z0-9_]+", return_type.code):
+                raise ValidationError(self.env._(
+                    "The code %(code)s of %(name)s is a technical name: lowercase letters, digits and "
+                    "underscores only.", code=return_type.code, name=return_type.name))

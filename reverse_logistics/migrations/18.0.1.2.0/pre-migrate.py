@@ -1,6 +1,9 @@
 """The return type became a record: `return_type_id` replaces the Selection `return_type` on return orders and
 (stored related) on graded units. Filled here from the old column, before the ORM creates the required
-column and would fill it with the default type; the old column stays, unused, with what it held."""
+column and would fill it with the default type (the ORM drops the old column at the end of the update).
+
+The form's WEEE extension named the old field: it is removed so that the form validates, and comes back from
+its file with the new field."""
 
 from odoo.tools.sql import column_exists
 
@@ -8,6 +11,11 @@ from odoo.tools.sql import column_exists
 def migrate(cr, version):
     if not version:
         return
+    cr.execute("""
+        DELETE FROM ir_ui_view WHERE id IN (
+            SELECT res_id FROM ir_model_data
+             WHERE module = 'reverse_logistics' AND name = 'return_order_view_form_weee' AND model = 'ir.ui.view')
+    """)
     for table in ("return_order", "return_grading"):
         if not column_exists(cr, table, "return_type"):
             continue
