@@ -381,7 +381,8 @@ class ReturnOrder(models.Model):
         for vals in vals_list:
             # A type that refunds nothing (a WEEE take-back) has nothing to resolve.
             company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-            return_type = self.env["return.type"].browse(vals.get("return_type_id")) \
+            type_id = vals.get("return_type_id") or self.env.context.get("default_return_type_id")
+            return_type = self.env["return.type"].browse(type_id if isinstance(type_id, int) else ()) \
                 or self._get_default_return_type(company)
             if not return_type.refund_allowed:
                 vals["resolution"] = "none"

@@ -89,6 +89,19 @@ class TestReturnType(ReverseLogisticsCommon):
         in_window.action_submit()
         self.assertEqual(in_window.state, "approved")
 
+    def test_analysis_groups_by_type(self):
+        goodwill = self._goodwill()
+        sale_1, _delivery, _invoice = self._sell([(self.product, 2, 100.0, 0.0)])
+        sale_2, _delivery, _invoice = self._sell([(self.product, 3, 100.0, 0.0)])
+        self._clerk_return(sale_1)
+        self._clerk_return(sale_2, return_type=goodwill)
+        self.env.flush_all()
+        groups = self.env["return.analysis"].with_user(self.manager).read_group(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.product.id)],
+            ["qty_requested:sum"], ["return_type_id"])
+        by_type = {group["return_type_id"][0]: group["qty_requested"] for group in groups}
+        self.assertEqual(by_type, {self.customer_type.id: 2.0, goodwill.id: 3.0})
+
     def test_type_without_refund_resolves_nothing(self):
         collection = self.env["return.type"].with_user(self.manager).create({
             "name": "Collection", "code": "collection", "refund_allowed": False, "auto_approvable": True,
