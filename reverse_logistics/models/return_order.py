@@ -396,6 +396,10 @@ class ReturnOrder(models.Model):
         if not self.env.su and self:
             check_protected_fields(self, vals, self._get_protected_fields(vals))
             check_numbers(self, vals)
+        # A draft turned into a type that refunds nothing has nothing to resolve (the form's onchange too).
+        if vals.get("return_type_id") and "resolution" not in vals \
+                and not self.env["return.type"].browse(vals["return_type_id"]).refund_allowed:
+            vals = dict(vals, resolution="none")
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
