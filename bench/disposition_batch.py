@@ -39,7 +39,7 @@ def main():
         })
         ret = env["return.order"].create({
             "partner_id": env.ref("base.partner_admin").id,
-            "return_type": "distributor",
+            "return_type_id": env.ref("reverse_logistics.return_type_distributor").id,
             "resolution": "none",
             "warehouse_id": warehouse.id,
             "line_ids": [Command.create({"product_id": product.id, "product_uom_qty": 1.0})

@@ -124,6 +124,10 @@ def run(args):
         show("order", order)
         show("delivered lines", lines)
         [reason] = call("return.reason", "search_read", [("name", "=", "Defective")], fields=["name"])
+        # The type by its code (a technical name, the same in every language); its flags say what it allows.
+        [return_type] = call("return.type", "search_read", [("code", "=", "customer")],
+                             fields=["name", "refund_allowed", "auto_approvable"])
+        show("return type", return_type)
         tracking = {p["id"]: p["tracking"] for p in call(
             "product.product", "read", [ln["product_id"][0] for ln in lines], ["tracking"])}
         # Lot- and serial-tracked products also take the delivered lot (lot_id, see docs/api.md); this run
@@ -138,7 +142,7 @@ def run(args):
             "partner_id": order["partner_id"][0],
             "sale_order_id": order["id"],
             "warehouse_id": order["warehouse_id"][0],
-            "return_type": "customer",
+            "return_type_id": return_type["id"],
             "resolution": "refund",
             "customer_note": "The bag arrived torn.",
             "line_ids": [(0, 0, {

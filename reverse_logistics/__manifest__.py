@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -34,6 +34,7 @@
         "views/return_order_line_views.xml",
         "views/return_policy_views.xml",
         "views/return_reason_views.xml",
+        "views/return_type_views.xml",
         "views/return_grade_views.xml",
         "views/return_disposition_views.xml",
         "views/return_grading_views.xml",

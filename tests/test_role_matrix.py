@@ -244,7 +244,7 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         clerk = self.users["returns_user"]
         form = Form(self.env["return.order"].with_user(clerk))
         form.partner_id = self.partner_b
-        form.return_type = "distributor"
+        form.return_type_id = self.env.ref("reverse_logistics.return_type_distributor")
         with form.line_ids.new() as line:
             line.product_id = self.product
             line.product_uom_qty = 3
@@ -287,12 +287,13 @@ class TestRoleMatrix(ReverseLogisticsCommon):
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             line.write({"reason_id": self.reason_unwanted.id})
         for vals in ({"state": "done"}, {"policy_override": True}, {"date_approved": fields.Datetime.now()},
-                     {"return_type": "distributor"}, {"date_request": "2020-01-01 00:00:00"},
+                     {"return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id},
+                     {"date_request": "2020-01-01 00:00:00"},
                      {"partner_id": self.partner_b.id}):
             with self.assertRaisesRegex(UserError, "cannot be set by hand"):
                 ret.write(vals)
         self.assertEqual(ret.state, "approved")
-        self.assertEqual(ret.return_type, "customer")
+        self.assertEqual(ret.return_type_id, self.env.ref("reverse_logistics.return_type_customer"))
         # Nothing can be created in a state the flow did not reach.
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             self.env["return.order"].with_user(clerk).create({
@@ -319,12 +320,12 @@ class TestRoleMatrix(ReverseLogisticsCommon):
             self._click_return_all(sale.with_user(clerk))["res_id"])
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             ret.write({"date_request": "2020-01-01 00:00:00"})
-        ret.write({"return_type": "warranty"})
+        ret.write({"return_type_id": self.env.ref("reverse_logistics.return_type_warranty").id})
         ret.line_ids.reason_id = self.reason_defect
         ret.action_submit()
         self.assertEqual(ret.state, "draft", "only customer returns are approved by the policy alone")
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
-            ret.write({"return_type": "customer"})
+            ret.write({"return_type_id": self.env.ref("reverse_logistics.return_type_customer").id})
         ret.with_user(manager)._action_reject("Not under warranty")
         with self.assertRaises(AccessError):
             ret.action_draft()

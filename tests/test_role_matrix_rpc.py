@@ -40,7 +40,8 @@ class TestRoleMatrixRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
             self.assertEqual(caught.exception.args[0], "odoo.exceptions.UserError", method)
         line.invalidate_recordset()
         self.assertEqual(line.price_unit, 115.0)
-        for vals in ({"state": "done"}, {"policy_override": True}, {"return_type": "distributor"},
+        for vals in ({"state": "done"}, {"policy_override": True},
+                     {"return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id},
                      {"date_request": "2020-01-01 00:00:00"}):
             with self.assertRaises(JsonRpcException) as caught:
                 self._call("return.order", "write", [self.ret.ids, vals])

@@ -295,7 +295,9 @@ class TestRpcRights(ReverseLogisticsCommon):
                 "location_dest_id": self.stock_location.id, "recall_campaign_id": self.campaign_active.id}
 
     def _new_return_vals(self):
-        return {"partner_id": self.customer.id, "return_type": "distributor", "line_ids": [Command.create({
+        return {"partner_id": self.customer.id,
+                "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
+                "line_ids": [Command.create({
             "product_id": self.product.id, "product_uom_qty": 1, "reason_id": self.reason_defect.id})]}
 
     def _new_line_vals(self):

@@ -72,7 +72,7 @@ class ReturnDispositionRule(models.Model):
             ancestors = {int(c) for c in (grading.product_id.categ_id.parent_path or "").split("/") if c}
             if not ancestors & set(self.categ_ids.ids):
                 return False
-        if self.return_type_ids and grading.return_type not in self.return_type_ids.mapped("code"):
+        if self.return_type_ids and grading.return_type_id not in self.return_type_ids:
             return False
         rounding = grading.currency_id.rounding
         if self.min_unit_value and float_compare(unit_value, self.min_unit_value, precision_rounding=rounding) < 0:

@@ -43,7 +43,7 @@ class ReturnGrading(models.Model):
     categ_id = fields.Many2one(related="product_id.categ_id", store=True, string="Product Category")
     partner_id = fields.Many2one(related="order_id.commercial_partner_id", store=True, string="Customer")
     reason_id = fields.Many2one(related="line_id.reason_id", store=True)
-    return_type = fields.Selection(related="order_id.return_type", store=True)
+    return_type_id = fields.Many2one(related="order_id.return_type_id", store=True)
     lot_id = fields.Many2one("stock.lot", string="Lot/Serial", check_company=True)
     quantity = fields.Float(digits="Product Unit of Measure", required=True, default=1.0)
     product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
@@ -174,7 +174,7 @@ class ReturnGrading(models.Model):
         """Fields the flow alone sets. Fields an extension adds are not here: writable unless it adds them."""
         return [
             "name", "order_id", "company_id", "currency_id", "warehouse_id", "categ_id", "partner_id",
-            "reason_id", "return_type", "product_uom_id", "checklist_id", "answer_ids", "score",
+            "reason_id", "return_type_id", "product_uom_id", "checklist_id", "answer_ids", "score",
             "suggested_grade_id", "user_id", "state", "operation", "environmental_outcome",
             "disposition_rule_id", "disposition_note", "previous_grading_id", "unit_value", "processing_cost",
             "recovery_value", "net_recovery", "weight", "co2_kg", "landfill_weight", "date_graded",

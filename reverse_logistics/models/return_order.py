@@ -60,14 +60,10 @@ class ReturnOrder(models.Model):
         "res.partner", string="Customer", required=True, tracking=True, index=True, check_company=True,
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id", store=True)
-    return_type = fields.Selection(
-        [
-            ("customer", "Customer Return"),
-            ("distributor", "Distributor Return"),
-            ("warranty", "Warranty"),
-            ("takeback", "WEEE Take-back"),
-        ],
-        default="customer", required=True, tracking=True,
+    return_type_id = fields.Many2one(
+        "return.type", string="Return Type", required=True, tracking=True, index=True, check_company=True,
+        ondelete="restrict", default=lambda self: self._get_default_return_type(self.env.company),
+        help="What kind of return this is: its flags say what the return allows (refund, window, fees...).",
     )
     sale_order_id = fields.Many2one(
         "sale.order", string="Sale Order", check_company=True, index="btree_not_null", tracking=True,
@@ -288,10 +284,9 @@ class ReturnOrder(models.Model):
             self.warehouse_id = self.sale_order_id.warehouse_id
 
     @api.model
-    def _get_customer_matched_return_types(self):
-        """Return types whose lines must give back what was sold to the return's customer. Hook: a
-        recall returns what was delivered to a consignee, who may not be who bought it."""
-        return ["customer", "distributor", "warranty", "takeback"]
+    def _get_default_return_type(self, company):
+        """The type of new returns: the company's first (the customer return, in the data)."""
+        return self.env["return.type"].search([("company_id", "in", [False, company.id])], limit=1)
 
     def _get_document_customers(self):
         """The commercial partners of the documents this return names: its customer must be one of
@@ -329,7 +324,7 @@ class ReturnOrder(models.Model):
     @api.model
     def _get_user_document_fields(self):
         """What the return is about: fixed once it is submitted."""
-        return ["partner_id", "return_type", "sale_order_id", "picking_id", "invoice_id", "company_id"]
+        return ["partner_id", "return_type_id", "sale_order_id", "picking_id", "invoice_id", "company_id"]
 
     @api.model
     def _get_manager_draft_fields(self):
@@ -345,7 +340,7 @@ class ReturnOrder(models.Model):
             "reject_reason", "policy_override", "requested_by_mail", "procurement_group_id",
             "receipt_ids", "credit_note_ids", "exchange_order_ids", "grading_ids",
             "receipt_count", "credit_note_count", "exchange_order_count", "policy_problems",
-            "user_is_return_manager",
+            "user_is_return_manager", "is_weee_takeback",
             "date_submitted", "date_approved", "date_first_receipt", "date_received", "date_resolved",
             "date_done", "date_cancel", "date_expired", "date_graded", "date_dispositioned",
             "amount_untaxed", "amount_restocking_fee", "amount_refunded", "refund_amount",
@@ -385,8 +380,12 @@ class ReturnOrder(models.Model):
                 check_numbers(self, vals)
             self = without_protected_defaults(self, protected)  # noqa: PLW0642
         for vals in vals_list:
-            # A WEEE take-back refunds nothing.
-            if vals.get("return_type") == "takeback":
+            # A type that refunds nothing (a WEEE take-back) has nothing to resolve.
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            type_id = vals.get("return_type_id") or self.env.context.get("default_return_type_id")
+            return_type = self.env["return.type"].browse(type_id if isinstance(type_id, int) else ()) \
+                or self._get_default_return_type(company)
+            if not return_type.refund_allowed:
                 vals["resolution"] = "none"
             # Users never choose the reference: theirs is replaced by the sequence's.
             if vals.get("name", "New") == "New" or not self.env.su:
@@ -398,6 +397,10 @@ class ReturnOrder(models.Model):
         if not self.env.su and self:
             check_protected_fields(self, vals, self._get_protected_fields(vals))
             check_numbers(self, vals)
+        # A draft turned into a type that refunds nothing has nothing to resolve (the form's onchange too).
+        if vals.get("return_type_id") and "resolution" not in vals \
+                and not self.env["return.type"].browse(vals["return_type_id"]).refund_allowed:
+            vals = dict(vals, resolution="none")
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -417,17 +420,6 @@ class ReturnOrder(models.Model):
     # ------------------------------------------------------------------
     # Hooks
     # ------------------------------------------------------------------
-    @api.model
-    def _get_windowed_return_types(self):
-        """Return types to which the policy window applies (distributor terms are negotiated)."""
-        return ["customer"]
-
-    @api.model
-    def _get_auto_approvable_return_types(self):
-        """Return types the policy approves by itself; the others (warranty claims, distributor terms,
-        recalls) always go to a manager, so choosing a type never dodges the window."""
-        return ["customer"]
-
     def _get_amount_in_company_currency(self, amount):
         """`amount` of this return's currency in company currency, at the return's date."""
         self.ensure_one()
@@ -442,17 +434,19 @@ class ReturnOrder(models.Model):
         # Whoever can write to the alias can put a customer's address in From: a person decides.
         if self.requested_by_mail:
             return False
-        # A take-back carries no money: the value limit does not apply, only whether the policy
-        # approves by itself at all.
-        if self.return_type == "takeback":
-            return bool(self.policy_id.auto_approve)
         policy = self.policy_id
+        # Types that are not auto-approvable (warranty claims, distributor terms, recalls) always go to a
+        # manager, so choosing a type never dodges the window.
+        if not (policy.auto_approve and self.return_type_id.auto_approvable):
+            return False
+        # A return that pays nothing (a take-back) carries no money: neither the value limit nor a price
+        # typed by hand matters, only the policy's rules.
+        if not self.return_type_id.refund_allowed:
+            return not self.line_ids.sudo()._get_policy_problems()
         # The limit is in company currency; the return's value is in the invoice's.
         return bool(
-            policy.auto_approve
-            and self.return_type in self._get_auto_approvable_return_types()
             # Units sold on no document of the company, at a price the user typed: a manager decides.
-            and not any(line._is_priced_by_hand() for line in self.line_ids.sudo())
+            not any(line._is_priced_by_hand() for line in self.line_ids.sudo())
             and not self.line_ids.sudo()._get_policy_problems()
             and float_compare(self._get_amount_in_company_currency(self.amount_untaxed),
                               policy.auto_approve_max_amount,
@@ -1172,11 +1166,6 @@ class ReturnOrder(models.Model):
     # ------------------------------------------------------------------
     # Hooks
     # ------------------------------------------------------------------
-    def _is_restocking_fee_charged(self):
-        """Hook: recalls, warranty claims and WEEE take-backs never pay a restocking fee."""
-        self.ensure_one()
-        return self.return_type in ("customer", "distributor")
-
     def _get_resolution_base_field(self):
         """The line quantity the resolution pays for at this order's policy step (or the manual button's)."""
         self.ensure_one()
@@ -1241,16 +1230,20 @@ class ReturnOrder(models.Model):
         for order in self:
             order.weee_source = "business" if order.partner_id.commercial_partner_id.is_company else "household"
 
-    @api.constrains("return_type", "resolution")
-    def _check_takeback_resolution(self):
-        for order in self:
-            if order.return_type == "takeback" and order.resolution != "none":
-                raise ValidationError(self.env._(
-                    "%(name)s is a WEEE take-back: nothing is refunded or replaced.", name=order.name))
+    # The form shows the WEEE source of take-backs only (read from the type when shown, never stored).
+    is_weee_takeback = fields.Boolean(related="return_type_id.weee_takeback")
 
-    @api.onchange("return_type")
-    def _onchange_return_type_takeback(self):
-        if self.return_type == "takeback":
+    @api.constrains("return_type_id", "resolution")
+    def _check_resolution_allowed(self):
+        for order in self:
+            if not order.return_type_id.refund_allowed and order.resolution != "none":
+                raise ValidationError(self.env._(
+                    "%(name)s is a %(type)s: nothing is refunded or replaced.",
+                    name=order.name, type=order.return_type_id.name))
+
+    @api.onchange("return_type_id")
+    def _onchange_return_type_id(self):
+        if not self.return_type_id.refund_allowed:
             self.resolution = "none"
 
     # ==================================================================
@@ -1566,7 +1559,7 @@ class ReturnOrder(models.Model):
             "name": "New",
             "partner_id": partner.id,
             "company_id": company.id,
-            "return_type": "customer",
+            "return_type_id": self._get_default_return_type(company).id,
             "requested_by_mail": True,
             # Plain text, never HTML: shown to the returns team as the customer wrote it.
             "customer_note": body[: self._CUSTOMER_NOTE_MAX_LENGTH] or False,
@@ -1871,7 +1864,7 @@ class ReturnOrder(models.Model):
         # Received: distributor return without documents, credit note left in draft for the accountant.
         distributor = self.create({
             "partner_id": partners[4].id,
-            "return_type": "distributor",
+            "return_type_id": ref("reverse_logistics.return_type_distributor").id,
             "policy_id": ref("reverse_logistics.return_policy_distributor").id,
             "warehouse_id": warehouse.id,
             "line_ids": [Command.create({"product_id": espresso.id, "product_uom_qty": 4,

@@ -173,11 +173,13 @@ class ReturnOrderLine(models.Model):
                 sol.product_uom_qty for sol in line.exchange_line_ids if sol.state != "cancel"
             )
 
-    @api.depends("reason_id", "order_id.policy_id", "order_id.return_type")
+    # On the policy and the type, not on their settings: the percent is fixed when they are chosen, so a
+    # manager changing a fee or a type's flag never rewrites the returns already made.
+    @api.depends("reason_id", "order_id.policy_id", "order_id.return_type_id")
     def _compute_restocking_fee_percent(self):
         for line in self:
             policy = line.order_id.policy_id
-            if not policy or not line.order_id._is_restocking_fee_charged():
+            if not policy or not line.order_id.return_type_id.restocking_fee_applies:
                 line.restocking_fee_percent = 0.0
             else:
                 line.restocking_fee_percent = policy._get_restocking_fee_percent(line.reason_id)
@@ -270,7 +272,8 @@ class ReturnOrderLine(models.Model):
     def _check_customer_is_documents_customer(self):
         for line in self.sudo():
             order = line.order_id
-            if order.return_type not in order._get_customer_matched_return_types():
+            # A recall returns what was delivered to a consignee, who may not be who bought it.
+            if not order.return_type_id.customer_match_required:
                 continue
             customer = line._get_document_customer()
             if customer and order.partner_id.commercial_partner_id != customer:
@@ -527,9 +530,9 @@ class ReturnOrderLine(models.Model):
 
     def _get_policy_problems(self):
         problems = []
-        # Producers must take back waste equipment whatever their return policy says: the policy's
-        # returnability and lot rules apply to returns for credit, not to take-backs.
-        lines = self.filtered(lambda line: line.order_id.return_type != "takeback")
+        # Producers must take back waste equipment whatever their return policy says (and a recall is owed
+        # to the customer): the type says whether the policy's returnability and lot rules apply.
+        lines = self.filtered(lambda line: line.order_id.return_type_id.policy_rules_apply)
         for line in lines:
             policy = line.order_id.policy_id
             if policy and line.product_id:

@@ -153,7 +153,7 @@ class ReturnPolicy(models.Model):
                 product=product.display_name, policy=self.name,
             )))
         delivery_date = line._get_delivery_date()
-        if delivery_date and line.order_id.return_type in line.order_id._get_windowed_return_types():
+        if delivery_date and line.order_id.return_type_id.window_applies:
             deadline = self._get_window_deadline(product, delivery_date)
             request_date = line.order_id.date_request or fields.Datetime.now()
             if request_date > deadline:

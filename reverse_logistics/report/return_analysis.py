@@ -37,8 +37,7 @@ class ReturnAnalysis(models.Model):
     product_id = fields.Many2one("product.product", readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
     reason_id = fields.Many2one("return.reason", string="Reason", readonly=True)
-    return_type = fields.Selection(
-        lambda self: self.env["return.order"]._fields["return_type"].selection, readonly=True)
+    return_type_id = fields.Many2one("return.type", string="Return Type", readonly=True)
     state = fields.Selection(lambda self: self.env["return.order"]._fields["state"].selection, readonly=True)
     resolution = fields.Selection(
         lambda self: self.env["return.order"]._fields["resolution"].selection, readonly=True)
@@ -138,7 +137,7 @@ class ReturnAnalysis(models.Model):
             l.id AS id, l.id AS line_id, o.id AS order_id, o.name AS name, l.company_id,
             c.currency_id AS currency_id, o.currency_id AS order_currency_id, o.warehouse_id,
             o.commercial_partner_id AS partner_id, o.user_id, l.product_id, pt.categ_id, l.reason_id,
-            o.return_type, o.state, o.resolution, o.disposition_status,
+            o.return_type_id, o.state, o.resolution, o.disposition_status,
             cur.grade_id, cur.disposition_id, COALESCE(cur.operation, d.operation) AS operation,
             o.date_request, o.date_approved, o.date_first_receipt AS date_received, o.date_resolved,
             o.date_dispositioned,

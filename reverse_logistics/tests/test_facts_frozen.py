@@ -32,7 +32,8 @@ class TestFactsFrozen(ReverseLogisticsCommon):
 
     def _takeback(self, qty):
         ret = self.env["return.order"].create({
-            "partner_id": self.household.id, "return_type": "takeback", "company_id": self.company.id,
+            "partner_id": self.household.id, "company_id": self.company.id,
+            "return_type_id": self.env.ref("reverse_logistics.return_type_takeback").id,
             "warehouse_id": self.warehouse.id,
             "line_ids": [Command.create({"product_id": self.fridge.id, "product_uom_qty": qty,
                                          "reason_id": self.reason_defect.id})],

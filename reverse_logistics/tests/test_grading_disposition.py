@@ -442,13 +442,15 @@ class TestGradingDisposition(ReverseLogisticsCommon):
         grading = self._grade(ret, self.grade_a, 1)
         grading.action_decide()
         self.assertEqual(grading.disposition_id, self.restock, "a customer return is no warranty claim")
-        ret.sudo().return_type = "warranty"  # setup: the type is fixed once the return is submitted
+        # setup: the type is fixed once the return is submitted
+        ret.sudo().return_type_id = self.env.ref("reverse_logistics.return_type_warranty")
         grading.disposition_id = False
         grading.action_decide()
         self.assertEqual(grading.disposition_rule_id, rule)
         self.assertEqual(grading.disposition_id, self.rtv)
         with self.assertRaises(ValidationError):
-            self.env["return.type"].sudo().create({"name": "Gift", "code": "gift"})  # only data adds types
+            # A code is a technical name, for imports and the API: no spaces.
+            self.env["return.type"].sudo().create({"name": "Gift", "code": "gift card"})
 
 
 @tagged("post_install", "-at_install", "is_query_count")

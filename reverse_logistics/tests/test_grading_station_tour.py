@@ -21,7 +21,7 @@ class TestGradingStationTour(ReverseLogisticsHttpCase):
         ])
         ret = env["return.order"].create({
             "partner_id": env.ref("base.res_partner_2").id,
-            "return_type": "distributor",
+            "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
             "resolution": "none",
             "company_id": company.id,
             "warehouse_id": warehouse.id,

@@ -30,7 +30,7 @@ class TestReturnAttacks(ReverseLogisticsCommon):
     def _typed_return(self, price, discount=0.0, qty=1):
         """A customer return whose line names no sale, delivery or invoice: the price is the clerk's."""
         return self.env["return.order"].with_user(self.clerk).create({
-            "partner_id": self.partner.id, "return_type": "customer",
+            "partner_id": self.partner.id, "return_type_id": self.env.ref("reverse_logistics.return_type_customer").id,
             "line_ids": [Command.create({"product_id": self.product.id, "product_uom_qty": qty,
                                          "price_unit": price, "discount": discount,
                                          "reason_id": self.reason_defect.id})],

@@ -311,7 +311,7 @@ class TestReturnOrderFlow(ReverseLogisticsCommon):
     def test_distributor_return_without_documents(self):
         ret = self.env["return.order"].create({
             "partner_id": self.partner_b.id,
-            "return_type": "distributor",
+            "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
             "company_id": self.company.id,
             "warehouse_id": self.warehouse.id,
             "line_ids": [fields.Command.create({

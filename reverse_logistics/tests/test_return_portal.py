@@ -21,7 +21,8 @@ class TestReturnPortal(ReverseLogisticsHttpCase):
             "groups_id": [Command.set(env.ref("base.group_portal").ids)],
         })
         mine, other = env["return.order"].create([{
-            "partner_id": p.id, "return_type": "distributor", "company_id": company.id,
+            "partner_id": p.id, "company_id": company.id,
+            "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
             "warehouse_id": warehouse.id,
             "line_ids": [Command.create({"product_id": product.id, "product_uom_qty": 2})],
         } for p in (partner, env.ref("base.res_partner_2"))])

@@ -87,7 +87,8 @@ class TestReturnSlipPortal(ReverseLogisticsHttpCase):
                       partner_id=partner.id)
         other_partner = env["res.partner"].create({"name": "Other Slip", "email": "other@example.com"})
         mine, other, draft = env["return.order"].create([{
-            "partner_id": p.id, "return_type": "distributor", "company_id": company.id,
+            "partner_id": p.id, "company_id": company.id,
+            "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
             "warehouse_id": warehouse.id,
             "line_ids": [Command.create({"product_id": product.id, "product_uom_qty": 2})],
         } for p in (partner, other_partner, partner)])

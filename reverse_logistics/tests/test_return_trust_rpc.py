@@ -78,7 +78,8 @@ class TestReturnTrustRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         move = mine.picking_ids.move_ids
         # A clerk's return of one of those units, outside the order (he cannot see it).
         clerks = self.env["return.order"].with_user(self.users["clerk"]).create({
-            "partner_id": self.partner.id, "return_type": "distributor",
+            "partner_id": self.partner.id,
+            "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
             "line_ids": [Command.create({"product_id": self.product.id, "product_uom_qty": 1,
                                          "origin_move_id": move.id})]})
         self.assertFalse(self.env["return.order"].with_user(seller).search([("id", "=", clerks.id)]))
@@ -243,8 +244,9 @@ class TestReturnTrustRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         # Context defaults of what users may not give are ignored.
         forged = {"default_state": "approved", "default_policy_override": True, "default_requested_by_mail": True,
                   "default_date_approved": "2020-01-01 00:00:00", "default_name": "RET/FORGED"}
-        created = self._call("return.order", "create", [{"partner_id": self.partner.id, "return_type": "distributor"}],
-                             context=forged)
+        distributor = self.env.ref("reverse_logistics.return_type_distributor")
+        created = self._call("return.order", "create", [{"partner_id": self.partner.id,
+                                                          "return_type_id": distributor.id}], context=forged)
         record = self.env["return.order"].browse(created)
         self.assertEqual((record.state, record.policy_override, record.requested_by_mail, record.date_approved),
                          ("draft", False, False, False))
@@ -294,7 +296,9 @@ class TestReturnTrustRpc(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
                      {"price_unit": math.nan}, {"product_id": 10**20}, {"discount": -math.inf}):
             vals = {"product_id": self.product.id, "product_uom_qty": 1, **line}
             self._refused(USER, "return.order", "create", [{
-                "partner_id": self.partner.id, "return_type": "distributor", "line_ids": [Command.create(vals)]}])
+                "partner_id": self.partner.id,
+                "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
+                "line_ids": [Command.create(vals)]}])
         self._refused(USER, "return.order", "create", [{"partner_id": 10**20}])
         self.assertEqual(self.env["return.order"].search_count([]), count)
         for context in ({"active_model": "sale.order", "active_id": 10**20},

@@ -53,7 +53,7 @@ class TestWeeeRegister(ReverseLogisticsCommon):
     def _takeback(self, partner, qty_by_product):
         ret = self.env["return.order"].create({
             "partner_id": partner.id,
-            "return_type": "takeback",
+            "return_type_id": self.env.ref("reverse_logistics.return_type_takeback").id,
             "company_id": self.company.id,
             "warehouse_id": self.warehouse.id,
             "line_ids": [Command.create({"product_id": product.id, "product_uom_qty": qty,
@@ -138,7 +138,8 @@ class TestWeeeRegister(ReverseLogisticsCommon):
             company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
         )
         draft = self.env["return.order"].with_user(clerk).create({
-            "partner_id": self.household.id, "return_type": "takeback", "resolution": "refund",
+            "partner_id": self.household.id, "resolution": "refund",
+            "return_type_id": self.env.ref("reverse_logistics.return_type_takeback").id,
             "warehouse_id": self.warehouse.id, "weee_source": "business",
             "line_ids": [Command.create({"product_id": self.phone.id, "product_uom_qty": 1})],
         })

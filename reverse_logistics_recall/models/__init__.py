@@ -10,5 +10,5 @@ from . import stock_warehouse
 from . import stock_quant
 from . import stock_picking
 from . import return_order
-from . import return_order_line
+from . import return_type
 from . import return_grading

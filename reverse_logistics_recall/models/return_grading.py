@@ -9,6 +9,6 @@ class ReturnGrading(models.Model):
         # units to grading, they wait in the warehouse's triage with the other returns.
         order = self.order_id
         campaign = order.recall_campaign_id
-        if order._is_recall_return() and campaign.date_released and campaign.retrieved_disposition == "grade":
+        if order.return_type_id.is_recall and campaign.date_released and campaign.retrieved_disposition == "grade":
             return order.warehouse_id.return_location_id
         return super()._get_triage_location()

@@ -193,7 +193,7 @@ class TestRecallFlow(RecallCommon):
             beta._register_response(1, self.env.ref("reverse_logistics_recall.remedy_repair"))
 
         recall_return = beta.action_create_return()
-        self.assertEqual(recall_return.return_type, "recall")
+        self.assertEqual(recall_return.return_type_id.code, "recall")
         self.assertEqual(recall_return.state, "approved")
         self.assertEqual(recall_return.line_ids.product_uom_qty, 6)
         self.assertEqual(recall_return.line_ids.restocking_fee_percent, 0)

@@ -34,11 +34,12 @@ class TestRecallReturns(RecallRolesCommon):
         self.assertEqual(sorted((line.origin_move_id.id, line.product_uom_qty) for line in recall_return.line_ids),
                          sorted((move.id, move.quantity) for move in deliveries))
         self.assertEqual(recall_return.state, "approved")
-        # The recall's type, read from its return type record; the core asks the hooks, not the value.
-        self.assertEqual(recall_return.return_type, self.env.ref("reverse_logistics_recall.return_type_recall").code)
-        self.assertTrue(recall_return._is_recall_return())
+        # The recall's type, a record whose flags the core reads: the core never names it.
+        self.assertEqual(recall_return.return_type_id, self.env.ref("reverse_logistics_recall.return_type_recall"))
+        self.assertTrue(recall_return.return_type_id.is_recall)
         self.assertFalse(recall_return._is_customer_mail_sent("mail_approved"))
-        self.assertFalse(recall_return._is_restocking_fee_charged())
+        self.assertFalse(recall_return.return_type_id.restocking_fee_applies)
+        self.assertFalse(any(recall_return.line_ids.mapped("restocking_fee_percent")))
         self.assertEqual(recall_return.receipt_ids.location_dest_id, self.quarantine)
         self._receive_as(self.clerk, recall_return.receipt_ids)
         self.assertEqual(consignee.units_retrieved, 7)
