@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -58,6 +58,8 @@
         "views/return_guest_templates.xml",
         "views/return_portal_polish_templates.xml",
         "data/return_grading_data.xml",
+        "data/return_customer_behaviour_data.xml",
+        "views/return_customer_behaviour_views.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

@@ -27,3 +27,4 @@ from . import stock_scrap
 from . import repair_order
 from . import product_template
 from . import return_guest_attempt
+from . import return_customer_behaviour
