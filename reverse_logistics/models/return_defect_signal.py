@@ -68,6 +68,7 @@ class ReturnDefectSignal(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
+            self.check_access("create")
             for vals in vals_list:
                 check_protected_fields(self, vals, self._get_protected_fields())
         return super().create(vals_list)
