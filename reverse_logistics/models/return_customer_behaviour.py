@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare
 
 from ..tools import check_flow_access
@@ -261,7 +261,7 @@ class ReturnCustomerBehaviour(models.Model):
     def action_recompute_partner(self, partner_id):
         """Compute the behaviour of one customer in the current company now (Returns Managers)."""
         if not self.env.user.has_group(RETURNS_MANAGER):
-            raise UserError(self.env._("Only a Returns Manager may compute a customer's return behaviour."))
+            raise AccessError(self.env._("Only a Returns Manager may compute a customer's return behaviour."))
         partner = self.env["res.partner"].browse(partner_id).exists()
         if not partner:
             raise UserError(self.env._("This customer does not exist."))

@@ -125,7 +125,7 @@ class TestCustomerBehaviour(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         # A clerk reads, never computes nor writes.
         with self.assertRaises(AccessError):
             behaviour.with_user(self.clerk).action_recompute()
-        with self.assertRaises(UserError):
+        with self.assertRaises(AccessError):
             self.Behaviour.with_user(self.clerk).action_recompute_partner(self.partner.id)
         with self.assertRaises(AccessError):
             behaviour.with_user(self.manager).write({"is_flagged": False})
