@@ -48,6 +48,7 @@ class ReturnDefectSignal(models.Model):
     threshold_note = fields.Char(string="Threshold Crossed", readonly=True)
     reason_summary = fields.Text(string="Top Reasons", readonly=True)
     lot_summary = fields.Text(string="Returns by Lot", readonly=True)
+    grade_summary = fields.Text(string="Grades Seen", readonly=True)
     return_line_ids = fields.Many2many("return.order.line", string="Returned Lines", readonly=True)
     return_ids = fields.Many2many("return.order", string="Returns", readonly=True)
     lot_ids = fields.Many2many("stock.lot", string="Affected Lots", readonly=True)
@@ -62,7 +63,8 @@ class ReturnDefectSignal(models.Model):
         return [
             "product_id", "company_id", "categ_id", "vendor_id", "state", "period_days", "date_from",
             "date_computed", "qty_delivered", "qty_returned", "rate", "threshold_note", "reason_summary",
-            "lot_summary", "return_line_ids", "return_ids", "lot_ids", "hold_picking_ids", "vendor_picking_ids",
+            "lot_summary", "grade_summary", "return_line_ids", "return_ids", "lot_ids", "hold_picking_ids",
+            "vendor_picking_ids",
         ]
 
     @api.model_create_multi
@@ -96,6 +98,24 @@ class ReturnDefectSignal(models.Model):
         return dict(self.env.cr.fetchall())
 
     @api.model
+    def _get_delivered_qty_by_lot(self, product, lots, company, date_from):
+        """{lot id: units of `product` delivered to customers since `date_from`}, from the move lines."""
+        if not lots:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            SELECT ml.lot_id, SUM(ml.quantity)
+              FROM stock_move_line ml
+              JOIN stock_move m ON m.id = ml.move_id
+              JOIN stock_location dest ON dest.id = m.location_dest_id
+             WHERE m.state = 'done' AND dest.usage = 'customer' AND m.origin_returned_move_id IS NULL
+               AND m.company_id = %(company)s AND m.date >= %(date_from)s AND m.product_id = %(product)s
+               AND ml.lot_id = ANY(%(lots)s)
+          GROUP BY ml.lot_id
+        """, company=company.id, date_from=date_from, product=product.id, lots=lots.ids))
+        return dict(self.env.cr.fetchall())
+
+    @api.model
     def _get_returned_lines_domain(self, company, date_from):
         return [
             ("company_id", "=", company.id), ("state", "in", ACCEPTED_STATES),
@@ -119,10 +139,14 @@ class ReturnDefectSignal(models.Model):
         returned = sum(lines.mapped("product_uom_qty"))
         reasons = Counter()
         by_lot = Counter()
+        grades = Counter()
         for line in lines:
             reasons[line.reason_id.name or self.env._("No reason")] += line.product_uom_qty
             if line.lot_id:
-                by_lot[line.lot_id.name] += line.product_uom_qty
+                by_lot[line.lot_id] += line.product_uom_qty
+            for grading in line.grading_ids._get_current():
+                grades[grading.grade_id.name] += grading.quantity
+        delivered_by_lot = self._get_delivered_qty_by_lot(product, lines.lot_id, company, date_from)
         vendor = self._get_main_vendor(product, company)
         return {
             "product_id": product.id,
@@ -140,7 +164,10 @@ class ReturnDefectSignal(models.Model):
                 min=categ.defect_min_returns, rate=categ.defect_max_rate, days=categ.defect_period_days,
                 categ=categ.display_name),
             "reason_summary": "\n".join(f"{name}: {qty:g}" for name, qty in reasons.most_common(3)),
-            "lot_summary": "\n".join(f"{name}: {qty:g}" for name, qty in by_lot.most_common()) or False,
+            "lot_summary": "\n".join(self.env._(
+                "%(lot)s: %(returned)s returned of %(delivered)s delivered", lot=lot.name, returned=f"{qty:g}",
+                delivered=f"{delivered_by_lot.get(lot.id, 0.0):g}") for lot, qty in by_lot.most_common()) or False,
+            "grade_summary": "\n".join(f"{name}: {qty:g}" for name, qty in grades.most_common()) or False,
             "return_line_ids": [Command.set(lines.ids)],
             "return_ids": [Command.set(lines.order_id.ids)],
             "lot_ids": [Command.set(lines.lot_id.ids)],
@@ -179,6 +206,8 @@ class ReturnDefectSignal(models.Model):
         ]
         if self.lot_summary:
             lines.append(escape(self.env._("Lots: %(lots)s", lots=self.lot_summary.replace("\n", "; "))))
+        if self.grade_summary:
+            lines.append(escape(self.env._("Grades: %(grades)s", grades=self.grade_summary.replace("\n", "; "))))
         lines.append(escape(self.env._("Returns: ")) + returns)
         return Markup("<br/>").join(lines)
 

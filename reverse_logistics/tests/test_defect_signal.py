@@ -65,6 +65,7 @@ class TestDefectSignal(ReverseLogisticsCommon):
         self.assertEqual(signal.lot_ids, self.lot_a)
         self.assertEqual(signal.return_ids, ret)
         self.assertIn(f"{self.reason_defect.name}: 3", signal.reason_summary)
+        self.assertEqual(signal.lot_summary, "BEANS-A: 3 returned of 10 delivered")
         activities = signal.activity_ids.filtered(lambda a: a.activity_type_id == self.activity_type)
         self.assertEqual(len(activities), 1, "the cron run twice: still one activity")
         self.assertEqual(activities.user_id, self.manager)
