@@ -2,7 +2,7 @@
     "name": "Reverse Logistics: Recalls",
     "summary": "Recall campaigns with fast lot traceability, quarantine, consignee notification, "
     "retrieval and effectiveness, mock recalls",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -20,6 +20,7 @@
         "views/recall_wizard_views.xml",
         "views/portal_templates.xml",
         "views/reverse_logistics_recall_menus.xml",
+        "views/return_defect_signal_views.xml",
         "report/recall_reports.xml",
     ],
     "demo": [

@@ -241,6 +241,7 @@ RIGHTS = {
         "action_quality_hold": row("defect_signal", MANAGERS, allowed_error="no lot to hold|No free unit"),
         "action_claim_vendor": row("defect_signal", MANAGERS, allowed_error="no vendor|holds no unit"),
         "action_close": row("defect_signal", MANAGERS),
+        "action_create_recall": row("defect_signal", RECALL),
     },
 }
 
