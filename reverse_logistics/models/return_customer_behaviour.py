@@ -151,7 +151,8 @@ class ReturnCustomerBehaviour(models.Model):
             delivered_lots = line._get_delivered_lots()
             if delivered_lots is not None and line.lot_id not in delivered_lots:
                 mismatches += 1
-        used_unused = lines.grading_ids.filtered(
+        # The latest grading of each unit: a regrade replaces what it corrects.
+        used_unused = lines.grading_ids._get_current().filtered(
             lambda g: g.grade_id.shows_use and g.line_id.reason_id.claims_unused).order_id
         return {
             "partner_id": partner.id,
