@@ -177,3 +177,17 @@ class TestCustomerBehaviour(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         self.assertIn(waiting.name, page.text)
         self.assertNotIn("of the units delivered", page.text)
         self.assertNotIn("Customer Flagged", page.text)
+
+    def test_cron_in_chunks(self):
+        for partner in (self.partner, self.partner_b):
+            sale, _delivery, _invoice = self._sell([(self.product, 2, 100.0, 0.0)], partner=partner)
+            self._submitted_return(sale, 1)
+        cron = self.env["return.customer.behaviour"].sudo()
+        calls = 0
+        while cron._cron_compute_customer_behaviour(batch_size=1):
+            calls += 1
+            self.assertLess(calls, 1000)
+        rows = self.Behaviour.sudo().search([("company_id", "=", self.company.id)])
+        self.assertEqual(rows.partner_id, self.partner.commercial_partner_id | self.partner_b.commercial_partner_id)
+        self.assertEqual(calls, self.Behaviour.sudo().search_count([]), "one customer per call, each once")
+        self.assertEqual(rows.mapped("rate_qty"), [50.0, 50.0])

@@ -155,3 +155,26 @@ class TestDefectSignal(ReverseLogisticsCommon):
             signal.with_user(portal).read(["qty_returned"])
         self.assertEqual(signal.state, "open")
         self.assertFalse(signal.hold_picking_ids)
+
+    def test_hold_leaves_what_deliveries_reserved(self):
+        self.categ.write({"defect_max_rate": 20.0})
+        self._returned(10, 3)
+        self._run_cron()
+        signal = self.Signal.with_user(self.manager).search([("product_id", "=", self.product_lot.id)])
+        pending = self.env["sale.order"].create({
+            "partner_id": self.partner_b.id, "company_id": self.company.id, "warehouse_id": self.warehouse.id,
+            "order_line": [Command.create({"product_id": self.product_lot.id, "product_uom_qty": 2})]})
+        pending.action_confirm()
+        pending.picking_ids.action_assign()
+        self.assertEqual(pending.picking_ids.state, "assigned")
+        in_stock, reserved = 15 - 10, 2
+        hold = self.env["stock.picking"].browse(signal.action_quality_hold()["res_id"])
+        self.assertEqual(hold.move_ids.product_uom_qty, in_stock - reserved)
+        self.assertEqual(sum(hold.move_ids.move_line_ids.mapped("quantity")), in_stock - reserved)
+        self.assertEqual(pending.picking_ids.state, "assigned", "the pending delivery keeps its units")
+        # Nothing free left: a second hold says so and makes nothing.
+        hold.with_user(self.clerk).move_ids.picked = True
+        hold.with_user(self.clerk).button_validate()
+        with self.assertRaisesRegex(UserError, "No free unit"):
+            signal.action_quality_hold()
+        self.assertEqual(signal.hold_picking_ids, hold)
