@@ -1,6 +1,7 @@
 """Customer return behaviour (issue 26, item 4): a customer crossing a threshold of the policy has his next
 returns decided by a manager; the reasons are the team's, never the customer's."""
 import json
+import re
 
 from odoo import Command
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
@@ -148,12 +149,12 @@ class TestCustomerBehaviour(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
 
     def test_portal_never_reads_the_behaviour(self):
         self.policy.write({"behaviour_max_rate_qty": 10.0})
-        sale, _delivery, _invoice = self._sell([(self.product, 2, 100.0, 0.0)])
+        sale, delivery, _invoice = self._sell([(self.product, 3, 100.0, 0.0)])
         self._submitted_return(sale, 1)
         self.Behaviour.with_user(self.manager).action_recompute_partner(self.partner.id)
         waiting = self._submitted_return(sale, 1)
         self.assertEqual(waiting.state, "draft")
-        self.assertIn("50.0 % of the units", waiting.customer_behaviour_flags)
+        self.assertIn("33.33 % of the units", waiting.customer_behaviour_flags)
         behaviour = self.Behaviour._get_for(self.partner, self.company)
 
         self.authenticate("rl_cb_portal", "rl_cb_portal")
@@ -170,13 +171,22 @@ class TestCustomerBehaviour(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
                 headers={"Content-Type": "application/json"})
             error = response.json().get("error")
             self.assertTrue(error, f"{model}.{method} answered a portal user")
-            self.assertIn(error["data"]["name"], ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"))
-        # His own return's page reads fine and says nothing of it.
-        page = self.url_open(f"/my/returns/{waiting.id}")
-        self.assertEqual(page.status_code, 200)
-        self.assertIn(waiting.name, page.text)
-        self.assertNotIn("of the units delivered", page.text)
-        self.assertNotIn("Customer Flagged", page.text)
+            self.assertEqual(error["data"]["name"], "odoo.exceptions.AccessError")
+        # What he asks for on the portal waits for a manager too, and its page says nothing of why.
+        form = self.url_open(f"/my/orders/{sale.id}/return")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        self.url_open(f"/my/orders/{sale.id}/return", data={
+            "csrf_token": csrf, f"qty_{delivery.move_ids.id}-0": "1",
+            "reason_id": self.reason_unwanted.id})
+        asked = self.env["return.order"].search([("sale_order_id", "=", sale.id)], order="id desc", limit=1)
+        self.assertNotIn(asked, waiting)
+        self.assertEqual(asked.state, "draft", "a flagged customer's portal request waits for a manager")
+        for ret in (waiting, asked):
+            page = self.url_open(f"/my/returns/{ret.id}")
+            self.assertEqual(page.status_code, 200)
+            self.assertIn(ret.name, page.text)
+            self.assertNotIn("of the units delivered", page.text)
+            self.assertNotIn("Customer Flagged", page.text)
 
     def test_cron_in_chunks(self):
         for partner in (self.partner, self.partner_b):
