@@ -59,6 +59,10 @@
         "views/return_guest_templates.xml",
         "views/return_portal_polish_templates.xml",
         "data/return_grading_data.xml",
+        "data/return_customer_behaviour_data.xml",
+        "views/return_customer_behaviour_views.xml",
+        "data/return_defect_signal_data.xml",
+        "views/return_defect_signal_views.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

@@ -21,6 +21,7 @@
         "views/return_type_views.xml",
         "views/portal_templates.xml",
         "views/reverse_logistics_recall_menus.xml",
+        "views/return_defect_signal_views.xml",
         "report/recall_reports.xml",
     ],
     "demo": [

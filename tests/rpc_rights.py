@@ -222,6 +222,21 @@ RIGHTS = {
         "action_print_pdf": row("packaging_register", ASSETS),
     },
     "packaging.reuse.register.line": {"action_view_trips": row("packaging_line", ASSETS)},
+    # Customer behaviour and defect signals (issue 26): the system computes them; managers act on them.
+    "return.customer.behaviour": {
+        "action_recompute": row("customer_behaviour", MANAGERS),
+        "action_recompute_partner": row(None, MANAGERS, lambda t: t.customer.id),
+    },
+    "return.defect.signal": {
+        "create": row(None, NOBODY, lambda t: {"product_id": t.product.id, "company_id": t.company.id},
+                      refusal=FLOW_REFUSAL),
+        "write": row("defect_signal", MANAGERS, {"note": "<p>Vendor called</p>"}),
+        # The walk's lot is quarantined by its recall and has no vendor: the refusal of the step is the outcome.
+        "action_quality_hold": row("defect_signal", MANAGERS, allowed_error="no lot to hold|No free unit"),
+        "action_claim_vendor": row("defect_signal", MANAGERS, allowed_error="no vendor|holds no unit"),
+        "action_close": row("defect_signal", MANAGERS),
+        "action_create_recall": row("defect_signal", RECALL),
+    },
 }
 
 ABSTRACT = {

@@ -321,6 +321,14 @@ class TestRpcRights(ReverseLogisticsCommon):
     def _on_draft_return(self, user):
         return self.draft_return
 
+    def _on_customer_behaviour(self, user):
+        return self.env["return.customer.behaviour"]._recompute(self.customer, self.company)
+
+    def _on_defect_signal(self, user):
+        return self.env["return.defect.signal"].sudo().create({
+            "product_id": self.product_lot.id, "company_id": self.company.id, "qty_returned": 3,
+            "qty_delivered": 10, "rate": 30.0, "lot_ids": [Command.set(self.recall_lot.ids)]})
+
     def _on_submitted_return(self, user):
         return self.submitted_return
 

@@ -27,3 +27,6 @@ from . import stock_scrap
 from . import repair_order
 from . import product_template
 from . import return_guest_attempt
+from . import return_customer_behaviour
+from . import product_category
+from . import return_defect_signal

@@ -28,6 +28,11 @@ class ReturnGrade(models.Model):
         help="Used when no disposition rule matches more precisely.",
     )
     color = fields.Integer()
+    shows_use = fields.Boolean(
+        string="Shows Use",
+        help="Units in this condition were used: returned for a reason that says unused, they count against "
+        "the customer's return behaviour.",
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "Grade codes must be unique."),

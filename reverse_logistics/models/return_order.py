@@ -412,6 +412,18 @@ class ReturnOrder(models.Model):
                     name=order.name, state=dict(order._fields["state"]._description_selection(self.env))[order.state],
                 ))
 
+    # The team's reading of the customer, never the customer's: internal users only, as the system.
+    customer_behaviour_flags = fields.Text(
+        string="Customer Flagged", compute="_compute_customer_behaviour_flags", compute_sudo=True,
+        groups="base.group_user",
+        help="Why the customer's return behaviour crosses the policy's thresholds: his returns go to a manager.")
+
+    @api.depends("partner_id", "company_id", "policy_id")
+    def _compute_customer_behaviour_flags(self):
+        for order in self:
+            order.customer_behaviour_flags = "\n".join(order._get_customer_behaviour_flags()) \
+                if order.partner_id and order.company_id else False
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for order in self:
@@ -429,10 +441,20 @@ class ReturnOrder(models.Model):
         date = (self.date_request or fields.Datetime.now()).date()
         return self.currency_id._convert(amount, company.currency_id, company, date)
 
+    def _get_customer_behaviour_flags(self):
+        """Why the customer's return behaviour (return.customer.behaviour) crosses this return's policy's
+        thresholds; a flagged customer's returns go to a manager."""
+        self.ensure_one()
+        behaviour = self.env["return.customer.behaviour"]._get_for(self.partner_id, self.company_id)
+        return behaviour._get_flag_reasons(self.policy_id.sudo()) if behaviour else []
+
     def _is_auto_approvable(self):
         self.ensure_one()
         # Whoever can write to the alias can put a customer's address in From: a person decides.
         if self.requested_by_mail:
+            return False
+        # A customer whose returns cross the policy's thresholds: a manager decides.
+        if self._get_customer_behaviour_flags():
             return False
         policy = self.policy_id
         # Types that are not auto-approvable (warranty claims, distributor terms, recalls) always go to a
@@ -506,7 +528,8 @@ class ReturnOrder(models.Model):
                 user = (managers & order.company_id.user_ids)[:1] or self.env.user
                 order.activity_schedule(
                     activity_type_id=activity_type.id, user_id=user.id,
-                    note=order.policy_problems or self.env._("Above the auto-approval limit."),
+                    note=order.policy_problems or order.customer_behaviour_flags
+                    or self.env._("Above the auto-approval limit."),
                 )
         if to_approve:
             to_approve.sudo()._action_approve()

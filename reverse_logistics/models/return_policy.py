@@ -216,6 +216,37 @@ class ReturnPolicy(models.Model):
         help="Units waiting for grading longer than this after they arrived give the responsible an "
         "activity. 0: no SLA.")
 
+    # ==================================================================
+    # Customer behaviour (return.customer.behaviour)
+    # Thresholds that flag a customer; each empty (0) by default: nobody is flagged.
+    # ==================================================================
+    behaviour_period_days = fields.Integer(
+        string="Behaviour Period (days)", default=365,
+        help="The rolling period the customers' return behaviour is computed over (the company's default "
+        "policy's).")
+    behaviour_max_rate_qty = fields.Float(
+        string="Max Return Rate by Units (%)", digits=(5, 2),
+        help="Flag a customer who returned more than this share of the units delivered to him. 0: off.")
+    behaviour_max_rate_value = fields.Float(
+        string="Max Return Rate by Value (%)", digits=(5, 2),
+        help="Flag a customer who returned more than this share of the value invoiced to him. 0: off.")
+    behaviour_max_lot_mismatches = fields.Integer(
+        string="Lot Mismatches That Flag",
+        help="Flag a customer from this many returned lots or serials that did not match the delivery. 0: off.")
+    behaviour_max_used_unused = fields.Integer(
+        string="Used-said-unused Returns That Flag",
+        help="Flag a customer from this many returns graded as used for a reason that says unused. 0: off.")
+
+    @api.constrains("behaviour_period_days", "behaviour_max_rate_qty", "behaviour_max_rate_value",
+                    "behaviour_max_lot_mismatches", "behaviour_max_used_unused")
+    def _check_behaviour_thresholds(self):
+        for policy in self:
+            if policy.behaviour_period_days < 1:
+                raise ValidationError(self.env._("The behaviour period is at least one day."))
+            if min(policy.behaviour_max_rate_qty, policy.behaviour_max_rate_value,
+                   policy.behaviour_max_lot_mismatches, policy.behaviour_max_used_unused) < 0:
+                raise ValidationError(self.env._("Behaviour thresholds cannot be negative (0 switches them off)."))
+
     @api.constrains("receipt_deadline_days", "grading_sla_hours")
     def _check_deadlines(self):
         for policy in self:

@@ -14,6 +14,11 @@ class ReturnReason(models.Model):
         string="Product Defect",
         help="The product was faulty: the policy never charges a restocking fee for this reason.",
     )
+    claims_unused = fields.Boolean(
+        string="Says Unused",
+        help="The customer says the goods were not used: units graded as used for this reason count against "
+        "his return behaviour.",
+    )
     description = fields.Text(translate=True)
 
     _sql_constraints = [

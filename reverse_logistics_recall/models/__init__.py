@@ -12,3 +12,4 @@ from . import stock_picking
 from . import return_order
 from . import return_type
 from . import return_grading
+from . import return_defect_signal
