@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -32,6 +32,7 @@
         "wizard/return_order_create_views.xml",
         "views/return_order_views.xml",
         "views/return_order_line_views.xml",
+        "views/return_credit_allocation_views.xml",
         "views/return_policy_views.xml",
         "views/return_reason_views.xml",
         "views/return_grade_views.xml",
