@@ -20,41 +20,6 @@ def r2(amount):
     return float_round(amount, precision_digits=2)
 
 
-def assert_allocations_match_credit_notes(case, ret):
-    """Every line of units on the return's credit notes has exactly one allocation saying the same (return
-    line, invoice line credited, quantity in the return line's unit, untaxed amount); every credited
-    allocation is one of them; per return line, the allocations not cancelled add up to what is credited
-    plus what was never invoiced."""
-    ret = ret.sudo()
-    allocations = ret.credit_allocation_ids
-    unit_lines = ret.credit_note_ids.invoice_line_ids.filtered(
-        lambda aml: aml.return_line_id and not aml.is_restocking_fee and not aml.return_credit_share)
-    for aml in unit_lines:
-        allocation = allocations.filtered(lambda a, aml=aml: a.credit_note_line_id == aml)
-        case.assertEqual(len(allocation), 1, f"one allocation for {aml.display_name}")
-        line = aml.return_line_id
-        case.assertEqual(allocation.kind, "credited")
-        case.assertEqual(allocation.return_line_id, line)
-        case.assertEqual(allocation.order_id, ret)
-        case.assertEqual(allocation.product_id, line.product_id)
-        case.assertEqual(allocation.product_uom_id, line.product_uom_id)
-        case.assertEqual(allocation.invoice_line_id, aml.refunded_invoice_line_id)
-        case.assertEqual(allocation.invoice_id, aml.refunded_invoice_line_id.move_id)
-        case.assertEqual(allocation.credit_note_id, aml.move_id)
-        case.assertEqual(allocation.company_id, ret.company_id)
-        case.assertAlmostEqual(allocation.qty, aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom_id))
-        case.assertAlmostEqual(allocation.amount, aml.price_subtotal)
-        case.assertEqual(allocation.currency_id, aml.currency_id)
-        case.assertEqual(allocation.state, {"posted": "done", "cancel": "cancel"}.get(aml.parent_state, "draft"))
-    case.assertEqual(allocations.filtered(lambda a: a.kind == "credited").credit_note_line_id, unit_lines)
-    for line in ret.line_ids:
-        counted = line.credit_allocation_ids.filtered(lambda a: a.state != "cancel")
-        case.assertAlmostEqual(sum(counted.mapped("qty")), line.qty_refunded + line.qty_not_invoiced,
-                               msg=f"{line.display_name}: allocations = credited + never invoiced")
-        case.assertAlmostEqual(
-            sum(counted.filtered(lambda a: a.kind == "not_invoiced").mapped("qty")), line.qty_not_invoiced)
-
-
 @tagged("post_install", "-at_install")
 class TestReturnCreditAllocation(CreditCommon):
 
@@ -101,7 +66,7 @@ class TestReturnCreditAllocation(CreditCommon):
         self.assertEqual(allocations.filtered(lambda a: a.invoice_id == second).credit_note_id.reversed_entry_id,
                          second)
         self.assertEqual(allocations.create_uid, self.clerk, "who triggered the credit")
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
         # The credit note's smart button counts its returned units.
         on_second = notes.filtered(lambda m: m.reversed_entry_id == second).with_user(self.accountant)
         self.assertEqual(on_second.return_credit_allocation_count, 1)
@@ -116,14 +81,14 @@ class TestReturnCreditAllocation(CreditCommon):
         self.assertEqual(set(drafts.mapped("state")), {"draft"})
         allocations = ret.with_user(self.accountant).credit_allocation_ids
         self.assertEqual(set(allocations.filtered(lambda a: a.kind == "credited").mapped("state")), {"draft"})
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
 
         drafts.with_user(self.accountant).button_cancel()
         credited = allocations.filtered(lambda a: a.kind == "credited")
         self.assertEqual(set(credited.mapped("state")), {"cancel"}, "kept, shown cancelled")
         self.assertEqual(sum(ret.line_ids.mapped("qty_refunded")), 0)
         self.assertEqual(sum(ret.line_ids.mapped("qty_not_invoiced")), 4, "never invoiced stays so")
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
 
         # Credited again by hand: new allocations, against the same invoice lines.
         ret.with_user(self.accountant).action_create_credit_note()
@@ -136,7 +101,7 @@ class TestReturnCreditAllocation(CreditCommon):
         self.assertAlmostEqual(sum(live.mapped("amount")), r2(3 * 100.0))
         self.assertEqual(len(allocations.filtered(lambda a: a.state == "cancel")), len(credited))
         self.assertEqual(sum(ret.line_ids.mapped("qty_refunded")), 3)
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
 
     def test_deleted_draft_credit_note_takes_its_allocations(self):
         self.policy.auto_post_credit_note = False
@@ -148,7 +113,7 @@ class TestReturnCreditAllocation(CreditCommon):
         drafts.with_user(self.accountant).unlink()
         allocations = ret.with_user(self.accountant).credit_allocation_ids
         self.assertEqual(allocations.mapped("kind"), ["not_invoiced"], "the drafts never were in the books")
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
 
     def test_return_without_sale_credited_at_its_own_price(self):
         ret = self.env["return.order"].create({
@@ -166,7 +131,7 @@ class TestReturnCreditAllocation(CreditCommon):
         self.assertEqual(allocation.kind, "credited")
         self.assertFalse(allocation.invoice_line_id)
         self.assertAlmostEqual(allocation.amount, r2(2 * 80.0))
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
 
     def test_migration_backfills_from_credit_notes(self):
         order, first, second = self._partly_invoiced_sale()
@@ -194,7 +159,7 @@ class TestReturnCreditAllocation(CreditCommon):
                       for a in ret.credit_allocation_ids}
         self.assertEqual(backfilled, made)
         self.assertEqual(ret.line_ids.mapped("qty_not_invoiced"), waived)
-        assert_allocations_match_credit_notes(self, ret)
+        self._assert_allocations_match_credit_notes(ret)
         migration.backfill_credit_allocations(self.env(su=True))
         self.assertEqual(len(ret.credit_allocation_ids), len(made), "run twice, nothing doubled")
 
