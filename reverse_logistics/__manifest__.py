@@ -32,6 +32,7 @@
         "wizard/return_order_create_views.xml",
         "views/return_order_views.xml",
         "views/return_order_line_views.xml",
+        "views/return_credit_allocation_views.xml",
         "views/return_policy_views.xml",
         "views/return_reason_views.xml",
         "views/return_type_views.xml",

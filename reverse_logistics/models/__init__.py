@@ -11,6 +11,7 @@ from . import return_disposition
 from . import return_disposition_rule
 from . import return_order
 from . import return_order_line
+from . import return_credit_allocation
 from . import return_grading
 from . import return_grading_answer
 from . import return_grading_station

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .return_credit_allocation import CREDIT_ALLOCATION_READERS
 
 
 class AccountMove(models.Model):
@@ -11,6 +13,19 @@ class AccountMove(models.Model):
         string="Store Credit", copy=False, readonly=True,
         help="Credit kept on the customer's account for future purchases, not paid out.",
     )
+
+    return_credit_allocation_ids = fields.One2many(
+        "return.credit.allocation", "credit_note_id", string="Return Credit Allocations", readonly=True,
+        groups=CREDIT_ALLOCATION_READERS,
+    )
+    return_credit_allocation_count = fields.Integer(
+        compute="_compute_return_credit_allocation_count", groups=CREDIT_ALLOCATION_READERS)
+
+    @api.depends("return_credit_allocation_ids")
+    def _compute_return_credit_allocation_count(self):
+        # Counted as the reader: what the record rules let him open behind the smart button.
+        for move in self:
+            move.return_credit_allocation_count = len(move.return_credit_allocation_ids)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

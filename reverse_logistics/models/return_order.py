@@ -22,6 +22,7 @@ from ..tools import (
     check_protected_fields,
     without_protected_defaults,
 )
+from .return_credit_allocation import CREDIT_ALLOCATION_READERS
 
 _logger = logging.getLogger(__name__)
 
@@ -115,6 +116,10 @@ class ReturnOrder(models.Model):
 
     receipt_ids = fields.One2many("stock.picking", "return_order_id", string="Receipts")
     credit_note_ids = fields.One2many("account.move", "return_order_id", string="Credit Notes")
+    credit_allocation_ids = fields.One2many(
+        "return.credit.allocation", "order_id", string="Credit Allocations", readonly=True,
+        groups=CREDIT_ALLOCATION_READERS,
+    )
     exchange_order_ids = fields.One2many("sale.order", "return_order_id", string="Replacement Orders")
     # Counted as the system: a clerk without Invoicing or Sales rights still opens the return.
     receipt_count = fields.Integer(compute="_compute_counts", compute_sudo=True)
@@ -338,7 +343,7 @@ class ReturnOrder(models.Model):
         return [
             "name", "state", "commercial_partner_id", "currency_id", "company_currency_id", "access_token",
             "reject_reason", "policy_override", "requested_by_mail", "procurement_group_id",
-            "receipt_ids", "credit_note_ids", "exchange_order_ids", "grading_ids",
+            "receipt_ids", "credit_note_ids", "credit_allocation_ids", "exchange_order_ids", "grading_ids",
             "receipt_count", "credit_note_count", "exchange_order_count", "policy_problems",
             "user_is_return_manager", "is_weee_takeback",
             "date_submitted", "date_approved", "date_first_receipt", "date_received", "date_resolved",
@@ -1083,8 +1088,9 @@ class ReturnOrder(models.Model):
         if not lines_qty:
             return self.env["account.move"]
         allocation, not_invoiced = system.line_ids._get_credit_allocation(lines_qty)
-        for line, qty in not_invoiced:
-            line.qty_not_invoiced += qty
+        # Recorded as such (qty_not_invoiced counts these records): nothing is credited for them.
+        system.env["return.credit.allocation"].create([
+            line._prepare_credit_allocation_vals("not_invoiced", qty) for line, qty in not_invoiced])
         # Logged by the system for the user who clicked: a user without an e-mail address may credit too.
         if not_invoiced:
             system.message_post(body=self.env._(
@@ -1102,6 +1108,7 @@ class ReturnOrder(models.Model):
             for invoice, invoice_lines in by_invoice.items()
         ]
         credit_notes = system.env["account.move"].create(vals_list)
+        system._create_credit_allocations(credit_notes, list(by_invoice.values()))
         system.date_resolved = fields.Datetime.now()
         for credit_note in credit_notes:
             credit_note.message_post_with_source(
@@ -1114,6 +1121,22 @@ class ReturnOrder(models.Model):
             notes=", ".join(str(note._get_html_link()) for note in credit_notes), user=self.env.user.name,
         ))
         return credit_notes.sudo(False)
+
+    def _create_credit_allocations(self, credit_notes, allocations):
+        """Record which invoice line each batch of units was credited against and by which credit note
+        line: `allocations[i]` is the [(return line, invoice line, qty)] that `credit_notes[i]` credits.
+        Each (return line, invoice line) has one line of units on its credit note."""
+        vals_list = []
+        for credit_note, lines_qty in zip(credit_notes, allocations, strict=True):
+            unit_lines = credit_note.invoice_line_ids.filtered(
+                lambda aml: aml.return_line_id and not aml.is_restocking_fee and not aml.return_credit_share)
+            for line, invoice_line, qty in lines_qty:
+                credit_note_line = unit_lines.filtered(
+                    lambda aml, line=line, invoice_line=invoice_line: aml.return_line_id == line
+                    and aml.refunded_invoice_line_id == invoice_line)[:1]
+                vals_list.append(
+                    line._prepare_credit_allocation_vals("credited", qty, invoice_line, credit_note_line))
+        return self.env["return.credit.allocation"].create(vals_list)
 
     def _get_credit_note_journal(self, invoice):
         if invoice:

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 from ..tools import check_id, check_numbers, check_protected_fields, without_protected_defaults
+from .return_credit_allocation import CREDIT_ALLOCATION_READERS
 
 
 class ReturnOrderLine(models.Model):
@@ -325,9 +326,9 @@ class ReturnOrderLine(models.Model):
             "company_id", "partner_id", "state", "currency_id", "company_currency_id", "product_uom_id",
             "tracking", "invoice_line_id", "qty_received", "qty_refunded", "qty_exchanged", "qty_graded",
             "qty_dispositioned", "qty_to_grade", "qty_not_invoiced", "price_subtotal", "restocking_fee_amount",
-            "move_ids", "refund_line_ids", "exchange_line_ids", "grading_ids", "policy_problems",
-            "grade_summary", "refund_amount", "restocking_fee_charged", "processing_cost", "recovery_value",
-            "net_recovery",
+            "move_ids", "credit_allocation_ids", "refund_line_ids", "exchange_line_ids", "grading_ids",
+            "policy_problems", "grade_summary", "refund_amount", "restocking_fee_charged", "processing_cost",
+            "recovery_value", "net_recovery",
         ]
 
     @api.model
@@ -662,11 +663,23 @@ class ReturnOrderLine(models.Model):
     # ==================================================================
     # Invoicing: credited invoice lines, shares, restocking fee, cost of goods
     # ==================================================================
+    credit_allocation_ids = fields.One2many(
+        "return.credit.allocation", "return_line_id", string="Credit Allocations", readonly=True,
+        groups=CREDIT_ALLOCATION_READERS,
+    )
     qty_not_invoiced = fields.Float(
-        string="Not Invoiced", digits="Product Unit of Measure", readonly=True, copy=False,
+        string="Not Invoiced", digits="Product Unit of Measure", compute="_compute_qty_not_invoiced",
+        store=True, copy=False,
         help="Returned units that were delivered but never invoiced: nothing is credited for them, they "
         "lower what is left to invoice on the sale (as Odoo does when invoicing delivered quantities).",
     )
+
+    @api.depends("credit_allocation_ids.qty", "credit_allocation_ids.kind")
+    def _compute_qty_not_invoiced(self):
+        # The allocations are the one record of units found never invoiced (see _create_credit_notes).
+        for line in self:
+            line.qty_not_invoiced = sum(
+                allocation.qty for allocation in line.credit_allocation_ids if allocation.kind == "not_invoiced")
 
     @api.depends("refund_line_ids.quantity", "refund_line_ids.product_uom_id", "refund_line_ids.parent_state",
                  "refund_line_ids.is_restocking_fee", "refund_line_ids.return_credit_share")
@@ -1009,6 +1022,27 @@ class ReturnOrderLine(models.Model):
             "analytic_distribution": invoice_line.analytic_distribution,
             "return_line_id": self.id,
             "refunded_invoice_line_id": invoice_line.id,
+        }
+
+    def _prepare_credit_allocation_vals(self, kind, qty, invoice_line=None, credit_note_line=None):
+        """The record of `qty` units (in the line's unit) credited by `credit_note_line` against
+        `invoice_line` (kind "credited"), or found never invoiced ("not_invoiced"). Facts as they are now."""
+        self.ensure_one()
+        invoice_line = invoice_line or self.env["account.move.line"]
+        credit_note_line = credit_note_line or self.env["account.move.line"]
+        return {
+            "return_line_id": self.id,
+            "company_id": self.order_id.company_id.id,
+            "product_id": self.product_id.id,
+            "qty": qty,
+            "product_uom_id": self.product_uom_id.id,
+            "kind": kind,
+            "invoice_line_id": invoice_line.id,
+            "invoice_id": invoice_line.move_id.id,
+            "credit_note_line_id": credit_note_line.id,
+            "credit_note_id": credit_note_line.move_id.id,
+            "currency_id": (credit_note_line.currency_id or self._get_currency()).id,
+            "amount": credit_note_line.price_subtotal,
         }
 
     def _get_restocking_fee(self, qty, invoice_line=None):

@@ -66,6 +66,42 @@ class CreditCommon(ReverseLogisticsCommon):
             and aml.refunded_invoice_line_id == invoice_line)
         return sum(refunds.mapped("quantity"))
 
+    def _assert_allocations_match_credit_notes(self, ret):
+        """Every line of units on the return's credit notes has exactly one allocation saying the same (return
+        line, invoice line credited, quantity in the return line's unit, untaxed amount); every credited
+        allocation is one of them; per return line, the allocations not cancelled add up to what is credited
+        plus what was never invoiced."""
+        ret = ret.sudo()
+        allocations = ret.credit_allocation_ids
+        unit_lines = ret.credit_note_ids.invoice_line_ids.filtered(
+            lambda aml: aml.return_line_id and not aml.is_restocking_fee and not aml.return_credit_share)
+        for aml in unit_lines:
+            allocation = allocations.filtered(lambda a, aml=aml: a.credit_note_line_id == aml)
+            self.assertEqual(len(allocation), 1, f"one allocation for {aml.display_name}")
+            line = aml.return_line_id
+            self.assertEqual(allocation.kind, "credited")
+            self.assertEqual(allocation.return_line_id, line)
+            self.assertEqual(allocation.order_id, ret)
+            self.assertEqual(allocation.product_id, line.product_id)
+            self.assertEqual(allocation.product_uom_id, line.product_uom_id)
+            self.assertEqual(allocation.invoice_line_id, aml.refunded_invoice_line_id)
+            self.assertEqual(allocation.invoice_id, aml.refunded_invoice_line_id.move_id)
+            self.assertEqual(allocation.credit_note_id, aml.move_id)
+            self.assertEqual(allocation.company_id, ret.company_id)
+            self.assertAlmostEqual(
+                allocation.qty, aml.product_uom_id._compute_quantity(aml.quantity, line.product_uom_id))
+            self.assertAlmostEqual(allocation.amount, aml.price_subtotal)
+            self.assertEqual(allocation.currency_id, aml.currency_id)
+            self.assertEqual(allocation.state,
+                             {"posted": "done", "cancel": "cancel"}.get(aml.parent_state, "draft"))
+        self.assertEqual(allocations.filtered(lambda a: a.kind == "credited").credit_note_line_id, unit_lines)
+        for line in ret.line_ids:
+            counted = line.credit_allocation_ids.filtered(lambda a: a.state != "cancel")
+            self.assertAlmostEqual(sum(counted.mapped("qty")), line.qty_refunded + line.qty_not_invoiced,
+                                   msg=f"{line.display_name}: allocations = credited + never invoiced")
+            self.assertAlmostEqual(
+                sum(counted.filtered(lambda a: a.kind == "not_invoiced").mapped("qty")), line.qty_not_invoiced)
+
     def _return_as(self, user, sale, qty=None, reason=None, **vals):
         """The return the user creates from the delivery of a sale, as he would."""
         pickings = sale.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done")

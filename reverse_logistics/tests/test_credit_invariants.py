@@ -454,7 +454,7 @@ class TestCreditInvariants(CreditCommon):
         that misses what its compute reads."""
         self.env.flush_all()
         self.env.invalidate_all()
-        for model_name in ("return.order", "return.order.line", "return.grading"):
+        for model_name in ("return.order", "return.order.line", "return.grading", "return.credit.allocation"):
             model = self.env[model_name].with_context(active_test=False)
             names = [name for name, field in model._fields.items()
                      if field.store and field.compute and field.readonly and field._module == "reverse_logistics"]
@@ -505,6 +505,9 @@ class TestCreditInvariants(CreditCommon):
                 credited_qty[line.sale_line_ids] += line.quantity
         for sale_line, m in self.model.items():
             self.assertAlmostEqual(credited_qty[sale_line], m["credited"], msg="units credited by the rule")
+        # The allocations kept say what the credit notes say: per return line, credited + never invoiced.
+        for ret in returns:
+            self._assert_allocations_match_credit_notes(ret)
         # No discount line is ever given back beyond what it took off.
         for invoice in self.invoices:
             for discount_line in invoice.invoice_line_ids.filtered(lambda aml: aml.price_unit < 0):
