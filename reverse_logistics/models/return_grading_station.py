@@ -1,6 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools.misc import clean_context
+from odoo.tools import clean_context
 from odoo.tools.sql import escape_psql
 
 from ..tools import check_id, check_number
@@ -148,7 +148,7 @@ class ReturnGradingStation(models.AbstractModel):
         # quantity and product checks (the grading's constraints) hold for the system too.
         # Created as the system: no default of the caller's context (default_state, default_recovery_value).
         grading = self.env["return.grading"].sudo().with_context(clean_context(self.env.context)).create(vals)
-        grading = grading.sudo(False).with_context(self.env.context)
+        grading = grading.with_env(self.env)
         line.order_id._on_graded()
         result = {"graded": grading.name, "grading_id": grading.id}
         if code:

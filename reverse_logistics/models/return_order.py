@@ -11,9 +11,8 @@ from PIL import Image
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import email_normalize, float_compare, float_round, html2plaintext
+from odoo.tools import clean_context, email_normalize, float_compare, float_round, html2plaintext
 from odoo.tools.image import IMAGE_MAX_RESOLUTION
-from odoo.tools.misc import clean_context
 
 from ..tools import (
     check_flow_access,
@@ -69,7 +68,7 @@ class ReturnOrder(models.Model):
         default="customer", required=True, tracking=True,
     )
     sale_order_id = fields.Many2one(
-        "sale.order", string="Sale Order", check_company=True, index="btree_not_null", tracking=True,
+        "sale.order", check_company=True, index="btree_not_null", tracking=True,
         domain="[('partner_id.commercial_partner_id', '=', commercial_partner_id), "
         "('state', '=', 'sale')]",
     )
@@ -78,7 +77,7 @@ class ReturnOrder(models.Model):
         domain="[('picking_type_code', '=', 'outgoing'), ('state', '=', 'done')]",
     )
     invoice_id = fields.Many2one(
-        "account.move", string="Invoice", check_company=True, index="btree_not_null",
+        "account.move", check_company=True, index="btree_not_null",
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
         "('commercial_partner_id', '=', commercial_partner_id)]",
     )
@@ -409,9 +408,10 @@ class ReturnOrder(models.Model):
                 ))
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for order in self:
             order.access_url = f"/my/returns/{order.id}"
+        return res
 
     # ------------------------------------------------------------------
     # Hooks
@@ -800,7 +800,7 @@ class ReturnOrder(models.Model):
     # Receipt
     # ==================================================================
     procurement_group_id = fields.Many2one(
-        "procurement.group", string="Procurement Group", readonly=True, copy=False, index="btree_not_null",
+        "procurement.group", readonly=True, copy=False, index="btree_not_null",
         help="Groups the transfers of this return's receipts, from the customer to triage.",
     )
 
@@ -1818,7 +1818,7 @@ class ReturnOrder(models.Model):
                 move.picked = True
             res = picking.with_context(skip_sms=True).button_validate()
             if isinstance(res, dict) and res.get("res_model") == "stock.backorder.confirmation":
-                self.env["stock.backorder.confirmation"].with_context(res["context"]).create({}).process()
+                self.env["stock.backorder.confirmation"].with_context(**res["context"]).create({}).process()
 
         unwanted = ref("reverse_logistics.return_reason_not_needed")
         defect = ref("reverse_logistics.return_reason_defective")

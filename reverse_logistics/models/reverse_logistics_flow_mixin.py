@@ -3,6 +3,8 @@ import math
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools import without_protected_defaults
+
 
 class ReverseLogisticsFlowMixin(models.AbstractModel):
     """Records whose state, dates, quantities and values are set by the flow, never by hand.
@@ -126,7 +128,7 @@ class ReverseLogisticsFlowMixin(models.AbstractModel):
             forbidden = self._get_forbidden_context_defaults(vals_list)
             if forbidden:
                 # A forged `default_state` would otherwise fill what the user may not give.
-                self = self.with_context({k: v for k, v in self.env.context.items() if k not in forbidden})  # noqa: PLW0642
+                self = without_protected_defaults(self, {key[8:] for key in forbidden})  # noqa: PLW0642
         return super().create(vals_list)
 
     def write(self, vals):
