@@ -100,6 +100,7 @@ RIGHTS = {
     },
     "return.grading.station": {
         "get_grades": row(None, RETURNS_STAFF | {"returns_reporting"}),
+        "get_queue": row(None, RETURNS_STAFF),
         "scan": row(None, RETURNS_STAFF, lambda t: t.received_return.name),
         "grade": row(None, RETURNS_STAFF, lambda t: t.received_return.line_ids.id, lambda t: t.grade_a.id, 1),
     },
