@@ -1,5 +1,6 @@
 import base64
 import io
+from datetime import timedelta
 from urllib.parse import quote
 
 import xlsxwriter
@@ -34,6 +35,21 @@ class ComplianceRegisterMixin(models.AbstractModel):
 
     def _get_register_title(self):
         return self._description
+
+    @api.model
+    def _get_last_period(self):
+        """(date_from, date_to) of the period a register opens on: the last whole calendar month."""
+        first_of_month = fields.Date.context_today(self).replace(day=1)
+        last_month_end = first_of_month - timedelta(days=1)
+        return last_month_end.replace(day=1), last_month_end
+
+    @api.model
+    def action_open_last_period(self):
+        """The register's menu: the register of the last period, computed, rather than an empty form to
+        fill in. Created as the user (the register's access rights), computed by its own checks."""
+        date_from, date_to = self._get_last_period()
+        register = self.create({"date_from": date_from, "date_to": date_to, "company_id": self.env.company.id})
+        return register.action_compute()
 
     def _get_period_bounds(self):
         """The period as UTC datetimes [start, end): whole days from date_from to date_to included."""
