@@ -1801,6 +1801,9 @@ class ReturnOrder(models.Model):
             order._create_invoices().action_post()
             return order
 
+        # The demo's returns are the demo returns team's (made here as the superuser, they would be OdooBot's).
+        clerk = ref("base.user_demo")
+
         def new_return(order, qty_by_product, reason, **vals):
             ret = self.browse(self._create_from_moves(order.order_line.move_ids, order.partner_id, order)["res_id"])
             for line in ret.line_ids:
@@ -1808,7 +1811,8 @@ class ReturnOrder(models.Model):
                     line.write({"product_uom_qty": qty_by_product[line.product_id], "reason_id": reason.id})
                 else:
                     line.unlink()
-            ret.write(vals)
+            # Untracked: the responsible is the clerk's from the start, not a change in the chatter.
+            ret.with_context(mail_notrack=True).write(dict(vals, user_id=clerk.id))
             return ret
 
         def receive(picking, qty=None):
@@ -1857,6 +1861,7 @@ class ReturnOrder(models.Model):
         # Received: distributor return without documents, credit note left in draft for the accountant.
         distributor = self.create({
             "partner_id": partners[4].id,
+            "user_id": clerk.id,
             "return_type": "distributor",
             "policy_id": ref("reverse_logistics.return_policy_distributor").id,
             "warehouse_id": warehouse.id,
