@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import format_date
 
 REGISTERS = {
     # model: (the menu's server action, the group that reads it, the menu)
@@ -47,6 +48,9 @@ class TestRegistersOpenComputed(ReverseLogisticsCommon):
                 self.assertEqual((register.date_from, register.date_to), (first, last))
                 self.assertEqual(last.month % 12 + 1, fields.Date.today().month)
                 self.assertEqual(register.company_id, self.company)
+                self.assertEqual(register.display_name, f"{register._description}, "
+                                 f"{format_date(register.env, first)} to {format_date(register.env, last)}",
+                                 "the breadcrumb names the register and its period")
                 # Computed: the same lines as a register of that period computed by hand.
                 by_hand = self.env[model].with_user(user).create({"date_from": first, "date_to": last})
                 by_hand.action_compute()

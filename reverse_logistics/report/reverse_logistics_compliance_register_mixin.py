@@ -6,6 +6,7 @@ from urllib.parse import quote
 import xlsxwriter
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 
 class ComplianceRegisterMixin(models.AbstractModel):
@@ -35,6 +36,14 @@ class ComplianceRegisterMixin(models.AbstractModel):
 
     def _get_register_title(self):
         return self._description
+
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        # The form's breadcrumb: the register and its period, not "weee.register,8".
+        for register in self:
+            register.display_name = self.env._(
+                "%(register)s, %(date_from)s to %(date_to)s", register=register._get_register_title(),
+                date_from=format_date(self.env, register.date_from), date_to=format_date(self.env, register.date_to))
 
     @api.model
     def _get_last_period(self):
