@@ -10,6 +10,7 @@
     "maintainers": ["reverse-logistics-odoo"],
     "images": [
         "static/description/03_return_form.png",
+        "static/description/04b_grading_station_queue.png",
         "static/description/04_grading_station.png",
         "static/description/02_returns.png",
     ],

@@ -94,7 +94,7 @@ export class GradingStation extends Component {
     }
 
     formatReceived(row) {
-        return row.received ? formatDateTime(deserializeDateTime(row.received)) : "";
+        return row.received ? formatDateTime(deserializeDateTime(row.received), { showSeconds: false }) : "";
     }
 
     formatAge(hours) {
