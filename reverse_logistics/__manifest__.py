@@ -8,6 +8,12 @@
     "author": "Reverse Logistics for Odoo",
     "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
     "maintainers": ["reverse-logistics-odoo"],
+    "images": [
+        "static/description/03_return_form.png",
+        "static/description/04b_grading_station_queue.png",
+        "static/description/04_grading_station.png",
+        "static/description/02_returns.png",
+    ],
     "depends": [
         "sale_stock",
         "stock_account",

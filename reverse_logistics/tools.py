@@ -113,7 +113,9 @@ def without_protected_defaults(model, protected):
     forged = [key for key in context if key.startswith("default_") and key[8:] in protected]
     if not forged:
         return model
-    return model.with_context({key: value for key, value in context.items() if key not in forged})
+    # Replaced, not merged (with_context(**...)): merging would keep the forged keys.
+    context = {key: value for key, value in context.items() if key not in forged}
+    return model.with_context(context)  # pylint: disable=context-overridden
 
 
 def check_user_create(model, vals_list, protected):

@@ -8,6 +8,7 @@
     "author": "Reverse Logistics for Odoo",
     "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
     "maintainers": ["reverse-logistics-odoo"],
+    "images": ["static/description/18_asset_balances.png", "static/description/21_asset_types.png"],
     "depends": ["reverse_logistics"],
     "data": [
         "security/reverse_logistics_assets_security.xml",

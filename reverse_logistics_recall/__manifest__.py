@@ -8,6 +8,7 @@
     "author": "Reverse Logistics for Odoo",
     "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
     "maintainers": ["reverse-logistics-odoo"],
+    "images": ["static/description/15_recall_form.png", "static/description/16_recall_completion.png"],
     "depends": ["reverse_logistics"],
     "data": [
         "security/reverse_logistics_recall_security.xml",

@@ -8,6 +8,7 @@
     "author": "Reverse Logistics for Odoo",
     "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
     "maintainers": ["reverse-logistics-odoo"],
+    "images": ["static/description/01_dashboard.png"],
     "depends": ["reverse_logistics", "spreadsheet_dashboard"],
     "data": [
         "data/dashboards.xml",

@@ -100,6 +100,7 @@ RIGHTS = {
     },
     "return.grading.station": {
         "get_grades": row(None, RETURNS_STAFF | {"returns_reporting"}),
+        "get_queue": row(None, RETURNS_STAFF),
         "scan": row(None, RETURNS_STAFF, lambda t: t.received_return.name),
         "grade": row(None, RETURNS_STAFF, lambda t: t.received_return.line_ids.id, lambda t: t.grade_a.id, 1),
     },
@@ -107,6 +108,7 @@ RIGHTS = {
     "return.analysis": {"action_open_return": row("analysis_row", RETURNS_STAFF | {"returns_reporting"})},
     "weee.register": {
         "action_compute": row("weee_register", MANAGERS),
+        "action_open_last_period": row(None, MANAGERS),
         "action_export_xlsx": row("weee_register", MANAGERS),
         "action_print_pdf": row("weee_register", MANAGERS),
     },
@@ -218,6 +220,7 @@ RIGHTS = {
     },
     "packaging.reuse.register": {
         "action_compute": row("packaging_register", ASSETS),
+        "action_open_last_period": row(None, ASSETS),
         "action_export_xlsx": row("packaging_register", ASSETS),
         "action_print_pdf": row("packaging_register", ASSETS),
     },

@@ -29,11 +29,15 @@ def session_id(base, db, login, password):
 
 
 class Browser:
-    def __init__(self, port=9333):
+    def __init__(self, port=None):
+        # SHOT_DEVTOOLS_PORT: another port when a browser already listens on 9333.
+        port = port or int(os.environ.get("SHOT_DEVTOOLS_PORT", 9333))
         self.profile = tempfile.mkdtemp()
         self.proc = subprocess.Popen([
             "chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-            f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}", "--window-size=1440,900",
+            # Chromium refuses the devtools websocket from any origin it was not told of.
+            f"--remote-debugging-port={port}", "--remote-allow-origins=*", f"--user-data-dir={self.profile}",
+            "--window-size=1440,900",
             "about:blank",
         ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(50):

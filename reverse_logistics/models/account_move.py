@@ -7,7 +7,7 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     return_order_id = fields.Many2one(
-        "return.order", string="Return Order", index="btree_not_null", copy=False, readonly=True,
+        "return.order", index="btree_not_null", copy=False, readonly=True,
     )
     is_store_credit = fields.Boolean(
         string="Store Credit", copy=False, readonly=True,

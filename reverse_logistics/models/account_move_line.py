@@ -5,7 +5,7 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     return_line_id = fields.Many2one(
-        "return.order.line", string="Return Line", index="btree_not_null", copy=False, readonly=True,
+        "return.order.line", index="btree_not_null", copy=False, readonly=True,
     )
     is_restocking_fee = fields.Boolean(copy=False, readonly=True)
     refunded_invoice_line_id = fields.Many2one(

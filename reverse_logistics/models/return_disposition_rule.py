@@ -27,7 +27,7 @@ class ReturnDispositionRule(models.Model):
         help="Best Net Recovery picks, among the allowed dispositions, the one with the highest "
         "recovery rate x unit value - processing cost.",
     )
-    disposition_id = fields.Many2one("return.disposition", string="Disposition")
+    disposition_id = fields.Many2one("return.disposition")
     allowed_disposition_ids = fields.Many2many(
         "return.disposition", "return_disposition_rule_allowed_rel", string="Allowed Dispositions",
     )

@@ -24,7 +24,7 @@ class ReturnGrade(models.Model):
         help="A checklist scoring at least this suggests this grade (the best grade reached wins).",
     )
     default_disposition_id = fields.Many2one(
-        "return.disposition", string="Default Disposition",
+        "return.disposition",
         help="Used when no disposition rule matches more precisely.",
     )
     color = fields.Integer()

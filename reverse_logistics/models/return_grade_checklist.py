@@ -17,8 +17,8 @@ class ReturnGradeChecklist(models.Model):
 
     def _get_for_product(self, product):
         """Checklist of the product's nearest category."""
-        checklists = self.search([])
         categ = product.categ_id
+        checklists = self.search([("categ_ids", "parent_of", categ.ids)])
         while categ:
             match = checklists.filtered(lambda c, categ=categ: categ in c.categ_ids)[:1]
             if match:

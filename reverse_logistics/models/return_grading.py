@@ -2,8 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
-from odoo.tools.misc import clean_context
+from odoo.tools import clean_context, float_compare, float_is_zero
 
 from ..tools import (
     check_flow_access,
@@ -102,12 +101,12 @@ class ReturnGrading(models.Model):
         "product.product", string="Refurbished As", readonly=True,
         help="The product the units went back to stock as once refurbished.",
     )
-    vendor_credit_note_id = fields.Many2one("account.move", string="Vendor Credit Note", readonly=True)
+    vendor_credit_note_id = fields.Many2one("account.move", readonly=True)
     liquidation_line_id = fields.Many2one(
         "sale.order.line", string="Sold to Liquidator", readonly=True, index="btree_not_null", copy=False)
     # The background disposition: units waiting for the cron, who asked, why the last run refused them.
     disposition_queued = fields.Boolean(
-        string="Disposition Queued", readonly=True, copy=False, index=True,
+        readonly=True, copy=False, index=True,
         help="Waits for the background disposition (more units than one request moves).")
     disposition_queued_uid = fields.Many2one(
         "res.users", string="Disposition Queued By", readonly=True, copy=False)

@@ -1,6 +1,8 @@
-from odoo import api, models
+import pytz
+
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools.misc import clean_context
+from odoo.tools import clean_context
 from odoo.tools.sql import escape_psql
 
 from ..tools import check_id, check_number
@@ -8,6 +10,8 @@ from ..tools import check_id, check_number
 # Longer than any return number, lot or barcode: a scanner never sends more.
 SCAN_MAX_LENGTH = 128
 NOTE_MAX_LENGTH = 2000
+# Returns the station lists before anything is scanned: a screenful, the oldest first.
+QUEUE_LIMIT = 20
 
 
 class ReturnGradingStation(models.AbstractModel):
@@ -26,6 +30,60 @@ class ReturnGradingStation(models.AbstractModel):
             {"id": g.id, "code": g.code, "name": g.name, "hotkey": (g.hotkey or g.code[:1]).lower()}
             for g in self.env["return.grade"].search([])
         ]
+
+    @api.readonly
+    @api.model
+    def get_queue(self):
+        """The station's first screen, before anything is scanned: the returns whose units wait to be
+        graded, oldest arrival first, with their age and grading SLA, and what was graded today."""
+        if not self.env.user.has_group("reverse_logistics.group_return_user"):
+            raise AccessError(self.env._("The grading station is for Returns Users."))
+        orders = self.env["return.order"]
+        domain = self._get_queue_domain()
+        now = fields.Datetime.now()
+        return {
+            "waiting": orders.search_count(domain),
+            "returns": [self._get_queue_row(order, now) for order in orders.search(
+                domain, order="date_first_receipt, id", limit=QUEUE_LIMIT)],
+            **self._get_graded_today(now),
+        }
+
+    @api.model
+    def _get_queue_domain(self):
+        """Returns with units to grade (the grading SLA's own criterion), as the user may read them."""
+        return [("disposition_status", "=", "to_grade")]
+
+    @api.model
+    def _get_queue_row(self, order, now):
+        lines = order.line_ids.filtered(lambda line: line.qty_to_grade > 0)
+        since = order.date_first_receipt
+        age_hours = (now - since).total_seconds() / 3600.0 if since else 0.0
+        sla_hours = order.policy_id.grading_sla_hours
+        return {
+            "order_id": order.id,
+            "order": order.name,
+            "partner": order.partner_id.display_name,
+            "products": ", ".join(lines.product_id.mapped("display_name")),
+            "qty_to_grade": sum(lines.mapped("qty_to_grade")),
+            "received": fields.Datetime.to_string(since) if since else False,
+            "age_hours": round(age_hours, 1),
+            "sla_hours": sla_hours,
+            "overdue": bool(sla_hours and age_hours > sla_hours),
+        }
+
+    @api.model
+    def _get_graded_today(self, now):
+        """Gradings recorded since midnight in the user's time zone: by everyone the user sees, and by the
+        user."""
+        local_now = fields.Datetime.context_timestamp(self, now)
+        # Localized again: midnight may have another UTC offset than now (daylight saving time).
+        midnight = local_now.tzinfo.localize(local_now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None))
+        domain = [("date_graded", ">=", midnight.astimezone(pytz.utc).replace(tzinfo=None))]
+        gradings = self.env["return.grading"]
+        return {
+            "graded_today": gradings.search_count(domain),
+            "graded_today_by_you": gradings.search_count(domain + [("create_uid", "=", self.env.uid)]),
+        }
 
     @api.model
     def _get_scan_domains(self, code):
@@ -148,7 +206,7 @@ class ReturnGradingStation(models.AbstractModel):
         # quantity and product checks (the grading's constraints) hold for the system too.
         # Created as the system: no default of the caller's context (default_state, default_recovery_value).
         grading = self.env["return.grading"].sudo().with_context(clean_context(self.env.context)).create(vals)
-        grading = grading.sudo(False).with_context(self.env.context)
+        grading = grading.with_env(self.env)
         line.order_id._on_graded()
         result = {"graded": grading.name, "grading_id": grading.id}
         if code:

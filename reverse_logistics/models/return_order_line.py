@@ -41,14 +41,14 @@ class ReturnOrderLine(models.Model):
     lot_id = fields.Many2one(
         "stock.lot", string="Lot/Serial", check_company=True, domain="[('product_id', '=', product_id)]",
     )
-    sale_line_id = fields.Many2one("sale.order.line", string="Sale Line", index="btree_not_null")
+    sale_line_id = fields.Many2one("sale.order.line", index="btree_not_null")
     origin_move_id = fields.Many2one(
         "stock.move", string="Delivered Move", index="btree_not_null",
         help="The delivery move this line returns: Odoo reverses its valuation and the sale's "
         "delivered quantity.",
     )
     invoice_line_id = fields.Many2one(
-        "account.move.line", string="Invoice Line", index="btree_not_null",
+        "account.move.line", index="btree_not_null",
         compute="_compute_invoice_line_id", store=True, readonly=False, precompute=True,
     )
     price_unit = fields.Float(
@@ -63,7 +63,7 @@ class ReturnOrderLine(models.Model):
         precompute=True, check_company=True,
     )
     price_subtotal = fields.Monetary(compute="_compute_amounts", store=True, string="Value")
-    reason_id = fields.Many2one("return.reason", string="Reason")
+    reason_id = fields.Many2one("return.reason")
     restocking_fee_percent = fields.Float(
         string="Fee (%)", digits=(5, 2), compute="_compute_restocking_fee_percent", store=True,
         readonly=False, precompute=True,

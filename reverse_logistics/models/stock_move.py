@@ -10,7 +10,7 @@ class StockMove(models.Model):
     # Not copied: a move reversed with Odoo's Return wizard (goods sent back to the customer) is no
     # receipt of the return; only a split of the move (backorder) stays on the line.
     return_line_id = fields.Many2one(
-        "return.order.line", string="Return Line", index="btree_not_null", copy=False, readonly=True,
+        "return.order.line", index="btree_not_null", copy=False, readonly=True,
     )
 
     return_grading_id = fields.Many2one(

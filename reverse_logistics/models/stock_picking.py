@@ -6,7 +6,7 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     return_order_id = fields.Many2one(
-        "return.order", string="Return Order", index="btree_not_null", copy=False, readonly=True,
+        "return.order", index="btree_not_null", copy=False, readonly=True,
     )
 
     def _create_backorder_picking(self):

@@ -23,7 +23,7 @@ class StockWarehouse(models.Model):
         domain="[('usage', '=', 'internal')]",
     )
     liquidation_location_id = fields.Many2one(
-        "stock.location", string="Liquidation Location", check_company=True, copy=False,
+        "stock.location", check_company=True, copy=False,
         domain="[('usage', '=', 'internal')]",
         help="Graded units sold off in lots wait here for the liquidator.",
     )

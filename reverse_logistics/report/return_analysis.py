@@ -30,23 +30,23 @@ class ReturnAnalysis(models.Model):
     order_id = fields.Many2one("return.order", string="Return Order", readonly=True)
     line_id = fields.Many2one("return.order.line", string="Return Line", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Responsible", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
-    reason_id = fields.Many2one("return.reason", string="Reason", readonly=True)
-    return_type_id = fields.Many2one("return.type", string="Return Type", readonly=True)
+    reason_id = fields.Many2one("return.reason", readonly=True)
+    return_type_id = fields.Many2one("return.type", readonly=True)
     state = fields.Selection(lambda self: self.env["return.order"]._fields["state"].selection, readonly=True)
     resolution = fields.Selection(
         lambda self: self.env["return.order"]._fields["resolution"].selection, readonly=True)
     disposition_status = fields.Selection(
         lambda self: self.env["return.order"]._fields["disposition_status"].selection,
         string="Processing", readonly=True)
-    grade_id = fields.Many2one("return.grade", string="Grade", readonly=True,
+    grade_id = fields.Many2one("return.grade", readonly=True,
                                help="Grade of the line's current gradings (the one covering most units).")
-    disposition_id = fields.Many2one("return.disposition", string="Disposition", readonly=True,
+    disposition_id = fields.Many2one("return.disposition", readonly=True,
                                      help="Disposition of the line's current gradings (the one covering most units).")
     operation = fields.Selection(
         lambda self: self.env["return.disposition"]._fields["operation"].selection, readonly=True)

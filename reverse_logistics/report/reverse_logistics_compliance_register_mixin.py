@@ -1,10 +1,12 @@
 import base64
 import io
+from datetime import timedelta
 from urllib.parse import quote
 
 import xlsxwriter
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 
 class ComplianceRegisterMixin(models.AbstractModel):
@@ -34,6 +36,29 @@ class ComplianceRegisterMixin(models.AbstractModel):
 
     def _get_register_title(self):
         return self._description
+
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        # The form's breadcrumb: the register and its period, not "weee.register,8".
+        for register in self:
+            register.display_name = self.env._(
+                "%(register)s, %(date_from)s to %(date_to)s", register=register._get_register_title(),
+                date_from=format_date(self.env, register.date_from), date_to=format_date(self.env, register.date_to))
+
+    @api.model
+    def _get_last_period(self):
+        """(date_from, date_to) of the period a register opens on: the last whole calendar month."""
+        first_of_month = fields.Date.context_today(self).replace(day=1)
+        last_month_end = first_of_month - timedelta(days=1)
+        return last_month_end.replace(day=1), last_month_end
+
+    @api.model
+    def action_open_last_period(self):
+        """The register's menu: the register of the last period, computed, rather than an empty form to
+        fill in. Created as the user (the register's access rights), computed by its own checks."""
+        date_from, date_to = self._get_last_period()
+        register = self.create({"date_from": date_from, "date_to": date_to, "company_id": self.env.company.id})
+        return register.action_compute()
 
     def _get_period_bounds(self):
         """The period as UTC datetimes [start, end): whole days from date_from to date_to included."""

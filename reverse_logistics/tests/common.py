@@ -130,7 +130,7 @@ class ReverseLogisticsCommon(ValuationReconciliationTestCommon):
             move.picked = True
         res = picking.button_validate()
         if isinstance(res, dict) and res.get("res_model") == "stock.backorder.confirmation":
-            Form(self.env["stock.backorder.confirmation"].with_context(res["context"])).save().process()
+            Form(self.env["stock.backorder.confirmation"].with_context(**res["context"])).save().process()
         return picking.backorder_ids
 
     def _quant_qty(self, product, location, lot=None):

@@ -185,7 +185,7 @@ class TestCreditInvariants(CreditCommon):
                 move.picked = True
             res = picking.button_validate()
             if isinstance(res, dict) and res.get("res_model") == "stock.backorder.confirmation":
-                Form(self.env["stock.backorder.confirmation"].with_context(res["context"])).save().process()
+                Form(self.env["stock.backorder.confirmation"].with_context(**res["context"])).save().process()
             if not self.global_discount and draw(st.booleans(), label=f"round {rnd} invoice"):
                 self._invoice_step(order)
             self._check_invariants(order)
@@ -332,7 +332,7 @@ class TestCreditInvariants(CreditCommon):
                 move.picked = True
             res = receipt.with_user(self.clerk).button_validate()
             if isinstance(res, dict) and res.get("res_model") == "stock.backorder.confirmation":
-                Form(self.env["stock.backorder.confirmation"].with_context(res["context"])).save().process()
+                Form(self.env["stock.backorder.confirmation"].with_context(**res["context"])).save().process()
             for sale_line in self.model:
                 received = sum(self._received_by_sale_line(ret, sale_line)) - before[sale_line]
                 self._expect_credit(sale_line, received)

@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .http_common import ReverseLogisticsHttpCase
@@ -6,7 +8,7 @@ from .http_common import ReverseLogisticsHttpCase
 
 @tagged("post_install", "-at_install")
 class TestGradingStationTour(ReverseLogisticsHttpCase):
-    """The grading station in chromium: scan, one key per grade, Enter, next unit."""
+    """The grading station in chromium: the queue first, then scan, one key per grade, Enter, next unit."""
 
     def test_grading_station_tour(self):
         env = self.env
@@ -33,6 +35,9 @@ class TestGradingStationTour(ReverseLogisticsHttpCase):
         receipt.move_ids.picked = True
         receipt.with_context(skip_sms=True).button_validate()
         self.assertEqual(ret.line_ids.mapped("qty_to_grade"), [1.0, 1.0])
+        # Arrived three days ago, for a grading SLA of two: the queue shows it overdue.
+        ret.policy_id.grading_sla_hours = 48
+        ret.sudo().date_first_receipt = fields.Datetime.now() - timedelta(days=3, hours=1)
 
         self.start_tour("/odoo/action-reverse_logistics.action_grading_station",
                         "reverse_logistics_grading_station", login="admin")

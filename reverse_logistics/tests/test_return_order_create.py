@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
@@ -59,6 +61,19 @@ class TestReturnOrderCreate(ReverseLogisticsCommon):
         self.assertEqual(sorted(ret.line_ids.mapped("product_uom_qty")), [4.0, 6.0])
         with self.assertRaisesRegex(UserError, "Nothing left to return"):
             self.delivery.with_user(self.clerk).action_create_return_order()
+
+    def test_delivery_tells_its_two_return_buttons_apart(self):
+        """A done delivery shows Odoo's Return and our Return Order side by side, each saying what it does."""
+        arch = etree.fromstring(self.env["stock.picking"].with_user(self.clerk).get_views(
+            [(False, "form")])["views"]["form"]["arch"])
+        odoo_action = self.env.ref("stock.act_stock_return_picking").id
+        [odoo_return] = arch.xpath(f"//header/button[@name='{odoo_action}']")
+        ours = odoo_return.getnext()
+        self.assertEqual((ours.get("name"), ours.get("string")), ("action_create_return_order", "Return Order"))
+        self.assertIn("return transfer only", odoo_return.get("help"))
+        self.assertIn("no return order", odoo_return.get("help"))
+        self.assertIn("credit note", ours.get("help"))
+        self.assertIn("return policy", ours.get("help"))
 
     def test_nothing_asked_or_too_much_saves_nothing(self):
         before = self.env["return.order"].search_count([])

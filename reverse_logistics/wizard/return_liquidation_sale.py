@@ -1,7 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_round
-from odoo.tools.misc import clean_context
+from odoo.tools import clean_context, float_round
 
 from ..tools import check_flow_access, check_number
 

@@ -21,8 +21,8 @@ class ReturnOrderCreateLine(models.TransientModel):
         help="Delivered minus everything already returned or being returned, by return orders or by "
         "Odoo's return of the delivery.",
     )
-    quantity = fields.Float(string="Quantity", digits="Product Unit of Measure", default=0.0)
-    reason_id = fields.Many2one("return.reason", string="Reason")
+    quantity = fields.Float(digits="Product Unit of Measure", default=0.0)
+    reason_id = fields.Many2one("return.reason")
 
     def _prepare_return_line_vals(self):
         self.ensure_one()
@@ -58,7 +58,7 @@ class ReturnOrderCreate(models.TransientModel):
         "stock.move", string="Delivered Moves", readonly=True,
         help="Only these delivered moves; every move of the delivery or the order when empty.",
     )
-    reason_id = fields.Many2one("return.reason", string="Reason", help="For lines without a reason of their own.")
+    reason_id = fields.Many2one("return.reason", help="For lines without a reason of their own.")
     line_ids = fields.One2many(
         "return.order.create.line", "wizard_id", string="Returnable Products",
         compute="_compute_line_ids", store=True, readonly=False, precompute=True,

@@ -157,8 +157,9 @@ class ReturnableAssetBalance(models.Model):
         invoice triggered the rebuild; users never write their quantities (see write())."""
         balances = self.sudo()
         partners = partners.commercial_partner_id
-        asset_types = (asset_types or balances.env["returnable.asset.type"].with_context(
-            active_test=False).search([])).sudo()
+        # Every asset type, archived ones too: a company has a handful, and each may still be out.
+        asset_type_model = balances.env["returnable.asset.type"].with_context(active_test=False)
+        asset_types = (asset_types or asset_type_model.search([])).sudo()  # pylint: disable=no-search-all
         if not partners or not asset_types:
             return balances.browse()
         now = fields.Datetime.now()

@@ -17,7 +17,7 @@ class ReturnableAssetDeposit(models.Model):
                                     ondelete="restrict")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
-    invoice_line_id = fields.Many2one("account.move.line", string="Invoice Line", required=True, readonly=True,
+    invoice_line_id = fields.Many2one("account.move.line", required=True, readonly=True,
                                       ondelete="cascade")
     move_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice", store=True, index=True)
     account_id = fields.Many2one("account.account", string="Deposit Account", required=True, readonly=True)

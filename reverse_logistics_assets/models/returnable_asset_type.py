@@ -24,7 +24,7 @@ class ReturnableAssetType(models.Model):
         tracking=True, help="Charged per unit with the goods and refunded on return. 0 for pooled assets.",
     )
     deposit_account_id = fields.Many2one(
-        "account.account", string="Deposit Account", check_company=True,
+        "account.account", check_company=True,
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
         help="Liability account of the deposits held: deposits are owed back, not revenue.",
     )
@@ -32,13 +32,13 @@ class ReturnableAssetType(models.Model):
     grace_days = fields.Integer(default=30, help="Days a customer may keep an asset without rental.")
     rental_per_day = fields.Monetary(string="Rental per Day", help="Charged per unit and day beyond the grace days.")
     rental_product_id = fields.Many2one(
-        "product.product", string="Rental Product", check_company=True, domain="[('type', '=', 'service')]",
+        "product.product", check_company=True, domain="[('type', '=', 'service')]",
     )
     balance_ids = fields.One2many("returnable.asset.balance", "asset_type_id", string="Balances")
     units_out = fields.Float(compute="_compute_metrics", string="At Customers")
     recovery_rate = fields.Float(compute="_compute_metrics", string="Recovery Rate (%)")
     loss_rate = fields.Float(compute="_compute_metrics", string="Loss Rate (%)")
-    average_days_out = fields.Float(compute="_compute_metrics", string="Average Days Out")
+    average_days_out = fields.Float(compute="_compute_metrics")
     average_trips = fields.Float(compute="_compute_metrics", string="Average Trips per Asset")
 
     _sql_constraints = [
@@ -111,7 +111,8 @@ class ReturnableAssetType(models.Model):
     @tools.ormcache()
     def _get_asset_product_ids(self):
         """Products that stand for an asset type, cached: every transfer and invoice asks, few carry assets."""
-        return frozenset(self.sudo().with_context(active_test=False).search([]).product_id.ids)
+        return frozenset(product.id for [product] in self.sudo().with_context(active_test=False)._read_group(
+            [], ["product_id"]))
 
     @api.model
     def _get_by_product(self, products, active_test=True):

@@ -28,7 +28,7 @@ class StockMove(models.Model):
     # Facts frozen when the move is done: history never changes because configuration (the asset type's
     # product, an archived type) or a picking's partner did.
     asset_type_id = fields.Many2one(
-        "returnable.asset.type", string="Asset Type", copy=False, readonly=True, index="btree_not_null")
+        "returnable.asset.type", copy=False, readonly=True, index="btree_not_null")
     asset_partner_id = fields.Many2one(
         "res.partner", string="Asset Holder", copy=False, readonly=True, index="btree_not_null",
         help="The commercial partner whose balance of returnable assets this move changed.")

@@ -13,7 +13,7 @@ class PackagingReuseRegisterLine(models.TransientModel):
     _order = "asset_type_id"
 
     register_id = fields.Many2one("packaging.reuse.register", required=True, ondelete="cascade")
-    asset_type_id = fields.Many2one("returnable.asset.type", string="Asset Type", required=True)
+    asset_type_id = fields.Many2one("returnable.asset.type", required=True)
     tracked = fields.Boolean(string="Serial-tracked")
     trips = fields.Float(help="Units shipped to customers in the period: one unit on one trip is one trip.")
     first_placed = fields.Float(string="First Placed on the Market",

@@ -11,7 +11,7 @@ class ReturnableAssetAnalysis(models.Model):
     _order = "days_out desc, id"
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    asset_type_id = fields.Many2one("returnable.asset.type", string="Asset Type", readonly=True)
+    asset_type_id = fields.Many2one("returnable.asset.type", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     aging = fields.Selection(

@@ -157,10 +157,12 @@ class ReturnOrderLine(models.Model):
 
     @api.onchange("sale_line_id")
     def _onchange_sale_line_id(self):
-        super()._onchange_sale_line_id()
+        # The core's warning, if any, still reaches the user.
+        res = super()._onchange_sale_line_id()
         if self.sale_line_id and self._get_kit_bom():
             # A kit has one delivered move per component: the line gives back the sale line's kits.
             self.origin_move_id = False
+        return res
 
     def _prepare_receipt_move_vals(self):
         vals_list = super()._prepare_receipt_move_vals()
@@ -181,7 +183,7 @@ class ReturnOrderLine(models.Model):
         return {product: received.get(product, 0.0) for product in self._get_kit_components(bom)}
 
     def _compute_grading_quantities(self):
-        super()._compute_grading_quantities()
+        res = super()._compute_grading_quantities()
         for line in self:
             bom = line._get_kit_bom()
             if not bom:
@@ -197,6 +199,7 @@ class ReturnOrderLine(models.Model):
             line.qty_graded = line._get_kit_count(bom, graded)
             line.qty_dispositioned = line._get_kit_count(bom, dispositioned)
             line.qty_to_grade = line._get_kit_count(bom, ungraded, whole=False)
+        return res
 
     def _get_returned_unit_cost(self):
         bom = self._get_kit_bom()

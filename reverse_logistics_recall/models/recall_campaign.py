@@ -94,12 +94,12 @@ class RecallCampaign(models.Model):
         help="Open moves the quarantine took off the affected lots: they look for other stock once it is done.")
     quarantine_progress = fields.Char(readonly=True, copy=False)
     quarantine_error = fields.Text(
-        string="Quarantine Error", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="Why the last background run of the quarantine failed; it is retried.")
 
-    exposure_ids = fields.One2many("recall.exposure", "campaign_id", string="Exposure")
+    exposure_ids = fields.One2many("recall.exposure", "campaign_id")
     consignee_exposure_ids = fields.One2many(
-        "recall.exposure", "campaign_id", domain=[("kind", "=", "consignee")], string="Consignee Exposure")
+        "recall.exposure", "campaign_id", domain=[("kind", "=", "consignee")])
     supplier_exposure_ids = fields.One2many(
         "recall.exposure", "campaign_id", domain=[("kind", "=", "supplier")], string="Supplier Receipts")
     stock_exposure_ids = fields.One2many(

@@ -40,7 +40,7 @@ class RecallConsignee(models.Model):
          ("closed", "Closed")],
         default="to_notify", required=True, tracking=True, index=True, readonly=True,
     )
-    exposure_ids = fields.One2many("recall.exposure", "consignee_id", string="Exposure")
+    exposure_ids = fields.One2many("recall.exposure", "consignee_id")
     units_exposed = fields.Float(compute="_compute_units", store=True)
     units_retrieved = fields.Float(compute="_compute_units", store=True)
     units_destroyed = fields.Float(compute="_compute_units", store=True)
@@ -59,7 +59,7 @@ class RecallConsignee(models.Model):
     date_acknowledged = fields.Datetime(readonly=True)
     date_last_reminder = fields.Datetime(readonly=True)
     reminder_count = fields.Integer(readonly=True)
-    destruction_proof_ids = fields.Many2many("ir.attachment", string="Destruction Proof", readonly=True)
+    destruction_proof_ids = fields.Many2many("ir.attachment", readonly=True)
     return_order_ids = fields.One2many("return.order", "recall_consignee_id", string="Recall Returns")
     effectiveness_check_ids = fields.One2many(
         "recall.effectiveness.check", "consignee_id", string="Effectiveness Checks")
@@ -92,9 +92,10 @@ class RecallConsignee(models.Model):
             consignee.effectiveness = effectiveness
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for consignee in self:
             consignee.access_url = f"/my/recall/{consignee.id}"
+        return res
 
     # ------------------------------------------------------------------
     # Protected fields: consignees, their answers and figures come from the trace and the recall's

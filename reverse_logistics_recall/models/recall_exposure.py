@@ -25,8 +25,8 @@ class RecallExposure(models.Model):
         [("consignee", "Consignee"), ("supplier", "Supplier Receipt"), ("on_hand", "On Hand")],
         required=True, index=True,
     )
-    partner_id = fields.Many2one("res.partner", string="Partner", index=True)
-    location_id = fields.Many2one("stock.location", string="Location")
+    partner_id = fields.Many2one("res.partner", index=True)
+    location_id = fields.Many2one("stock.location")
     product_id = fields.Many2one("product.product", required=True)
     lot_id = fields.Many2one("stock.lot", string="Lot/Serial", required=True)
     depth = fields.Integer(

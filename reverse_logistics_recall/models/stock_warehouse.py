@@ -5,7 +5,7 @@ class StockWarehouse(models.Model):
     _inherit = "stock.warehouse"
 
     quarantine_location_id = fields.Many2one(
-        "stock.location", string="Quarantine Location", check_company=True, copy=False,
+        "stock.location", check_company=True, copy=False,
         domain="[('usage', '=', 'internal')]",
         help="Recalled stock is held here; nothing leaves it while its recall is active.",
     )

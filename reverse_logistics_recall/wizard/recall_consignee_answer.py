@@ -14,7 +14,7 @@ class RecallConsigneeAnswer(models.TransientModel):
     campaign_id = fields.Many2one(related="consignee_id.campaign_id")
     remedy_option_ids = fields.Many2many(related="consignee_id.campaign_id.remedy_ids")
     method = fields.Selection(CONTACT_METHODS, string="Received By", required=True, default="phone")
-    units_held = fields.Float(string="Units Held", digits="Product Unit of Measure", required=True)
+    units_held = fields.Float(digits="Product Unit of Measure", required=True)
     units_max = fields.Float(string="At Most", compute="_compute_units_max", digits="Product Unit of Measure")
     remedy_id = fields.Many2one("recall.remedy", string="Chosen Remedy", domain="[('id', 'in', remedy_option_ids)]")
     note = fields.Text(string="Comment")

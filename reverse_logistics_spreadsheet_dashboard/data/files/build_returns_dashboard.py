@@ -132,7 +132,7 @@ def header_row(row, *titles):
 FIG = {"n": 0}
 
 
-def figure(row, data, height=10, x=790, width=470):
+def figure(row, data, height=10, x=830, width=450):
     FIG["n"] += 1
     fid = f"7a3f0c52-1d2e-4b8f-9e0a-{FIG['n']:012d}"
     figures.append({"id": fid, "x": x, "y": (row - 1) * 23, "width": width, "height": height * 23,
@@ -306,7 +306,7 @@ range_chart(row, "line", f"Dashboard!A{row + 1}:A{row + 13}", [f"Dashboard!E{row
 
 sheet = {
     "id": "sheet1", "name": "Dashboard", "colNumber": 12, "rowNumber": 126,
-    "rows": {}, "cols": {"0": {"size": 230}, "1": {"size": 130}, "2": {"size": 150}, "3": {"size": 130},
+    "rows": {}, "cols": {"0": {"size": 230}, "1": {"size": 150}, "2": {"size": 170}, "3": {"size": 130},
                          "4": {"size": 130}},
     "merges": [], "cells": cells, "styles": styles, "formats": formats, "borders": {},
     "conditionalFormats": [], "figures": figures, "tables": [], "areGridLinesVisible": False, "isVisible": True,

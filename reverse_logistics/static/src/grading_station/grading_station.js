@@ -4,6 +4,7 @@ import { registry } from "@web/core/registry";
 import { useBus, useService } from "@web/core/utils/hooks";
 import { useHotkey } from "@web/core/hotkeys/hotkey_hook";
 import { _t } from "@web/core/l10n/translation";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
 export class GradingStation extends Component {
@@ -26,6 +27,8 @@ export class GradingStation extends Component {
             passed: {},
             history: [],
             error: "",
+            // What waits to be graded, shown while nothing is scanned.
+            queue: null,
         });
         this.hotkey = useService("hotkey");
         // A scanner ends its code with Enter: that Enter scans, it must not also confirm the unit shown.
@@ -63,7 +66,10 @@ export class GradingStation extends Component {
             () => [this.state.grades]
         );
         onWillStart(async () => {
-            this.state.grades = await this.orm.call("return.grading.station", "get_grades", []);
+            [this.state.grades] = await Promise.all([
+                this.orm.call("return.grading.station", "get_grades", []),
+                this.loadQueue(),
+            ]);
         });
         // Once a unit shows, leave the scan field so that single keys grade instead of typing.
         useEffect(
@@ -81,6 +87,21 @@ export class GradingStation extends Component {
                 this.scanInput.el?.focus();
             }
         });
+    }
+
+    async loadQueue() {
+        this.state.queue = await this.orm.call("return.grading.station", "get_queue", []);
+    }
+
+    formatReceived(row) {
+        return row.received ? formatDateTime(deserializeDateTime(row.received), { showSeconds: false }) : "";
+    }
+
+    formatAge(hours) {
+        if (hours >= 48) {
+            return _t("%s days", Math.floor(hours / 24));
+        }
+        return _t("%s h", Math.floor(hours));
     }
 
     get previousGrade() {
@@ -142,6 +163,7 @@ export class GradingStation extends Component {
 
     backToScan() {
         this.state.unit = null;
+        this.loadQueue();
         this.scanInput.el?.focus();
         this.scanInput.el?.select();
     }
@@ -181,6 +203,7 @@ export class GradingStation extends Component {
             this.state.error = "";
             this.state.code = "";
             this.notification.add(_t("Everything scanned is graded."), { type: "success" });
+            this.loadQueue();
             this.scanInput.el?.focus();
         }
     }

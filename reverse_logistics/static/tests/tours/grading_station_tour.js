@@ -1,9 +1,18 @@
-/** Grading station in a browser: scan a product barcode, grade two serials by key, Enter between;
- * the second unit starts without a grade. */
+/** Grading station in a browser: before any scan, the queue of what waits (the tour's return overdue);
+ * scan a product barcode, grade two serials by key, Enter between; the second unit starts without a
+ * grade; the graded return leaves the queue and today's count shows it. */
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("reverse_logistics_grading_station", {
     steps: () => [
+        {
+            content: "Nothing scanned yet: the queue shows the kettle return, overdue for its SLA",
+            trigger: ".o_rl_queue_row.table-danger:contains(Tour Kettle) .o_rl_overdue",
+        },
+        {
+            content: "and how long it waits",
+            trigger: ".o_rl_queue_row:contains(Tour Kettle) .o_rl_queue_age:contains(3 days)",
+        },
         {
             content: "Scan the product barcode",
             trigger: "input.o_rl_scan",
@@ -56,6 +65,10 @@ registry.category("web_tour.tours").add("reverse_logistics_grading_station", {
         },
         {
             trigger: ".o_rl_station_message, .o_notification:contains(Everything scanned is graded)",
+        },
+        {
+            content: "The queue is back, without the graded return; today's count has both gradings",
+            trigger: ".o_rl_queue:not(:has(.o_rl_queue_row:contains(Tour Kettle))) .o_rl_graded_today:contains(by you: 2)",
         },
     ],
 });
