@@ -90,6 +90,7 @@ RIGHTS = {
     },
     "return.order.reject": {"action_confirm": row("reject_wizard", MANAGERS)},
     "return.policy.override": {"action_confirm": row("override_wizard", MANAGERS)},
+    "return.policy": {"message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"name": "Forged"})},
     "return.grading": {
         "action_decide": row("graded_unit", RETURNS_STAFF),
         "action_dispose": row("graded_unit", RETURNS_STAFF),
@@ -142,6 +143,9 @@ RIGHTS = {
     "res.company": {"create": row(None, NOBODY, {"name": "Walk Company"})},
     # reverse_logistics_recall: every action is the Recall Manager's, on the server, in the states it allows.
     "recall.campaign": {
+        # Nothing of a recall, its consignees, policies or balances is created by e-mail (message_process
+        # is public): refused to everyone.
+        "message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"title": "Forged"}),
         "create": row(None, RECALL, lambda t: t._new_campaign_vals()),
         "write": row("campaign_draft", RECALL, {"reason": "Walk, reworded"}),
         "action_add_lots_from_dates": row("campaign_by_dates", RECALL),
@@ -160,6 +164,7 @@ RIGHTS = {
         "action_view_returns": row("campaign_traced", RECALL | RETURNS_STAFF),
     },
     "recall.consignee": {
+        "message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"state": "acknowledged"}),
         # Consignees, their exposure and the trace history are the trace's: nobody writes them by hand
         # (recall.exposure and recall.trace.run are read-only to everyone by their access rights, so they
         # define no create or write; reverse_logistics_recall/tests/test_recall_rpc.py tries them).
@@ -185,6 +190,7 @@ RIGHTS = {
         "action_return_assets": row("asset_customer", RETURNS_STAFF),
     },
     "returnable.asset.balance": {
+        "message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"balance": 99}),
         # Nothing returned in the fixture: the refund gets through the checks and finds nothing to credit.
         "action_refund_deposits": row("asset_balance", BILLING, allowed_error="No deposit is left"),
         "action_accept_surplus": row("asset_balance", ASSETS, allowed_error="No surplus waits"),
@@ -196,6 +202,7 @@ RIGHTS = {
         "write": row("asset_rental", NOBODY, {"unit_days": 0}, refusal=FLOW_REFUSAL),
     },
     "returnable.asset.type": {
+        "message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"name": "Forged"}),
         "create": row(None, ASSETS, lambda t: t._new_asset_type_vals()),
         "write": row("asset_type", ASSETS, {"grace_days": 45}),
     },
