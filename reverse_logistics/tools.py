@@ -50,6 +50,15 @@ def check_numbers(model, vals):
                     check_numbers(model.env[field.comodel_name], command[2])
 
 
+def _parse_number(text):
+    """A number a client sent as text, as the ORM would read it; the text itself when it is none (then
+    refused as such)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def _is_addons_field(model, field):
     return (getattr(field, "_module", None) or "").startswith("reverse_logistics") \
         or (model._original_module or "").startswith("reverse_logistics")
@@ -65,10 +74,7 @@ def check_addons_numbers(model, vals):
             continue
         if field.type in ("float", "monetary", "integer") and _is_addons_field(model, field):
             if isinstance(value, str):
-                try:
-                    value = float(value)
-                except ValueError:
-                    pass
+                value = _parse_number(value)
             check_number(model.env, value, field.string)
             if field.type == "integer" and abs(value) >= 2**31:
                 raise UserError(model.env._(

@@ -25,7 +25,7 @@ class ReturnCreditAllocation(models.Model):
     _rec_name = "return_line_id"
 
     return_line_id = fields.Many2one(
-        "return.order.line", string="Return Line", required=True, readonly=True, index=True,
+        "return.order.line", required=True, readonly=True, index=True,
         ondelete="cascade", check_company=True,
     )
     order_id = fields.Many2one(related="return_line_id.order_id", store=True, index=True, string="Return")
@@ -42,18 +42,18 @@ class ReturnCreditAllocation(models.Model):
         "credited nothing.",
     )
     invoice_line_id = fields.Many2one(
-        "account.move.line", string="Invoice Line", readonly=True, index="btree_not_null", ondelete="restrict",
+        "account.move.line", readonly=True, index="btree_not_null", ondelete="restrict",
         help="The invoice line that billed the units; empty when they were never invoiced, or for a return "
         "without a sale (credited at the return line's own price).",
     )
     invoice_id = fields.Many2one(
-        "account.move", string="Invoice", readonly=True, index="btree_not_null", ondelete="restrict")
+        "account.move", readonly=True, index="btree_not_null", ondelete="restrict")
     credit_note_line_id = fields.Many2one(
-        "account.move.line", string="Credit Note Line", readonly=True, index="btree_not_null",
+        "account.move.line", readonly=True, index="btree_not_null",
         ondelete="cascade",
     )
     credit_note_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, index="btree_not_null", ondelete="cascade")
+        "account.move", readonly=True, index="btree_not_null", ondelete="cascade")
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(
         string="Amount Credited", currency_field="currency_id", readonly=True,

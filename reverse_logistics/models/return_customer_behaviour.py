@@ -37,7 +37,7 @@ class ReturnCustomerBehaviour(models.Model):
     qty_returned = fields.Float(string="Units Returned", digits="Product Unit of Measure", readonly=True)
     rate_qty = fields.Float(string="Return Rate by Units (%)", digits=(6, 2), readonly=True)
     value_invoiced = fields.Monetary(string="Invoiced", readonly=True)
-    value_returned = fields.Monetary(string="Value Returned", readonly=True)
+    value_returned = fields.Monetary(readonly=True)
     rate_value = fields.Float(string="Return Rate by Value (%)", digits=(6, 2), readonly=True)
     lot_mismatch_count = fields.Integer(
         string="Lot Mismatches", readonly=True,
@@ -232,7 +232,8 @@ class ReturnCustomerBehaviour(models.Model):
         today = fields.Datetime.to_datetime(fields.Date.context_today(self))
         done = 0
         remaining = 0
-        for company in self.env["res.company"].sudo().search([]):
+        # Every company, each in its own environment: a database holds a handful of them.
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             date_from = fields.Datetime.now() - timedelta(days=self._get_period_days(company))
             partners = self._get_candidate_partners(company, date_from)
             fresh = self.sudo().search([

@@ -35,7 +35,7 @@ class ReturnDefectSignal(models.Model):
     product_id = fields.Many2one("product.product", required=True, readonly=True, index=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     categ_id = fields.Many2one("product.category", string="Thresholds Of", readonly=True)
-    vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True,
+    vendor_id = fields.Many2one("res.partner", readonly=True,
                                 help="The product's main vendor when the signal was refreshed.")
     state = fields.Selection([("open", "Open"), ("closed", "Closed")], default="open", required=True,
                              readonly=True, index=True, tracking=True)
@@ -254,7 +254,8 @@ class ReturnDefectSignal(models.Model):
 
     @api.model
     def _cron_detect_defect_signals(self):
-        companies = self.env["res.company"].sudo().search([])
+        # Every company, each in its own environment: a database holds a handful of them.
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         done = 0
         for company in companies:
             done += len(self.with_company(company)._detect(company))

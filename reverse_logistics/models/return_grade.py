@@ -29,7 +29,6 @@ class ReturnGrade(models.Model):
     )
     color = fields.Integer()
     shows_use = fields.Boolean(
-        string="Shows Use",
         help="Units in this condition were used: returned for a reason that says unused, they count against "
         "the customer's return behaviour.",
     )

@@ -61,7 +61,7 @@ class ReturnOrder(models.Model):
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id", store=True)
     return_type_id = fields.Many2one(
-        "return.type", string="Return Type", required=True, tracking=True, index=True, check_company=True,
+        "return.type", required=True, tracking=True, index=True, check_company=True,
         ondelete="restrict", default=lambda self: self._get_default_return_type(self.env.company),
         help="What kind of return this is: its flags say what the return allows (refund, window, fees...).",
     )

@@ -94,7 +94,7 @@ class TestFrenchBackOffice(ReverseLogisticsCommon):
 
     def _as_clerk(self, records):
         """What the web client sends for the clerk: his user and his context (lang fr_FR)."""
-        return records.with_user(self.clerk).with_context(self.clerk.with_user(self.clerk).context_get())
+        return records.with_user(self.clerk).with_context(**self.clerk.with_user(self.clerk).context_get())
 
     def test_slip_and_mail_in_french(self):
         ret = self._as_clerk(self._new_return(self.sale, qty=2))

@@ -21,7 +21,7 @@ class TestSpanishBackOffice(ReverseLogisticsCommon):
 
     def _as_clerk(self, records):
         """What the web client sends for the clerk: his user and his context (lang es_ES)."""
-        return records.with_user(self.clerk).with_context(self.clerk.with_user(self.clerk).context_get())
+        return records.with_user(self.clerk).with_context(**self.clerk.with_user(self.clerk).context_get())
 
     def test_spanish_customer_and_clerk(self):
         ret = self._as_clerk(self._new_return(self.sale, qty=1))

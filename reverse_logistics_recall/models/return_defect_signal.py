@@ -1,6 +1,6 @@
 from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools.misc import clean_context
+from odoo.tools import clean_context
 
 RECALL_MANAGER = "reverse_logistics_recall.group_recall_manager"
 
