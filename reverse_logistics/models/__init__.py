@@ -1,4 +1,5 @@
 from . import base
+from . import mail_thread
 from . import reverse_logistics_flow_mixin
 from . import return_reason
 from . import return_type
