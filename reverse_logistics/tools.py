@@ -19,9 +19,11 @@ MAX_NUMBER = 1e12
 def check_number(env, value, label):
     """Refuse what is no usable number (NaN, infinities, absurd magnitudes, which JSON-RPC and forms can
     send) before any rounding or comparison meets it."""
+    # The magnitude first: an integer of hundreds of digits (JSON has no limit) cannot become a float.
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or abs(value) > MAX_NUMBER:
-        raise UserError(env._("%(label)s: %(value)s is not a valid number.", label=label, value=value))
+            or abs(value) > MAX_NUMBER or not math.isfinite(value):
+        shown = value if not isinstance(value, int) or abs(value) <= MAX_NUMBER else f"{str(value)[:15]}..."
+        raise UserError(env._("%(label)s: %(value)s is not a valid number.", label=label, value=shown))
     return value
 
 

@@ -56,3 +56,25 @@ class TestNumbersEverywhere(ReverseLogisticsCommon):
             self.env["return.order"].with_user(admin).create({
                 "partner_id": self.partner.id,
                 "line_ids": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1, "price_unit": 1e308})]})
+
+    def test_absurd_numbers_by_the_other_doors(self):
+        """Third round: an integer of 401 digits (JSON has no limit), the form's onchange and a context
+        default still reached the ORM's rounding as server errors."""
+        admin = self.env.ref("base.user_admin")
+        policy = self.policy.with_user(admin)
+        with self.assertRaisesRegex(UserError, "is not a valid number"):
+            policy.write({"window_days": 10**401})
+        with self.assertRaisesRegex(UserError, "is not a valid number"):
+            policy.write({"auto_approve_max_amount": -(10**401)})
+        returns = self.env["return.order"].with_user(admin)
+        with self.assertRaisesRegex(UserError, "is not a valid number"):
+            self.env["return.policy"].with_user(admin).with_context(default_window_days=1e308).create(
+                {"name": "Defaults from the context"})
+        line_spec = {"product_id": {}, "product_uom_qty": {}, "price_unit": {}}
+        for value in (1e308, math.nan, math.inf):
+            with self.subTest(value=value), self.assertRaisesRegex(UserError, "is not a valid number"):
+                returns.onchange(
+                    {"partner_id": self.partner.id,
+                     "line_ids": [(0, "virtual_1", {"product_id": self.product.id, "product_uom_qty": 1,
+                                                    "price_unit": value})]},
+                    ["line_ids"], {"partner_id": {}, "line_ids": {"fields": line_spec}})

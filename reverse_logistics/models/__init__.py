@@ -1,4 +1,5 @@
 from . import base
+from . import mail_thread
 from . import return_reason
 from . import return_type
 from . import return_policy

@@ -1630,7 +1630,11 @@ class ReturnOrder(models.Model):
         # message_process is public, and its fallback route runs as the system with the values its caller
         # sends: a mail brings only what a return alias gives, so that calling it is no more than writing
         # to the alias (and nothing where no alias takes returns by e-mail).
-        if dict(custom_values or {}) not in self._get_mail_alias_defaults():
+        # Compared with their types: 1.0 and True are equal to 1 for Python, not for the fields they fill.
+        given = sorted((key, type(value).__name__, repr(value)) for key, value in (custom_values or {}).items())
+        allowed = [sorted((key, type(value).__name__, repr(value)) for key, value in defaults.items())
+                   for defaults in self._get_mail_alias_defaults()]
+        if given not in allowed:
             raise AccessError(self.env._(
                 "Returns by e-mail arrive through a return policy's e-mail alias, with that alias's values only."))
         # message_process is public: its caller's context defaults must not fill the return.

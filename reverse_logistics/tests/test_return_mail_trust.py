@@ -165,38 +165,58 @@ class TestReturnMailTrust(ReverseLogisticsCommon):
                     msg, {"state": "done", "policy_override": True})
         self.assertEqual(self.env["return.order"].search_count([]), count)
 
-    def test_message_process_over_rpc_is_no_more_than_writing_to_the_alias(self):
-        """Second round's critical finding: message_process is public, and its fallback route runs
-        message_new as the system with the values its caller sends. An Inventory user without any Returns
-        group got an approved return at his price in one call, and created policies, consignees and
-        balances the same way."""
+    def test_message_process_over_rpc_is_the_gateways(self):
+        """Second and third rounds: message_process is public, and its routes run message_new and
+        message_update as the system with the values and the thread its caller names. An Inventory user
+        without any Returns group got an approved return at his price in one call; then, around the
+        addons' own models, a draft credit note of 99,999 on a return, a transfer of a live recall, a
+        partner with asset balances, a lot "at the customer"; and a Returns User posted in another
+        customer's return as that customer. Only the mail gateway (the superuser, an administrator's
+        mailgate script) processes raw mail."""
         stock_user = new_test_user(self.env, login="rl_mail_stock", groups="stock.group_stock_user",
                                    company_id=self.company.id, company_ids=self.company.ids)
-        count = self.env["return.order"].search_count([])
-        policies = self.env["return.policy"].search_count([])
+        ret = self._customer_return()
+        counts = {model: self.env[model].search_count([]) for model in (
+            "return.order", "return.policy", "account.move", "stock.picking", "res.partner", "stock.lot")}
+        messages = len(ret.message_ids)
 
-        def process(model, to, custom_values, msg_id):
+        def process(user, model, to, custom_values, msg_id, thread_id=None):
             raw = MAIL.format(to=to, email_from="Customer A <customer.a@example.com>", subject=self.sale.name,
-                              body="x", msg_id=msg_id, headers="")
+                              body="I withdraw my claim", msg_id=msg_id, headers="")
             # As /web/dataset/call_kw calls it.
-            return call_kw(self.env["mail.thread"].with_user(stock_user), "message_process",
-                           [model, raw, custom_values], {})
+            return call_kw(self.env["mail.thread"].with_user(user), "message_process",
+                           [model, raw, custom_values], {"thread_id": thread_id})
 
         forged = {"state": "approved", "policy_override": True, "customer_mail_steps": "none",
                   "line_ids": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1, "price_unit": 77777})]}
-        for n, (model, custom_values) in enumerate((
-                ("return.order", forged), ("return.order", None), ("return.order", {"policy_id": self.policy.id}),
-                ("return.policy", {"name": "FORGED POLICY"}), ("return.policy", None))):
-            with self.subTest(model=model, custom_values=custom_values), self.assertRaises(AccessError):
-                process(model, "nobody@nowhere.example", custom_values, f"rl-rpc-{n}")
-        self.assertEqual(self.env["return.order"].search_count([]), count)
-        self.assertEqual(self.env["return.policy"].search_count([]), policies)
-        # With the alias's own values, it is the mail the customer could have written to the alias.
-        ret = self.env["return.order"].browse(process(
-            "return.order", "nobody@nowhere.example", {"policy_id": self.policy.id, "company_id": self.company.id},
-            "rl-rpc-alias"))
-        self.assertEqual((ret.state, ret.requested_by_mail, ret.partner_id), ("draft", True, self.partner))
-        self.assertFalse(ret.line_ids)
+        alias_values = {"policy_id": self.policy.id, "company_id": self.company.id}
+        attempts = [
+            ("return.order", forged, None), ("return.order", None, None), ("return.order", alias_values, None),
+            ("return.policy", {"name": "FORGED POLICY"}, None),
+            ("account.move", {"move_type": "out_refund", "partner_id": self.partner.id,
+                              "return_order_id": ret.id}, None),
+            ("stock.picking", {"picking_type_id": self.warehouse.in_type_id.id}, None),
+            ("res.partner", {"name": "Forged"}, None), ("stock.lot", {"product_id": self.product.id}, None),
+            ("return.order", None, ret.id),
+        ]
+        for user in (stock_user, self.clerk, self.manager):
+            for n, (model, custom_values, thread_id) in enumerate(attempts):
+                with self.subTest(user=user.login, model=model, custom_values=custom_values, thread_id=thread_id), \
+                        self.assertRaisesRegex(AccessError, "processed by the mail gateway only"):
+                    process(user, model, "nobody@nowhere.example", custom_values, f"rl-rpc-{user.id}-{n}", thread_id)
+        for model, count in counts.items():
+            self.assertEqual(self.env[model].search_count([]), count, model)
+        self.assertEqual(len(ret.message_ids), messages, "nothing was posted in the customer's thread")
+        # The mailgate script's administrator: the alias's own values make the draft the customer's mail
+        # would have made; anything else, even the same values in other types, is refused.
+        admin = self.env.ref("base.user_admin")
+        for n, custom_values in enumerate((forged, None, {"policy_id": float(self.policy.id), "company_id": True})):
+            with self.subTest(custom_values=custom_values), self.assertRaises(AccessError):
+                process(admin, "return.order", "nobody@nowhere.example", custom_values, f"rl-rpc-admin-{n}")
+        created = self.env["return.order"].browse(process(
+            admin, "return.order", "nobody@nowhere.example", alias_values, "rl-rpc-alias"))
+        self.assertEqual((created.state, created.requested_by_mail, created.partner_id), ("draft", True, self.partner))
+        self.assertFalse(created.line_ids)
 
     def test_a_forged_employee_address_reaches_no_customer(self):
         """Anybody can put an employee's address in From:: such a reply is logged for the team, never
