@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -48,8 +48,6 @@
         "report/return_analysis_views.xml",
         "report/return_metrics_dashboard_views.xml",
         "views/reverse_logistics_menus.xml",
-        "views/weee_views.xml",
-        "report/weee_register_views.xml",
         "report/return_slip_report.xml",
         "data/mail_template_data.xml",
         "data/return_deadline_data.xml",

@@ -64,7 +64,7 @@ class ReturnOrder(models.Model):
             ("customer", "Customer Return"),
             ("distributor", "Distributor Return"),
             ("warranty", "Warranty"),
-            ("takeback", "WEEE Take-back"),
+            ("takeback", "Take-back"),
         ],
         default="customer", required=True, tracking=True,
     )
@@ -363,7 +363,7 @@ class ReturnOrder(models.Model):
         for order in self:
             if order.state != "draft":
                 protected += self._get_user_document_fields() + manager_fields + [
-                    "warehouse_id", "customer_note", "weee_source"]
+                    "warehouse_id", "customer_note"]
                 # The customer may still change their mind before anything was credited or shipped.
                 if "resolution" in names and not (
                         order.state == "approved"
@@ -384,7 +384,7 @@ class ReturnOrder(models.Model):
                 check_numbers(self, vals)
             self = without_protected_defaults(self, protected)  # noqa: PLW0642
         for vals in vals_list:
-            # A WEEE take-back refunds nothing.
+            # A take-back refunds nothing.
             if vals.get("return_type") == "takeback":
                 vals["resolution"] = "none"
             # Users never choose the reference: theirs is replaced by the sequence's.
@@ -1171,7 +1171,7 @@ class ReturnOrder(models.Model):
     # Hooks
     # ------------------------------------------------------------------
     def _is_restocking_fee_charged(self):
-        """Hook: recalls, warranty claims and WEEE take-backs never pay a restocking fee."""
+        """Hook: recalls, warranty claims and take-backs never pay a restocking fee."""
         self.ensure_one()
         return self.return_type in ("customer", "distributor")
 
@@ -1220,31 +1220,19 @@ class ReturnOrder(models.Model):
         return action
 
     # ==================================================================
-    # WEEE take-back
-    # WEEE take-back: end-of-life equipment collected from customers and collection points.
+    # Take-back
+    # Take-back: end-of-life equipment collected from customers and collection points (the WEEE addon,
+    # reverse_logistics_weee, reports it in its register).
     #
     # Nothing is refunded (resolution 'none'), no window applies and no restocking fee is charged; as no
     # money changes hands, the policy approves take-backs by itself when it auto-approves at all.
     # ==================================================================
-    weee_source = fields.Selection(
-        [("household", "Household"), ("business", "Business")], string="WEEE Source",
-        compute="_compute_weee_source", store=True, readonly=False, precompute=True,
-        help="Where the equipment comes from in the WEEE register: private households or other users. "
-        "Defaults from the customer (a company is a business); change it for a collection point that "
-        "gathers household equipment.",
-    )
-
-    @api.depends("partner_id.commercial_partner_id.is_company")
-    def _compute_weee_source(self):
-        for order in self:
-            order.weee_source = "business" if order.partner_id.commercial_partner_id.is_company else "household"
-
     @api.constrains("return_type", "resolution")
     def _check_takeback_resolution(self):
         for order in self:
             if order.return_type == "takeback" and order.resolution != "none":
                 raise ValidationError(self.env._(
-                    "%(name)s is a WEEE take-back: nothing is refunded or replaced.", name=order.name))
+                    "%(name)s is a take-back: nothing is refunded or replaced.", name=order.name))
 
     @api.onchange("return_type")
     def _onchange_return_type_takeback(self):
