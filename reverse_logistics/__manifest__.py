@@ -56,8 +56,6 @@
         "report/return_analysis_views.xml",
         "report/return_metrics_dashboard_views.xml",
         "views/reverse_logistics_menus.xml",
-        "views/weee_views.xml",
-        "report/weee_register_views.xml",
         "report/return_slip_report.xml",
         "data/mail_template_data.xml",
         "data/return_deadline_data.xml",

@@ -562,7 +562,8 @@ class TestRpcRights(ReverseLogisticsCommon):
         self.assertFalse(stale, "rows of tests/rpc_rights.py without a public method")
         addons = set().union(*(addons for methods in found.values() for addons in methods.values()))
         # reverse_logistics_mrp and the dashboard add no public method today: a new one would be missing.
-        self.assertEqual(addons, {"reverse_logistics", "reverse_logistics_recall", "reverse_logistics_assets"})
+        self.assertEqual(addons, {"reverse_logistics", "reverse_logistics_recall", "reverse_logistics_assets",
+                                  "reverse_logistics_weee"})
 
     def test_walk_every_public_method_as_every_role(self):
         problems, pending, matrix = [], [], []

@@ -29,6 +29,7 @@ ADDONS = (
     "reverse_logistics_recall",
     "reverse_logistics_assets",
     "reverse_logistics_mrp",
+    "reverse_logistics_weee",
     "reverse_logistics_spreadsheet_dashboard",
 )
 
@@ -69,7 +70,7 @@ def _tracked_files(addon):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Builds the five wheels in one pip call and installs them into one target directory."""
+    """Builds the six wheels in one pip call and installs them into one target directory."""
     wheel_dir = tmp_path_factory.mktemp("wheels")
     target = tmp_path_factory.mktemp("site")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--no-cache-dir"]

@@ -13,13 +13,6 @@ OPERATIONS = [
 
 ENVIRONMENTAL_OUTCOMES = [("reused", "Reused"), ("recycled", "Recycled"), ("landfill", "Landfill")]
 
-WEEE_TREATMENTS = [
-    ("reuse", "Prepared for Re-use"),
-    ("recycling", "Recycled"),
-    ("recovery", "Otherwise Recovered"),
-    ("disposal", "Disposed Of"),
-]
-
 
 class ReturnDisposition(models.Model):
     _name = "return.disposition"
@@ -70,34 +63,3 @@ class ReturnDisposition(models.Model):
         """Expected value back per unit: graded value realized by this channel, less its cost."""
         self.ensure_one()
         return unit_value * grade.recovery_rate / 100.0 * self.recovery_share / 100.0 - self.processing_cost
-
-    # ==================================================================
-    # WEEE treatment
-    # ==================================================================
-    weee_treatment = fields.Selection(
-        WEEE_TREATMENTS, string="WEEE Treatment",
-        compute="_compute_weee_treatment", store=True, readonly=False, precompute=True,
-        help="How the WEEE register reports units sent this way. Empty: not treated by the company "
-        "(units returned to the vendor are the vendor's to report), so left out of the treatment figures.",
-    )
-
-    @api.model
-    def _get_weee_treatment_by_operation(self):
-        """Default treatment of each operation: restocked, repackaged, refurbished and liquidated units
-        are used again as products (Article 3(1)(h) 'preparing for re-use'); scrapping for recycling is
-        recycling; other scrapping is disposal; a return to the vendor hands the waste over."""
-        return {
-            "restock": "reuse",
-            "repackage": "reuse",
-            "refurbish": "reuse",
-            "liquidate": "reuse",
-            "recycle": "recycling",
-            "dispose": "disposal",
-            "return_to_vendor": False,
-        }
-
-    @api.depends("operation")
-    def _compute_weee_treatment(self):
-        defaults = self._get_weee_treatment_by_operation()
-        for disposition in self:
-            disposition.weee_treatment = defaults.get(disposition.operation, False)

@@ -12,7 +12,7 @@ from ..tools import (
     get_batch_limit,
     without_protected_defaults,
 )
-from .return_disposition import ENVIRONMENTAL_OUTCOMES, OPERATIONS, WEEE_TREATMENTS
+from .return_disposition import ENVIRONMENTAL_OUTCOMES, OPERATIONS
 
 
 class ReturnGrading(models.Model):
@@ -70,9 +70,6 @@ class ReturnGrading(models.Model):
     # stores a move's value: changing the disposition or the product afterwards rewrites no register.
     operation = fields.Selection(OPERATIONS, readonly=True)
     environmental_outcome = fields.Selection(ENVIRONMENTAL_OUTCOMES, readonly=True)
-    weee_treatment = fields.Selection(
-        WEEE_TREATMENTS, string="WEEE Treatment", readonly=True,
-        help="The treatment these units went through, for the WEEE register (the disposition's when it ran).")
     disposition_rule_id = fields.Many2one("return.disposition.rule", readonly=True)
     disposition_note = fields.Text(string="Why", readonly=True, help="The rule or the values behind the decision.")
     previous_grading_id = fields.Many2one("return.grading", string="Regrade Of", readonly=True, index="btree_not_null")
@@ -656,18 +653,23 @@ class ReturnGrading(models.Model):
         return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 \
             * self.disposition_id.recovery_share / 100.0
 
+    def _get_disposition_facts(self, disposition):
+        """{field: value} of what `disposition` is, to store on these units (one grading) as it runs: its
+        operation and outcome, and the units' weight. Hook: an addon that reports on dispositions adds the
+        facts its register reads (the WEEE addon its treatment)."""
+        self.ensure_one()
+        return {
+            "operation": disposition.operation,
+            "environmental_outcome": disposition.environmental_outcome,
+            "weight": self.product_id.weight * self.quantity,
+        }
+
     def _freeze_disposition_facts(self):
-        """What the disposition is, stored as it runs: its operation, outcome and WEEE treatment, and the
-        units' weight. Registers and figures read these, never the disposition or the product live."""
+        """What the disposition is, stored as it runs (`_get_disposition_facts`). Registers and figures
+        read these, never the disposition or the product live."""
         by_vals = defaultdict(lambda: self.browse())
         for grading in self:
-            disposition = grading.disposition_id
-            by_vals[(
-                ("operation", disposition.operation),
-                ("environmental_outcome", disposition.environmental_outcome),
-                ("weee_treatment", disposition.weee_treatment),
-                ("weight", grading.product_id.weight * grading.quantity),
-            )] |= grading
+            by_vals[tuple(sorted(grading._get_disposition_facts(grading.disposition_id).items()))] |= grading
         # One write per set of equal facts: a batch of like units is one UPDATE, not one per unit.
         for vals, gradings in by_vals.items():
             gradings.sudo().write(dict(vals))

@@ -344,7 +344,7 @@ class ReturnOrder(models.Model):
             "reject_reason", "policy_override", "requested_by_mail", "procurement_group_id",
             "receipt_ids", "credit_note_ids", "credit_allocation_ids", "exchange_order_ids", "grading_ids",
             "receipt_count", "credit_note_count", "exchange_order_count", "policy_problems",
-            "user_is_return_manager", "is_weee_takeback",
+            "user_is_return_manager",
             "date_submitted", "date_approved", "date_first_receipt", "date_received", "date_resolved",
             "date_done", "date_cancel", "date_expired", "date_graded", "date_dispositioned",
             "amount_untaxed", "amount_restocking_fee", "amount_refunded", "refund_amount",
@@ -363,7 +363,7 @@ class ReturnOrder(models.Model):
         for order in self:
             if order.state != "draft":
                 protected += self._get_user_document_fields() + manager_fields + [
-                    "warehouse_id", "customer_note", "weee_source"]
+                    "warehouse_id", "customer_note"]
                 # The customer may still change their mind before anything was credited or shipped.
                 if "resolution" in names and not (
                         order.state == "approved"
@@ -1257,27 +1257,13 @@ class ReturnOrder(models.Model):
         return action
 
     # ==================================================================
-    # WEEE take-back
-    # WEEE take-back: end-of-life equipment collected from customers and collection points.
+    # Take-back
+    # Take-back: end-of-life equipment collected from customers and collection points (the WEEE addon,
+    # reverse_logistics_weee, reports it in its register).
     #
     # Nothing is refunded (resolution 'none'), no window applies and no restocking fee is charged; as no
     # money changes hands, the policy approves take-backs by itself when it auto-approves at all.
     # ==================================================================
-    weee_source = fields.Selection(
-        [("household", "Household"), ("business", "Business")], string="WEEE Source",
-        compute="_compute_weee_source", store=True, readonly=False, precompute=True,
-        help="Where the equipment comes from in the WEEE register: private households or other users. "
-        "Defaults from the customer (a company is a business); change it for a collection point that "
-        "gathers household equipment.",
-    )
-
-    @api.depends("partner_id.commercial_partner_id.is_company")
-    def _compute_weee_source(self):
-        for order in self:
-            order.weee_source = "business" if order.partner_id.commercial_partner_id.is_company else "household"
-
-    # The form shows the WEEE source of take-backs only (read from the type when shown, never stored).
-    is_weee_takeback = fields.Boolean(related="return_type_id.weee_takeback")
 
     @api.constrains("return_type_id", "resolution")
     def _check_resolution_allowed(self):

@@ -42,10 +42,6 @@ class ReturnType(models.Model):
         string="Returnability Rules", default=True,
         help="The policy's non-returnable products, lot match and window, the serial and kit checks apply. "
         "Off for returns the company owes the customer whatever its policy says (WEEE take-backs).")
-    weee_takeback = fields.Boolean(
-        string="WEEE Take-back",
-        help="End-of-life equipment collected for the WEEE register: its source (household or business) "
-        "is recorded and its collected weight reported.")
 
     _sql_constraints = [("code_uniq", "unique(code)", "A return type's code exists only once.")]
 

@@ -17,20 +17,10 @@ class StockMove(models.Model):
         "return.grading", string="Graded Units", index="btree_not_null", copy=False, readonly=True,
     )
 
-    return_weight = fields.Float(
-        string="Returned Weight", digits="Stock Weight", readonly=True, copy=False,
-        help="Weight of the units a return brought back, stored when the move was done (the WEEE register "
-        "reads it): a product's weight changed afterwards rewrites no past register.")
     refurbish_conversion = fields.Boolean(
         readonly=True, copy=False,
         help="One of the two moves that turn a refurbished returned unit into its refurbished product.",
     )
-
-    def _action_done(self, cancel_backorder=False):
-        moves = super()._action_done(cancel_backorder=cancel_backorder)
-        for move in moves.filtered(lambda m: m.return_line_id and m.state == "done"):
-            move.sudo().return_weight = move.product_qty * move.product_id.weight
-        return moves
 
     def _prepare_merge_moves_distinct_fields(self):
         # One move per return line and per grading: quantities, lots and values are counted on them.

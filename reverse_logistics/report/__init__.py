@@ -1,5 +1,4 @@
 from . import reverse_logistics_compliance_register_mixin
 from . import return_product_rate_report
 from . import return_metrics_dashboard
-from . import weee_register_line
 from . import return_analysis

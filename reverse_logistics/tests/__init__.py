@@ -7,7 +7,6 @@ from . import test_return_portal
 from . import test_credit_wizard_mix
 from . import test_credit_allocation
 from . import test_credit_currency_tax_uom
-from . import test_weee_register
 from . import test_credit_invariants
 from . import test_return_slip
 from . import test_return_mail

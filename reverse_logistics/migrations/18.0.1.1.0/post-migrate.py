@@ -33,7 +33,9 @@ def migrate(cr, version):
 def _freeze_facts(cr):
     """Facts now stored at the event: the operation, outcome and WEEE treatment of the dispositions that
     ran and the weight of the return receipts' moves, as they were read live until now (the gradings' weight
-    column keeps its values), so past registers stay what they were."""
+    column keeps its values), so past registers stay what they were. The WEEE treatment and the receipts'
+    weight belong to reverse_logistics_weee since 18.0.1.2.0: that version's pre-migrate creates their
+    columns first when this script runs in the same update, and the addon keeps them."""
     cr.execute("""
         UPDATE return_grading g
            SET operation = d.operation, environmental_outcome = d.environmental_outcome,

@@ -18,11 +18,11 @@ from odoo import SUPERUSER_ID, api
 
 FLAGS = {
     # code: (refund_allowed, window_applies, restocking_fee_applies, auto_approvable, customer_match_required,
-    #        policy_rules_apply, weee_takeback)
-    "customer": (True, True, True, True, True, True, False),
-    "distributor": (True, False, True, False, True, True, False),
-    "warranty": (True, False, False, False, True, True, False),
-    "takeback": (False, False, False, True, True, False, True),
+    #        policy_rules_apply); the take-back's WEEE flag is reverse_logistics_weee's (its data sets it)
+    "customer": (True, True, True, True, True, True),
+    "distributor": (True, False, True, False, True, True),
+    "warranty": (True, False, False, False, True, True),
+    "takeback": (False, False, False, True, True, False),
 }
 
 
@@ -31,7 +31,7 @@ def set_type_flags(cr):
         cr.execute("""
             UPDATE return_type
                SET refund_allowed = %s, window_applies = %s, restocking_fee_applies = %s, auto_approvable = %s,
-                   customer_match_required = %s, policy_rules_apply = %s, weee_takeback = %s, active = TRUE
+                   customer_match_required = %s, policy_rules_apply = %s, active = TRUE
              WHERE code = %s
         """, (*flags, code))
 

@@ -9,7 +9,7 @@ def migrate(cr, version):
         UPDATE return_type
            SET is_recall = TRUE, refund_allowed = TRUE, window_applies = FALSE, restocking_fee_applies = FALSE,
                auto_approvable = FALSE, customer_match_required = FALSE, policy_rules_apply = FALSE,
-               weee_takeback = FALSE, active = TRUE
+               active = TRUE
          WHERE id IN (SELECT res_id FROM ir_model_data
                        WHERE module = 'reverse_logistics_recall' AND name = 'return_type_recall')
     """)

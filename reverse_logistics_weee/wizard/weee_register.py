@@ -56,4 +56,4 @@ class WeeeRegister(models.TransientModel):
         return True
 
     def _get_pdf_report(self):
-        return self.env.ref("reverse_logistics.action_report_weee_register")
+        return self.env.ref("reverse_logistics_weee.action_report_weee_register")

@@ -5,11 +5,11 @@ from datetime import timedelta
 import openpyxl
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..models.product_template import WEEE_CATEGORIES
-from .common import ReverseLogisticsCommon
 
 
 @tagged("post_install", "-at_install")
@@ -53,6 +53,7 @@ class TestWeeeRegister(ReverseLogisticsCommon):
     def _takeback(self, partner, qty_by_product):
         ret = self.env["return.order"].create({
             "partner_id": partner.id,
+
             "return_type_id": self.env.ref("reverse_logistics.return_type_takeback").id,
             "company_id": self.company.id,
             "warehouse_id": self.warehouse.id,
@@ -139,6 +140,7 @@ class TestWeeeRegister(ReverseLogisticsCommon):
         )
         draft = self.env["return.order"].with_user(clerk).create({
             "partner_id": self.household.id, "resolution": "refund",
+
             "return_type_id": self.env.ref("reverse_logistics.return_type_takeback").id,
             "warehouse_id": self.warehouse.id, "weee_source": "business",
             "line_ids": [Command.create({"product_id": self.phone.id, "product_uom_qty": 1})],
@@ -146,6 +148,30 @@ class TestWeeeRegister(ReverseLogisticsCommon):
         self.assertEqual((draft.resolution, draft.weee_source), ("none", "business"))
         with self.assertRaises(ValidationError):
             draft.resolution = "refund"
+
+    def test_source_fixed_once_submitted(self):
+        """The register counts a take-back by its source: a clerk sets it on the draft, nobody changes it
+        once the return is submitted (refused by name, not dropped), not even the manager."""
+        clerk = new_test_user(
+            self.env, login="rl_weee_source_clerk", groups="base.group_user,stock.group_stock_user,"
+            "reverse_logistics.group_return_user",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
+        )
+        draft = self.env["return.order"].with_user(clerk).create({
+            "partner_id": self.business.id,
+            "return_type_id": self.env.ref("reverse_logistics.return_type_takeback").id,
+            "warehouse_id": self.warehouse.id,
+            "line_ids": [Command.create({"product_id": self.phone.id, "product_uom_qty": 1})],
+        })
+        self.assertEqual(draft.weee_source, "business")
+        draft.weee_source = "household"
+        draft.action_submit()
+        self.assertEqual(draft.state, "approved")
+        for user in (clerk, self.manager):
+            with self.assertRaises(UserError) as refused:
+                draft.with_user(user).write({"weee_source": "business"})
+            self.assertIn("WEEE Source", str(refused.exception))
+        self.assertEqual(draft.weee_source, "household")
 
     def test_register_every_cell(self):
         records = self._build_period()
@@ -231,7 +257,7 @@ class TestWeeeRegister(ReverseLogisticsCommon):
 
         # The PDF.
         pdf, _format = self.env["ir.actions.report"].with_user(self.manager).with_context(
-            force_report_rendering=True)._render_qweb_pdf("reverse_logistics.action_report_weee_register",
+            force_report_rendering=True)._render_qweb_pdf("reverse_logistics_weee.action_report_weee_register",
                                                           register.ids)
         self.assertTrue(pdf.startswith(b"%PDF"))
 

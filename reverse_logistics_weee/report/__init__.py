@@ -1,0 +1,1 @@
+from . import weee_register_line

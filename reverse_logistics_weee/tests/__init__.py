@@ -1,0 +1,3 @@
+from . import test_weee_register
+from . import test_weee_facts_frozen
+from . import test_weee_layout
