@@ -1,0 +1,4 @@
+from . import return_grading
+from . import return_order
+from . import return_order_line
+from . import stock_move
