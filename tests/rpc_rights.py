@@ -76,6 +76,9 @@ RIGHTS = {
         "write": row("draft_return", RETURNS_STAFF | SALES, {"note": "<p>Checked</p>"}),
         "message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"state": "done"}),
         "message_post": row("draft_return", RETURNS_STAFF | SALES, body="Seen.", message_type="comment"),
+        # reverse_logistics_3pl: the returns team for any client; a brand's portal user for its own goods
+        # only (the fixture's brand is nobody's here, so the portal role is refused).
+        "action_announce_client_return": row(None, RETURNS_STAFF, lambda t: t._announce_vals()),
     },
     "return.order.line": {
         # Naming salesman_own's delivery: a Returns Manager limited to his own sales does not read it.

@@ -28,6 +28,13 @@ class ThirdPartyLogisticsCommon(ReverseLogisticsCommon):
         cls.repackage = cls.env.ref("reverse_logistics.disposition_repackage")
         cls.rtv = cls.env.ref("reverse_logistics.disposition_return_to_vendor")
         cls.station = cls.env["return.grading.station"]
+        cls.product.default_code = "ESP-100"
+        cls.product_serial.barcode = "4006381333931"
+        # Each brand's own portal user (a contact of the brand).
+        cls.portal_a = new_test_user(cls.env, "tpl_portal_a", groups="base.group_portal", **company)
+        cls.portal_a.partner_id.parent_id = cls.brand_a
+        cls.portal_b = new_test_user(cls.env, "tpl_portal_b", groups="base.group_portal", **company)
+        cls.portal_b.partner_id.parent_id = cls.brand_b
         # The company's own units and each brand's, in the same stock location.
         cls._stock_in(cls.product, 10)
         cls._stock_in_owned(cls.product, 6, cls.brand_a)
