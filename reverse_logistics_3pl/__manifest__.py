@@ -9,6 +9,11 @@
     "maintainers": ["reverse-logistics-odoo"],
     "depends": ["reverse_logistics"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/reverse_logistics_3pl_security.xml",
+        "data/product_data.xml",
+        "data/ir_cron_data.xml",
         "views/return_order_views.xml",
+        "views/return_client_fee_views.xml",
     ],
 }

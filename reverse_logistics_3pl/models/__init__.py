@@ -1,3 +1,5 @@
+from . import return_client_fee
+from . import return_client_fee_event
 from . import return_grading
 from . import return_order
 from . import return_order_line

@@ -1,12 +1,25 @@
 from collections import defaultdict
 
-from odoo import Command, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
 class ReturnGrading(models.Model):
     _inherit = "return.grading"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        gradings = super().create(vals_list)
+        # Charged per unit graded; a regrade of the same units is not charged again.
+        for grading in gradings.filtered(lambda g: not g.previous_grading_id):
+            self.env["return.client.fee.event"]._record("graded", grading.order_id, grading.quantity, grading)
+        return gradings
+
+    def _mark_dispositioned(self, done):
+        super()._mark_dispositioned(done)
+        for grading in self:
+            self.env["return.client.fee.event"]._record("disposal", grading.order_id, grading.quantity, grading)
 
     def _get_goods_owner(self):
         """Who owns these units: the client of the return, or nobody (the company)."""

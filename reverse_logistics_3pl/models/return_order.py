@@ -58,6 +58,16 @@ class ReturnOrder(models.Model):
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
+    # Receipt: the client's fee per return received
+    # ------------------------------------------------------------------
+    def _on_receipt_done(self):
+        first = self.filtered(lambda o: o.client_id and not o.date_first_receipt)
+        res = super()._on_receipt_done()
+        for order in first.filtered("date_first_receipt"):
+            self.env["return.client.fee.event"]._record("received", order, 1.0)
+        return res
+
+    # ------------------------------------------------------------------
     # Hooks
     # ------------------------------------------------------------------
     def _get_goods_owner(self):
