@@ -76,7 +76,7 @@ class TestClientFees(ThirdPartyLogisticsCommon):
         self._work_for_brand_a()
         events = self._events(self.brand_a)
         last_month = events.filtered(lambda e: e.kind != "disposal")
-        last_month.write({"date": fields.Datetime.now() - timedelta(days=40)})
+        last_month.sudo().write({"date": fields.Datetime.now() - timedelta(days=40)})
         invoices = self.env["return.client.fee.event"]._cron_invoice_client_fees()
         self.assertEqual(len(invoices), 1)
         self.assertAlmostEqual(invoices.amount_untaxed, 1 * 5.0 + 4 * 1.5)
