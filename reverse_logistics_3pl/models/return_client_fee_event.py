@@ -134,7 +134,7 @@ class ReturnClientFeeEvent(models.Model):
         """Monthly: invoice each client the fee events of the months before this one."""
         first_of_month = fields.Datetime.to_datetime(date.today() + relativedelta(day=1))
         domain = [("date", "<", first_of_month), ("invoice_line_id", "=", False)]
-        invoices = self._invoice_events(domain, limit=batch_size or 5000)
+        invoices = self.sudo()._invoice_events(domain, limit=batch_size or 5000)
         remaining = self.search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(invoices), remaining=remaining)
         return invoices
