@@ -76,6 +76,14 @@ RIGHTS = {
         "write": row("draft_return", RETURNS_STAFF | SALES, {"note": "<p>Checked</p>"}),
         "message_new": row(None, NOBODY, lambda t: t._mail_dict(), {"state": "done"}),
         "message_post": row("draft_return", RETURNS_STAFF | SALES, body="Seen.", message_type="comment"),
+        # reverse_logistics_3pl: the returns team for any client; a brand's portal user for its own goods
+        # only (the fixture's brand is nobody's here, so the portal role is refused).
+        "action_announce_client_return": row(None, RETURNS_STAFF, lambda t: t._announce_vals()),
+    },
+    # reverse_logistics_3pl: the handling fees invoiced to clients, by Returns Managers (the fixture holds
+    # no fee event: the allowed roles are told so).
+    "return.client.fee.event": {
+        "action_invoice_client_fees": row(None, MANAGERS, allowed_error="Nothing to invoice"),
     },
     "return.order.line": {
         # Naming salesman_own's delivery: a Returns Manager limited to his own sales does not read it.

@@ -108,6 +108,9 @@ class TestRpcRights(ReverseLogisticsCommon):
         cls._build_documents()
         cls._build_recall()
         cls._build_assets()
+        # reverse_logistics_3pl: a client brand whose returns are announced, and a product it names by code.
+        cls.rpc_brand = env["res.partner"].create({"name": "RPC Brand", "is_company": True})
+        cls.product.default_code = "RPC-ESP"
 
     # ------------------------------------------------------------------
     # Fixtures, as the superuser
@@ -305,6 +308,10 @@ class TestRpcRights(ReverseLogisticsCommon):
                 "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
                 "line_ids": [Command.create({
             "product_id": self.product.id, "product_uom_qty": 1, "reason_id": self.reason_defect.id})]}
+
+    def _announce_vals(self):
+        return {"client_id": self.rpc_brand.id, "client_ref": "WEB-1001", "customer": {"name": "Shopper"},
+                "lines": [{"product": "RPC-ESP", "qty": 1, "price": 20.0}]}
 
     def _new_line_vals(self):
         return {"order_id": self.draft_return.id, "product_id": self.product.id, "product_uom_qty": 1,
@@ -563,7 +570,7 @@ class TestRpcRights(ReverseLogisticsCommon):
         addons = set().union(*(addons for methods in found.values() for addons in methods.values()))
         # reverse_logistics_mrp and the dashboard add no public method today: a new one would be missing.
         self.assertEqual(addons, {"reverse_logistics", "reverse_logistics_recall", "reverse_logistics_assets",
-                                  "reverse_logistics_weee"})
+                                  "reverse_logistics_weee", "reverse_logistics_3pl"})
 
     def test_walk_every_public_method_as_every_role(self):
         problems, pending, matrix = [], [], []

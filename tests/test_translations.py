@@ -21,6 +21,7 @@ ADDONS = (
     "reverse_logistics_assets",
     "reverse_logistics_mrp",
     "reverse_logistics_weee",
+    "reverse_logistics_3pl",
     "reverse_logistics_spreadsheet_dashboard",
 )
 

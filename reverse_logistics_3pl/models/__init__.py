@@ -1,0 +1,6 @@
+from . import return_client_fee
+from . import return_client_fee_event
+from . import return_grading
+from . import return_order
+from . import return_order_line
+from . import stock_move
