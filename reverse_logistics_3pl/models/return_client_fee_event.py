@@ -32,7 +32,7 @@ class ReturnClientFeeEvent(models.Model):
     unit_amount = fields.Monetary(string="Fee", required=True, readonly=True)
     amount = fields.Monetary(compute="_compute_amount", store=True)
     product_id = fields.Many2one("product.product", string="Invoiced As", readonly=True)
-    invoice_line_id = fields.Many2one("account.move.line", string="Invoice Line", readonly=True, copy=False,
+    invoice_line_id = fields.Many2one("account.move.line", readonly=True, copy=False,
                                       index="btree_not_null", ondelete="set null")
     invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
 

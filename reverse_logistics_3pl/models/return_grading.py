@@ -17,9 +17,10 @@ class ReturnGrading(models.Model):
         return gradings
 
     def _mark_dispositioned(self, done):
-        super()._mark_dispositioned(done)
+        res = super()._mark_dispositioned(done)
         for grading in self:
             self.env["return.client.fee.event"]._record("disposal", grading.order_id, grading.quantity, grading)
+        return res
 
     def _get_goods_owner(self):
         """Who owns these units: the client of the return, or nobody (the company)."""
@@ -30,8 +31,9 @@ class ReturnGrading(models.Model):
     # Disposition: every move of a client's units names the client as owner
     # ------------------------------------------------------------------
     def _prepare_disposal(self):
-        super()._prepare_disposal()
+        res = super()._prepare_disposal()
         self._check_client_availability()
+        return res
 
     def _check_client_availability(self):
         """Triage must hold the client's own units: the core check counts every owner's, and a client's
@@ -96,10 +98,12 @@ class ReturnGrading(models.Model):
 
     def _dispose_return_to_vendor(self):
         to_client = self.filtered(lambda g: g._get_goods_owner())
+        res = None
         if self - to_client:
-            super(ReturnGrading, self - to_client)._dispose_return_to_vendor()
+            res = super(ReturnGrading, self - to_client)._dispose_return_to_vendor()
         if to_client:
             to_client._dispose_return_to_client()
+        return res
 
     def _dispose_return_to_client(self):
         """A client's units "returned to vendor" go back to the brand that owns them: shipped at once from

@@ -1,8 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.addons.reverse_logistics.tools import check_id, check_number
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize
-from odoo.tools.misc import clean_context
+from odoo.tools import clean_context, email_normalize
 
 RETURNS_USER = "reverse_logistics.group_return_user"
 

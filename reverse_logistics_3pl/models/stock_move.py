@@ -30,9 +30,10 @@ class StockMove(models.Model):
         return vals
 
     def _set_returned_owners(self):
-        super()._set_returned_owners()
+        res = super()._set_returned_owners()
         # Units of a client return given back against no delivery of this company are the client's.
         for move in self:
             owner = move._get_client_owner()
             if owner:
                 move.move_line_ids.filtered(lambda ml, owner=owner: ml.owner_id != owner).owner_id = owner
+        return res
