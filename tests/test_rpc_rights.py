@@ -51,7 +51,10 @@ SNAPSHOT_TABLES = {
 SNAPSHOT_TYPES = ("selection", "boolean", "integer", "float", "monetary", "many2one")
 
 
-NUMBER_GUARD_MODULE = "odoo.addons.reverse_logistics.models.base"
+# Guards every model inherits, which grant nothing and have tests of their own: the number check of create and
+# write (tests/test_numbers_everywhere.py) and the mail gateway's message_process refused to users
+# (reverse_logistics/tests/test_return_mail_trust.py).
+GUARD_MODULES = ("odoo.addons.reverse_logistics.models.base", "odoo.addons.reverse_logistics.models.mail_thread")
 
 
 def _project_methods(env):
@@ -67,9 +70,7 @@ def _project_methods(env):
                 klass.__dict__[name].__module__.split(".")[2] for klass in cls.__mro__
                 if callable(klass.__dict__.get(name))
                 and getattr(klass.__dict__[name], "__module__", "").startswith("odoo.addons.reverse_logistics")
-                # The number check every model's create and write make (models/base.py) grants nothing:
-                # tests/test_numbers_everywhere.py walks it on every number field of the addons.
-                and klass.__dict__[name].__module__ != NUMBER_GUARD_MODULE
+                and klass.__dict__[name].__module__ not in GUARD_MODULES
             }
             if not addons:
                 continue

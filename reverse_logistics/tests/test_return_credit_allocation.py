@@ -118,7 +118,7 @@ class TestReturnCreditAllocation(CreditCommon):
     def test_return_without_sale_credited_at_its_own_price(self):
         ret = self.env["return.order"].create({
             "partner_id": self.partner.id, "company_id": self.company.id, "warehouse_id": self.warehouse.id,
-            "return_type": "distributor",
+            "return_type_id": self.env.ref("reverse_logistics.return_type_distributor").id,
             "line_ids": [Command.create({"product_id": self.product.id, "product_uom_qty": 2, "price_unit": 80.0,
                                          "reason_id": self.reason_defect.id})],
         })

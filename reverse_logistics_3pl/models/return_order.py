@@ -221,7 +221,7 @@ class ReturnOrder(models.Model):
             "client_id": client.id,
             "client_ref": client_ref,
             "company_id": self.env.company.id,
-            "return_type": "customer",
+            "return_type_id": self._get_default_return_type(self.env.company).id,
             "resolution": "none",
             "customer_note": note,
             "line_ids": [Command.create({"reason_id": reason.id if reason else False, **vals})
