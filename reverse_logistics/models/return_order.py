@@ -450,8 +450,13 @@ class ReturnOrder(models.Model):
         """Why the customer's return behaviour (return.customer.behaviour) crosses this return's policy's
         thresholds; a flagged customer's returns go to a manager."""
         self.ensure_one()
+        policy = self.policy_id.sudo()
+        # No threshold set (the default): nothing flags anybody, and nothing needs reading.
+        if not (policy.behaviour_max_rate_qty or policy.behaviour_max_rate_value
+                or policy.behaviour_max_lot_mismatches or policy.behaviour_max_used_unused):
+            return []
         behaviour = self.env["return.customer.behaviour"]._get_for(self.partner_id, self.company_id)
-        return behaviour._get_flag_reasons(self.policy_id.sudo()) if behaviour else []
+        return behaviour._get_flag_reasons(policy) if behaviour else []
 
     def _is_auto_approvable(self):
         self.ensure_one()
