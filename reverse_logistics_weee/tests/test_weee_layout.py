@@ -46,4 +46,4 @@ class TestWeeeLayout(BaseCase):
         self.assertFalse(split, "a model spread over (or overridden by) several files of the addon")
         self.assertEqual(set(files_by_model), {
             "weee.register", "weee.register.line", "product.template", "return.disposition",
-            "return.grading", "return.order", "stock.move"})
+            "return.grading", "return.order", "return.type", "stock.move"})
