@@ -10,8 +10,8 @@ from odoo.tools import format_date
 
 REGISTERS = {
     # model: (the menu's server action, the group that reads it, the menu)
-    "weee.register": ("reverse_logistics.action_weee_register_last_period", "reverse_logistics.group_return_manager",
-                      "reverse_logistics.menu_weee_register"),
+    "weee.register": ("reverse_logistics_weee.action_weee_register_last_period",
+                      "reverse_logistics.group_return_manager", "reverse_logistics_weee.menu_weee_register"),
     "packaging.reuse.register": ("reverse_logistics_assets.action_packaging_reuse_register_last_period",
                                  "reverse_logistics_assets.group_asset_manager",
                                  "reverse_logistics_assets.menu_packaging_reuse_register"),
