@@ -283,6 +283,31 @@ class ReturnOrderLine(models.Model):
                     "own customer bought.", product=line.product_id.display_name,
                     customer=customer.display_name, partner=order.partner_id.display_name))
 
+    @api.constrains("product_id", "sale_line_id", "origin_move_id")
+    def _check_documents_agree(self):
+        """A line's product, sale line and delivery tell one story: the price and the credit come from the
+        sale line, the returnable quantity from the delivery, so a delivery of another product or of another
+        sale line would credit one product's price for another's units."""
+        for line in self.sudo():
+            move, sale_line = line.origin_move_id, line.sale_line_id
+            if move and move.product_id != line.product_id:
+                raise ValidationError(self.env._(
+                    "%(product)s cannot be returned against the delivery of %(delivered)s (%(picking)s).",
+                    product=line.product_id.display_name, delivered=move.product_id.display_name,
+                    picking=move.picking_id.name or move.reference))
+            if move and sale_line and move.sale_line_id != sale_line:
+                raise ValidationError(self.env._(
+                    "The delivery %(picking)s of %(product)s was not made for the sale line %(sale_line)s: "
+                    "name the sale line the delivery was made for.",
+                    picking=move.picking_id.name or move.reference, product=move.product_id.display_name,
+                    sale_line=sale_line.display_name))
+            # A kit's components are delivered on the kit's sale line: they are its products too.
+            if sale_line and line.product_id and line.product_id not in (
+                    sale_line.product_id | sale_line.move_ids.product_id):
+                raise ValidationError(self.env._(
+                    "%(product)s was not sold nor delivered on the sale line %(sale_line)s.",
+                    product=line.product_id.display_name, sale_line=sale_line.display_name))
+
     @api.constrains("sale_line_id", "origin_move_id")
     def _check_documents_access(self):
         """A user names only deliveries and sale lines they may read (see return.order's check)."""

@@ -129,6 +129,37 @@ class TestReturnAttacks(ReverseLogisticsCommon):
             "origin_move_id": delivery.move_ids.id})
         self.assertEqual((created.sale_line_id, created.price_unit), (sale.order_line, 100.0))
 
+    def test_a_line_documents_tell_one_story(self):
+        """Third round (N4): a machine line written with the beans' delivery, a beans line given the
+        machine's delivery (it took the machine's sale line and 249 for an 18 product), a machine line with
+        the beans' sale line and the machine's delivery: each is refused, naming what does not agree."""
+        self._stock_in(self.product, 2)
+        self._stock_in(self.product_lot, 5, lot_name="RL-N4")
+        sale, delivery, _invoice = self._sell([(self.product, 1, 249.0, 0.0), (self.product_lot, 5, 18.0, 0.0)])
+        machine_move = delivery.move_ids.filtered(lambda m: m.product_id == self.product)
+        beans_move = delivery.move_ids - machine_move
+        beans_sale_line = sale.order_line.filtered(lambda sl: sl.product_id == self.product_lot)
+        ret = self._typed_return(249.0)
+        line = ret.line_ids.with_user(self.clerk)
+        with self.assertRaisesRegex(ValidationError, "against the delivery of"):
+            line.write({"origin_move_id": beans_move.id})
+        with self.assertRaisesRegex(ValidationError, "against the delivery of"):
+            self.env["return.order.line"].with_user(self.clerk).create({
+                "order_id": ret.id, "product_id": self.product_lot.id, "product_uom_qty": 1,
+                "origin_move_id": machine_move.id})
+        with self.assertRaisesRegex(ValidationError, "was not made for the sale line"):
+            self.env["return.order.line"].with_user(self.clerk).create({
+                "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1,
+                "sale_line_id": beans_sale_line.id, "origin_move_id": machine_move.id})
+        with self.assertRaisesRegex(ValidationError, "was not sold nor delivered on the sale line"):
+            line.write({"sale_line_id": beans_sale_line.id})
+        self.assertEqual((line.origin_move_id.id, line.sale_line_id.id, line.price_unit), (False, False, 249.0))
+        # The documents that agree are taken, with the sale's price.
+        beans = self.env["return.order.line"].with_user(self.clerk).create({
+            "order_id": ret.id, "product_id": self.product_lot.id, "product_uom_qty": 1,
+            "origin_move_id": beans_move.id})
+        self.assertEqual((beans.sale_line_id, beans.price_unit), (beans_sale_line, 18.0))
+
     def test_a_delivery_without_sale_prices_nothing(self):
         """A delivery made without a sale carries no selling price: the typed price stays the clerk's,
         and such a return waits for a manager."""
