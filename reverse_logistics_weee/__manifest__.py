@@ -2,7 +2,7 @@
     "name": "Reverse Logistics: WEEE Register",
     "summary": "WEEE take-back register (Directive 2012/19/EU): categories, sources and treatments of the "
     "equipment taken back, against the Annex V targets",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",

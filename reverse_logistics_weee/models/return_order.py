@@ -12,8 +12,20 @@ class ReturnOrder(models.Model):
         "gathers household equipment.",
     )
 
-    # The form shows the WEEE source of take-backs only (read from the type when shown, never stored).
-    is_weee_takeback = fields.Boolean(related="return_type_id.weee_takeback")
+    is_weee_takeback = fields.Boolean(
+        string="WEEE Take-back", compute="_compute_is_weee_takeback", store=True, readonly=True,
+        precompute=True, index=True,
+        help="The return collects waste equipment for the WEEE register: the return type's flag when the "
+        "type was chosen. Kept with the return, so changing the type's configuration later leaves the "
+        "registers of past periods as they were.",
+    )
+
+    # Only the type chosen is listed, not its flag: a fact taken when the type is set, never rewritten by a
+    # later change of the type's configuration.
+    @api.depends("return_type_id")
+    def _compute_is_weee_takeback(self):
+        for order in self:
+            order.is_weee_takeback = order.return_type_id.weee_takeback
 
     @api.depends("partner_id.commercial_partner_id.is_company")
     def _compute_weee_source(self):

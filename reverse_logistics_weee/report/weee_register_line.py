@@ -58,7 +58,7 @@ class WeeeRegisterLine(models.TransientModel):
         """Done receipt moves of take-backs in the period: the units collected."""
         return self.env["stock.move"].search(self._get_takeback_domain(company) + [
             ("state", "=", "done"),
-            ("return_line_id.order_id.return_type_id.weee_takeback", "=", True),
+            ("return_line_id.order_id.is_weee_takeback", "=", True),
             ("location_dest_id.usage", "=", "internal"),
             ("date", ">=", start), ("date", "<", end),
         ])
@@ -75,7 +75,7 @@ class WeeeRegisterLine(models.TransientModel):
         """
         gradings = self.env["return.grading"]
         candidates = gradings.search(self._get_takeback_domain(company) + [
-            ("return_type_id.weee_takeback", "=", True),
+            ("order_id.is_weee_takeback", "=", True),
             ("state", "!=", "graded"),
             ("weee_treatment", "!=", False),
             ("date_dispositioned", ">=", start), ("date_dispositioned", "<", end),

@@ -104,6 +104,20 @@ class TestWeeeFactsFrozen(ReverseLogisticsCommon):
         self.assertEqual((recycled_next.operation, recycled_next.weee_treatment, recycled_next.weight),
                          ("dispose", "disposal", 75.0))
 
+    def test_unflagging_the_type_rewrites_no_register(self):
+        """The take-back flag of a return is the type's when the return was made: a manager who later
+        turns the type's flag off (or on for another type) changes no past register."""
+        self._grade(self._takeback(3), self.grade_d, 3, self.recycle)
+        register = self._register()
+        self.assertEqual(register["units_household"], 3)
+        takeback = self.env.ref("reverse_logistics.return_type_takeback").with_user(self.manager)
+        takeback.weee_takeback = False
+        self.assertEqual(self._register(), register, "the WEEE register of the period is what it was")
+        # The next take-back of that type is no WEEE collection any more.
+        ret_next = self._takeback(1)
+        self.assertFalse(ret_next.is_weee_takeback)
+        self.assertEqual(self._register(), register)
+
     def test_frozen_treatment_is_the_flows(self):
         """A clerk who may write gradings cannot rewrite the treatment they went through (over JSON-RPC
         as through the form), nor give one at creation, not even as a context default."""
