@@ -19,7 +19,6 @@ from . import test_credit_discounts
 from . import test_credit_fee
 from . import test_credit_stock
 from . import test_credit_serials
-from . import test_layout
 from . import test_facts_frozen
 from . import test_french
 from . import test_spanish

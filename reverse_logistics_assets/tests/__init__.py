@@ -8,4 +8,3 @@ from . import test_asset_rpc
 from . import test_asset_invariants
 from . import test_asset_refund_queue
 from . import test_asset_facts_frozen
-from . import test_asset_layout

@@ -7,6 +7,5 @@ from . import test_recall_effectiveness
 from . import test_recall_returns
 from . import test_recall_coordinator
 from . import test_recall_invariants
-from . import test_recall_layout
 from . import test_recall_scope
 from . import test_recall_protected_fields

@@ -1,3 +1,2 @@
 from . import test_weee_register
 from . import test_weee_facts_frozen
-from . import test_weee_layout
