@@ -1,0 +1,1 @@
+from . import return_announcement_import
