@@ -17,4 +17,7 @@
         "views/return_client_fee_views.xml",
         "wizard/return_announcement_import_views.xml",
     ],
+    "demo": [
+        "demo/reverse_logistics_3pl_demo.xml",
+    ],
 }
