@@ -13,6 +13,7 @@
         "security/reverse_logistics_3pl_security.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
+        "wizard/return_blind_parcel_views.xml",
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
         "wizard/return_announcement_import_views.xml",

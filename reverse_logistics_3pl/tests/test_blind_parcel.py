@@ -2,7 +2,7 @@ import math
 
 from odoo import api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import ThirdPartyLogisticsCommon
 
@@ -160,3 +160,36 @@ class TestBlindParcel(ThirdPartyLogisticsCommon):
             self._call(self.clerk, "action_match_announced_return", [other_parcel.id], ids=parcel.ids)
         self.assertTrue(parcel.blind_unmatched and other_parcel.blind_unmatched)
         self.assertNotEqual(announced.state, "cancel")
+
+    def test_clerk_forms_receive_and_match(self):
+        """The clerk's screens: Receive a Blind Parcel, then Match Announcement on the parcel."""
+        triage_a = self._owned_qty(self.product, self.triage_location, self.brand_a)
+        form = Form(self.env["return.blind.parcel.receive"].with_user(self.clerk))
+        form.client_id = self.brand_a
+        with form.line_ids.new() as line:
+            line.product_id = self.product
+            line.qty = 3
+        action = form.save().action_receive()
+        parcel = self.env["return.order"].browse(action["res_id"])
+        self.assertTrue(parcel.blind_unmatched)
+        self.assertEqual(self._owned_qty(self.product, self.triage_location, self.brand_a), triage_a + 3)
+        with self.assertRaisesRegex(UserError, "at least one product"):
+            self.env["return.blind.parcel.receive"].with_user(self.clerk).create(
+                {"client_id": self.brand_a.id}).action_receive()
+        announced = self.env["return.order"].browse(self._announce(
+            self.clerk, self.brand_a, "SHOP-6001", [{"product": "ESP-100", "qty": 1}])["id"])
+        match = Form(self.env["return.blind.parcel.match"].with_user(self.clerk).with_context(
+            default_parcel_id=parcel.id))
+        match.announced_id = announced
+        match.save().action_match()
+        self.assertEqual((parcel.client_ref, announced.state), ("SHOP-6001", "cancel"))
+        self.assertEqual(self._owned_qty(self.product, self.triage_location, self.brand_a), triage_a + 3)
+        # The form never lets another brand's announcement take the parcel either.
+        other = self._blind(lines=[{"product": "ESP-100", "qty": 7}])
+        theirs = self.env["return.order"].browse(self._announce(
+            self.portal_b, self.brand_b, "SHOP-B-6002", [{"product": "ESP-100", "qty": 1}])["id"])
+        wizard = self.env["return.blind.parcel.match"].with_user(self.clerk).create(
+            {"parcel_id": other.id, "announced_id": theirs.id})
+        with self.assertRaisesRegex(UserError, "matched only to its owner's announcement"):
+            wizard.action_match()
+        self.assertTrue(other.blind_unmatched)
