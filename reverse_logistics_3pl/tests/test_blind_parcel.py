@@ -193,3 +193,14 @@ class TestBlindParcel(ThirdPartyLogisticsCommon):
         with self.assertRaisesRegex(UserError, "matched only to its owner's announcement"):
             wizard.action_match()
         self.assertTrue(other.blind_unmatched)
+
+    def test_parcel_received_whatever_the_policy_says(self):
+        """The policy's returnability never keeps a brand's parcel off the dock; announced, it still applies."""
+        self.policy.non_returnable_product_ids = self.product.product_tmpl_id
+        announced = self.env["return.order"].browse(self._announce(
+            self.clerk, self.brand_a, "SHOP-7777", [{"product": "ESP-100", "qty": 5}])["id"])
+        self.assertEqual(announced.state, "draft")
+        self.assertIn("cannot be returned under the policy", announced.policy_problems)
+        parcel = self._blind(lines=[{"product": "ESP-100", "qty": 1}])
+        self.assertTrue(parcel.date_received)
+        self.assertEqual(parcel.receipt_ids.move_line_ids.owner_id, self.brand_a)
