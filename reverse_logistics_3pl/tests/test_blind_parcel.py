@@ -204,3 +204,14 @@ class TestBlindParcel(ThirdPartyLogisticsCommon):
         parcel = self._blind(lines=[{"product": "ESP-100", "qty": 1}])
         self.assertTrue(parcel.date_received)
         self.assertEqual(parcel.receipt_ids.move_line_ids.owner_id, self.brand_a)
+
+    def test_serial_of_another_brands_parcel(self):
+        self._blind(lines=[{"product": "4006381333931", "qty": 1, "lot": "SN-A-50"}])
+        before = self.env["return.order"].search_count([])
+        with self.assertRaisesRegex(UserError, "SN-A-50"):
+            self._blind(client=self.brand_b, lines=[{"product": "4006381333931", "qty": 1, "lot": "SN-A-50"}])
+        self.assertEqual(self.env["return.order"].search_count([]), before)
+        self.assertEqual(self._owned_qty(self.product_serial, self.triage_location, self.brand_b), 0)
+        parcel = self._blind(lines=[{"product": "ESP-100", "qty": 1}])
+        with self.assertRaises(AccessError):
+            self._call(self.portal_b, "action_match_announced_return", [parcel.id], ids=parcel.ids)
