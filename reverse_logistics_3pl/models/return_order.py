@@ -120,7 +120,9 @@ class ReturnOrder(models.Model):
         `vals`: {"client_id": int, "client_ref": str, "customer": {"name": str, "email": str},
         "lines": [{"product": default code or barcode, "qty": number, "lot": str (optional),
         "price": number (optional, the unit value for grading)}], "note": str (optional)}.
-        Returns {"id", "name"} of the return. Nothing is created unless everything is valid."""
+        Returns {"id", "name"} of the return; when the brand's parcel was received blind before, the
+        parcel's return with "matched": True (it takes the reference and customer, its units stay as
+        received). Nothing is created unless everything is valid."""
         if not isinstance(vals, dict):
             raise UserError(self.env._("An announced return is a dictionary of values."))
         client = self._get_announcing_client(vals.get("client_id"))
