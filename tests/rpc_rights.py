@@ -79,7 +79,13 @@ RIGHTS = {
         # reverse_logistics_3pl: the returns team for any client; a brand's portal user for its own goods
         # only (the fixture's brand is nobody's here, so the portal role is refused).
         "action_announce_client_return": row(None, RETURNS_STAFF, lambda t: t._announce_vals()),
+        # Blind parcels: received and matched by the returns team only (a brand announces, never receives).
+        "action_receive_blind_parcel": row(None, RETURNS_STAFF, lambda t: t._blind_parcel_vals()),
+        "action_match_announced_return": row("blind_parcel", RETURNS_STAFF, lambda t: t.blind_announced.id),
     },
+    "return.announcement.import": {"action_import": row("announcement_import", RETURNS_STAFF)},
+    "return.blind.parcel.receive": {"action_receive": row("blind_parcel_receive", RETURNS_STAFF)},
+    "return.blind.parcel.match": {"action_match": row("blind_parcel_match", RETURNS_STAFF)},
     # reverse_logistics_3pl: the handling fees invoiced to clients, by Returns Managers (the fixture holds
     # no fee event: the allowed roles are told so).
     "return.client.fee.event": {

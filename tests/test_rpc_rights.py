@@ -9,6 +9,7 @@ acts on. A role in the row's `who` must get through, and get the same outcome (s
 flow's documents, the records' values) as without the forged keys; every other role must be refused
 with an AccessError. `RL_RPC_RIGHTS_MATRIX=1` prints what each role got.
 """
+import base64
 import logging
 import os
 import re
@@ -112,6 +113,14 @@ class TestRpcRights(ReverseLogisticsCommon):
         # reverse_logistics_3pl: a client brand whose returns are announced, and a product it names by code.
         cls.rpc_brand = env["res.partner"].create({"name": "RPC Brand", "is_company": True})
         cls.product.default_code = "RPC-ESP"
+        # A blind parcel of the brand and the brand's announcement it is matched to (other contents: neither
+        # is matched by itself, nor by the announcement row's lines).
+        clerk_orders = env["return.order"].with_user(cls.users["returns_user"])
+        cls.blind_parcel = env["return.order"].browse(clerk_orders.action_receive_blind_parcel(
+            {"client_id": cls.rpc_brand.id, "lines": [{"product": "RPC-ESP", "qty": 2}]})["id"])
+        cls.blind_announced = env["return.order"].browse(clerk_orders.action_announce_client_return({
+            "client_id": cls.rpc_brand.id, "client_ref": "WEB-BLIND-1", "customer": {"name": "Shopper"},
+            "lines": [{"product": "RPC-ESP", "qty": 3}]})["id"])
 
     # ------------------------------------------------------------------
     # Fixtures, as the superuser
@@ -314,6 +323,9 @@ class TestRpcRights(ReverseLogisticsCommon):
         return {"client_id": self.rpc_brand.id, "client_ref": "WEB-1001", "customer": {"name": "Shopper"},
                 "lines": [{"product": "RPC-ESP", "qty": 1, "price": 20.0}]}
 
+    def _blind_parcel_vals(self):
+        return {"client_id": self.rpc_brand.id, "lines": [{"product": "RPC-ESP", "qty": 1}]}
+
     def _new_line_vals(self):
         return {"order_id": self.draft_return.id, "product_id": self.product.id, "product_uom_qty": 1,
                 "origin_move_id": self.delivery.move_ids.id, "sale_line_id": self.sale.order_line.id}
@@ -372,6 +384,22 @@ class TestRpcRights(ReverseLogisticsCommon):
 
     def _on_repackaged_unit(self, user):
         return self.repackaged_unit
+
+    def _on_blind_parcel(self, user):
+        return self.blind_parcel
+
+    def _on_announcement_import(self, user):
+        csv_text = "order_ref,customer_name,product,qty\nWEB-CSV-1,Shopper,RPC-ESP,1\n"
+        return self.env["return.announcement.import"].with_user(user).create({
+            "client_id": self.rpc_brand.id, "file": base64.b64encode(csv_text.encode())})
+
+    def _on_blind_parcel_receive(self, user):
+        return self.env["return.blind.parcel.receive"].with_user(user).create({
+            "client_id": self.rpc_brand.id, "line_ids": [Command.create({"product_id": self.product.id, "qty": 1})]})
+
+    def _on_blind_parcel_match(self, user):
+        return self.env["return.blind.parcel.match"].with_user(user).create({
+            "parcel_id": self.blind_parcel.id, "announced_id": self.blind_announced.id})
 
     def _on_create_wizard(self, user):
         wizard = self.env["return.order.create"].with_user(user).create({

@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.addons.reverse_logistics.tools import check_id, check_number
+from odoo.addons.reverse_logistics.tools import check_flow_access, check_id, check_number
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import clean_context, email_normalize
 
@@ -21,6 +21,18 @@ class ReturnOrder(models.Model):
         string="Brand's Order Reference", index="btree_not_null", tracking=True, copy=False,
         help="The brand's own order reference for these goods (the sale was made in the brand's shop).",
     )
+    is_blind_parcel = fields.Boolean(
+        string="Blind Parcel", readonly=True, copy=False,
+        help="Received unannounced: the clerk knew the brand from the label, the return was made on arrival.")
+    date_blind_matched = fields.Datetime(
+        string="Matched On", readonly=True, copy=False,
+        help="When the blind parcel was matched to the brand's announcement (its reference and customer).")
+    blind_unmatched = fields.Boolean(
+        string="Unmatched", compute="_compute_blind_unmatched", store=True, index=True,
+        help="A blind parcel that no announcement of the brand matched yet.")
+    blind_age_days = fields.Integer(
+        string="Unmatched For (Days)", compute="_compute_blind_age_days",
+        help="Days since the unmatched parcel was received.")
 
     # ------------------------------------------------------------------
     # Constraints
@@ -34,6 +46,21 @@ class ReturnOrder(models.Model):
                     "is resolved by no credit note, store credit or replacement from this company (resolution "
                     "'No Resolution').", name=order.name, client=order.client_id.display_name))
 
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("is_blind_parcel", "date_blind_matched")
+    def _compute_blind_unmatched(self):
+        for order in self:
+            order.blind_unmatched = order.is_blind_parcel and not order.date_blind_matched
+
+    @api.depends("blind_unmatched", "date_first_receipt", "create_date")
+    def _compute_blind_age_days(self):
+        now = fields.Datetime.now()
+        for order in self:
+            since = order.date_first_receipt or order.create_date
+            order.blind_age_days = (now - since).days if order.blind_unmatched and since else 0
+
     @api.onchange("client_id")
     def _onchange_client_id(self):
         if self.client_id:
@@ -46,6 +73,11 @@ class ReturnOrder(models.Model):
     def _get_user_document_fields(self):
         # Whose goods they are is what the receipt's ownership is made of: fixed once submitted.
         return super()._get_user_document_fields() + ["client_id", "client_ref"]
+
+    @api.model
+    def _get_system_fields(self):
+        # Blind or announced is what happened at the dock and at the matching: the flow alone says it.
+        return super()._get_system_fields() + ["is_blind_parcel", "date_blind_matched", "blind_unmatched"]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -88,7 +120,9 @@ class ReturnOrder(models.Model):
         `vals`: {"client_id": int, "client_ref": str, "customer": {"name": str, "email": str},
         "lines": [{"product": default code or barcode, "qty": number, "lot": str (optional),
         "price": number (optional, the unit value for grading)}], "note": str (optional)}.
-        Returns {"id", "name"} of the return. Nothing is created unless everything is valid."""
+        Returns {"id", "name"} of the return; when the brand's parcel was received blind before, the
+        parcel's return with "matched": True (it takes the reference and customer, its units stay as
+        received). Nothing is created unless everything is valid."""
         if not isinstance(vals, dict):
             raise UserError(self.env._("An announced return is a dictionary of values."))
         client = self._get_announcing_client(vals.get("client_id"))
@@ -97,8 +131,10 @@ class ReturnOrder(models.Model):
             raise UserError(self.env._("An announced return needs the brand's order reference (client_ref)."))
         client_ref = client_ref.strip()
         # Looked up as the system: the portal user does not read the 3PL's returns of other brands' goods.
+        # A blind parcel with the reference written on its slip is this announcement's, not a duplicate.
         existing = self.sudo().search([("client_id", "=", client.id), ("client_ref", "=", client_ref),
-                                       ("company_id", "=", self.env.company.id)], limit=1)
+                                       ("company_id", "=", self.env.company.id),
+                                       ("blind_unmatched", "=", False)], limit=1)
         if existing:
             raise UserError(self.env._(
                 "%(client)s already announced a return for order %(ref)s: %(name)s.",
@@ -108,6 +144,11 @@ class ReturnOrder(models.Model):
         note = vals.get("note")
         if note is not None and not isinstance(note, str):
             raise UserError(self.env._("The note of an announced return is text."))
+        # The parcel may have arrived before its announcement: it takes the brand's reference and customer.
+        parcel = self._find_blind_parcel(client, client_ref, line_vals)
+        if parcel:
+            parcel._match_blind_parcel(client_ref, customer, note or False)
+            return {"id": parcel.id, "name": parcel.name, "matched": True}
         # Created as the system with only the values built here: no default of the caller's context
         # (default_state, default_resolution) and no field the caller chose.
         order = self.sudo().with_context(clean_context(self.env.context)).with_company(self.env.company).create(
@@ -227,3 +268,138 @@ class ReturnOrder(models.Model):
             "line_ids": [Command.create({"reason_id": reason.id if reason else False, **vals})
                          for vals in line_vals],
         }
+
+    # ==================================================================
+    # Blind parcels: received unannounced, matched later
+    # A parcel of a brand's goods arrives before (or without) the brand's announcement. The clerk knows
+    # the brand from the label and maybe a product, a serial or the brand's order reference on the slip:
+    # the goods are received at once into the brand's ownership, as a return of the brand's (its
+    # customer unknown). The brand's announcement (or the clerk) later matches it: the parcel's return
+    # takes the brand's reference and customer, its received units stay where they are.
+    # ==================================================================
+    @api.model
+    def action_receive_blind_parcel(self, vals):
+        """Receive an unannounced parcel of a client's goods into the client's ownership at once.
+
+        `vals`: {"client_id": int, "client_ref": str (optional, from the slip), "lines": [{"product":
+        default code or barcode, "qty": number, "lot": str (optional)}], "note": str (optional)}.
+        Returns {"id", "name"} of the return, received. Nothing is created unless everything is valid."""
+        if not self.env.user.has_group(RETURNS_USER):
+            raise AccessError(self.env._("Only the returns team's warehouse staff receive blind parcels."))
+        if not isinstance(vals, dict):
+            raise UserError(self.env._("A blind parcel is a dictionary of values."))
+        client = self._get_announcing_client(vals.get("client_id"))
+        client_ref = vals.get("client_ref") or False
+        if client_ref is not False:
+            if not isinstance(client_ref, str):
+                raise UserError(self.env._("The brand's order reference is text."))
+            client_ref = client_ref.strip() or False
+        if client_ref:
+            existing = self.sudo().search([("client_id", "=", client.id), ("client_ref", "=", client_ref),
+                                           ("company_id", "=", self.env.company.id)], limit=1)
+            if existing:
+                raise UserError(self.env._(
+                    "%(client)s's order %(ref)s is already %(name)s: receive the parcel on its receipt.",
+                    client=client.display_name, ref=client_ref, name=existing.name))
+        line_vals = [self._prepare_announced_line_vals(dict(line, price=0.0))
+                     for line in self._get_announced_lines(vals)]
+        note = vals.get("note")
+        if note is not None and not isinstance(note, str):
+            raise UserError(self.env._("The note of a blind parcel is text."))
+        # Until matched, the customer is unknown: the return is the brand's own.
+        order_vals = self._prepare_announced_return_vals(client, client_ref, client, line_vals, note or False)
+        order_vals["is_blind_parcel"] = True
+        order = self.sudo().with_context(clean_context(self.env.context)).with_company(self.env.company).create(
+            order_vals)
+        order.message_post(body=self.env._("Blind parcel of %(client)s received by %(user)s.",
+                                           client=client.display_name, user=self.env.user.display_name))
+        order.date_submitted = fields.Datetime.now()
+        # The goods are on the dock: no approval to wait for, nothing is credited (resolution none).
+        order._action_approve()
+        order.with_user(self.env.user).with_context(clean_context(self.env.context))._receive_blind_parcel()
+        return {"id": order.id, "name": order.name}
+
+    def _receive_blind_parcel(self):
+        """Validate the parcel's receipt for every announced unit, as the clerk who holds it (the receipt's
+        move lines carry the client as owner)."""
+        for picking in self.receipt_ids.filtered(lambda p: p.state not in ("done", "cancel")):
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty
+                move.picked = True
+            picking.with_context(skip_backorder=True, cancel_backorder=True).button_validate()
+
+    def _is_customer_mail_sent(self, switch):
+        # An unmatched parcel's customer is unknown (the brand stands in): the brand gets no customer mail.
+        return not self.blind_unmatched and super()._is_customer_mail_sent(switch)
+
+    @api.model
+    def _find_blind_parcel(self, client, client_ref, line_vals):
+        """The client's unmatched parcel an announcement is about: by the reference on its slip, else by a
+        serial or lot announced, else the one parcel holding exactly the products and quantities."""
+        parcels = self.sudo().search([("client_id", "=", client.id), ("blind_unmatched", "=", True),
+                                      ("company_id", "=", self.env.company.id)], order="id")
+        by_ref = parcels.filtered(lambda p: p.client_ref == client_ref)
+        if by_ref:
+            return by_ref[:1]
+        lot_ids = {vals["lot_id"] for vals in line_vals if vals.get("lot_id")}
+        by_lot = parcels.filtered(lambda p: not p.client_ref and lot_ids & set(p.line_ids.lot_id.ids))
+        if len(by_lot) == 1:
+            return by_lot
+
+        def _content(product_lots_qtys):
+            content = {}
+            for product_id, lot_id, qty in product_lots_qtys:
+                content[product_id, lot_id] = content.get((product_id, lot_id), 0.0) + qty
+            return content
+
+        announced = _content((v["product_id"], v.get("lot_id") or False, v["product_uom_qty"]) for v in line_vals)
+        by_content = parcels.filtered(lambda p: not p.client_ref and _content(
+            (line.product_id.id, line.lot_id.id or False, line.product_uom_qty) for line in p.line_ids) == announced)
+        return by_content if len(by_content) == 1 else self.browse()
+
+    def _match_blind_parcel(self, client_ref, customer, note):
+        """The parcel's return takes the brand's reference, customer and note (as the system: the caller
+        was checked, and these fields are fixed for users once the return is submitted)."""
+        self.ensure_one()
+        self.sudo().write({
+            "client_ref": client_ref, "partner_id": customer.id, "date_blind_matched": fields.Datetime.now(),
+            **({"customer_note": note} if note else {}),
+        })
+        self.message_post(body=self.env._("Matched by %(user)s to %(client)s's order %(ref)s (%(customer)s).",
+                                          user=self.env.user.display_name, client=self.client_id.display_name,
+                                          ref=client_ref, customer=customer.display_name))
+
+    def action_match_announced_return(self, return_id):
+        """The clerk matches this blind parcel to the brand's announced return (received nothing yet): the
+        parcel takes its reference and customer and the announced return is cancelled, so the units are
+        received once."""
+        self.ensure_one()
+        check_flow_access(self, RETURNS_USER)
+        check_id(self.env, return_id, self.env._("Announced Return"))
+        announced = self.browse(return_id).exists()
+        if not announced:
+            raise UserError(self.env._("Return %(id)s does not exist.", id=return_id))
+        announced.check_access("write")
+        parcel = self.sudo()
+        if not parcel.blind_unmatched:
+            raise UserError(self.env._("%(name)s is no unmatched blind parcel.", name=parcel.name))
+        announced = announced.sudo()
+        if announced.client_id != parcel.client_id or announced.company_id != parcel.company_id:
+            raise UserError(self.env._(
+                "%(parcel)s holds goods of %(owner)s, %(announced)s is a return of %(other)s: a parcel is "
+                "matched only to its owner's announcement.", parcel=parcel.name,
+                owner=parcel.client_id.display_name, announced=announced.name,
+                other=announced.client_id.display_name or self.env._("this company")))
+        if announced.is_blind_parcel or not announced.client_ref \
+                or announced.receipt_ids.filtered(lambda p: p.state == "done") \
+                or announced.state not in ("draft", "approved"):
+            raise UserError(self.env._(
+                "%(name)s is no announced return waiting for its goods: it cannot take over the parcel.",
+                name=announced.name))
+        client_ref, customer, note = announced.client_ref, announced.partner_id, announced.customer_note
+        announced.action_cancel()
+        announced.message_post(body=self.env._("Its goods arrived as the blind parcel %(name)s.", name=parcel.name))
+        # The reference is the parcel's now: the cancelled announcement keeps it in its chatter only.
+        announced.client_ref = False
+        self._match_blind_parcel(client_ref, customer, note)
+        return True
