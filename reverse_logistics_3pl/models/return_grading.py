@@ -52,10 +52,12 @@ class ReturnGrading(models.Model):
             quants = self.env["stock.quant"].sudo().search(domain)
             free = sum(quants.mapped("quantity")) - sum(quants.mapped("reserved_quantity"))
             if float_compare(free, qty, precision_rounding=product.uom_id.rounding) < 0:
+                # Named before the call: Odoo's term extraction cannot read an f-string among the arguments.
+                unit = f"{product.display_name} ({lot.name})" if lot else product.display_name
                 shortages.append(self.env._(
                     "- %(product)s of %(owner)s: %(qty)s to move, %(available)s of theirs in %(location)s",
-                    product=f"{product.display_name} ({lot.name})" if lot else product.display_name,
-                    owner=owner.display_name, qty=qty, available=free, location=location.display_name))
+                    product=unit, owner=owner.display_name, qty=qty, available=free,
+                    location=location.display_name))
         if shortages:
             raise UserError(self.env._(
                 "Nothing was moved: triage does not hold the clients' units to disposition.\n%(lines)s",
