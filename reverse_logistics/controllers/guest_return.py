@@ -45,5 +45,6 @@ class GuestReturn(ReturnPortal):
         if not attempts._check_guest_token(order, token) or order.state != "sale":
             return self._render_guest_look_up(request.env._(
                 "This link is no longer valid: find your order again."))
+        self._use_customer_lang(order.partner_id)
         # The form posts back to this URL, token included.
         return self._return_request_page(order, post, guest_token=token)

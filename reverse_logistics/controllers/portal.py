@@ -17,6 +17,17 @@ class ReturnPortal(CustomerPortal):
                 if request.env["return.order"].has_access("read") else 0
         return values
 
+    @staticmethod
+    def _use_customer_lang(partner):
+        """A visitor who is not logged in opens a customer's link (the token link of a customer mail):
+        the page speaks the customer's language, as the mail did, unless the visitor chose a language on
+        the site (Odoo's frontend_lang cookie). A logged-in user reads their own language."""
+        if not request.env.user._is_public() or request.httprequest.cookies.get("frontend_lang"):
+            return
+        lang = partner.sudo().lang
+        if lang and lang in dict(request.env["res.lang"].get_installed()):
+            request.update_context(lang=lang)
+
     @http.route(["/my/returns", "/my/returns/page/<int:page>"], type="http", auth="user", website=True, readonly=True)
     def portal_my_returns(self, page=1, **kw):
         return_orders = request.env["return.order"]
@@ -34,6 +45,7 @@ class ReturnPortal(CustomerPortal):
             order = self._document_check_access("return.order", return_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        self._use_customer_lang(order.partner_id)
         values = self._prepare_portal_layout_values()
         values.update({"return_order": order, "page_name": "return", "access_token": access_token})
         return request.render("reverse_logistics.portal_return_page", values)
@@ -45,6 +57,7 @@ class ReturnPortal(CustomerPortal):
             sale_order = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        self._use_customer_lang(sale_order.partner_id)
         return self._return_request_page(sale_order, post, access_token=access_token)
 
     @staticmethod
@@ -111,6 +124,7 @@ class ReturnPortal(CustomerPortal):
             order = self._document_check_access("return.order", return_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        self._use_customer_lang(order.partner_id)
         try:
             with request.env.cr.savepoint():
                 order._action_cancel_by_customer()

@@ -77,6 +77,77 @@ class TestFrenchPortal(ReverseLogisticsHttpCase):
 
 
 @tagged("post_install", "-at_install")
+class TestFrenchTokenLinks(ReverseLogisticsHttpCase):
+    """A customer without a portal account opens the links of his mails (the return's token link, the
+    guest request link): the page speaks his language, not the public visitor's default."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        load_french(cls.env)
+        env = cls.env
+        company = env.ref("base.main_company")
+        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        cls.product = env["product.product"].create({
+            "name": "Bouilloire", "is_storable": True, "list_price": 30, "invoice_policy": "delivery"})
+        env["stock.quant"]._update_available_quantity(cls.product, warehouse.lot_stock_id, 10)
+        cls.french = env["res.partner"].create({"name": "Cliente Sans Compte", "email": "cliente@example.fr",
+                                                "lang": "fr_FR"})
+        cls.english = env["res.partner"].create({"name": "Guest Customer", "email": "guest@example.com",
+                                                 "lang": "en_US"})
+        cls.orders = {}
+        for partner in (cls.french, cls.english):
+            order = env["sale.order"].create({
+                "partner_id": partner.id, "warehouse_id": warehouse.id,
+                "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 2})],
+            })
+            order.action_confirm()
+            order.picking_ids.move_ids.quantity = 2
+            order.picking_ids.move_ids.picked = True
+            order.picking_ids.button_validate()
+            cls.orders[partner] = order
+
+    def _return_of(self, partner):
+        sale = self.orders[partner]
+        ret = self.env["return.order"].create({
+            "partner_id": partner.id, "sale_order_id": sale.id,
+            "line_ids": [Command.create({"product_id": self.product.id, "product_uom_qty": 1,
+                                         "sale_line_id": sale.order_line.id,
+                                         "reason_id": self.env.ref("reverse_logistics.return_reason_not_needed").id})],
+        })
+        ret.action_submit()
+        return ret
+
+    def test_return_token_link_in_the_customers_language(self):
+        ret = self._return_of(self.french)
+        page = self.url_open(ret.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f"Retour {ret.name}", page.text)
+        self.assertNotIn(f"Return {ret.name}", page.text)
+        english = self._return_of(self.english)
+        page = self.url_open(english.get_portal_url())
+        self.assertIn(f"Return {english.name}", page.text)
+        # A visitor who chose a language on the site keeps it.
+        self.opener.cookies["frontend_lang"] = "en_US"
+        page = self.url_open(ret.get_portal_url())
+        self.assertIn(f"Return {ret.name}", page.text)
+        # Without the token nothing is shown, in any language.
+        del self.opener.cookies["frontend_lang"]
+        page = self.url_open(f"/my/returns/{ret.id}")
+        self.assertNotIn(ret.name, page.text)
+
+    def test_guest_request_link_in_the_customers_language(self):
+        attempts = self.env["return.guest.attempt"]
+        sale = self.orders[self.french]
+        form = self.url_open(f"/returns/guest/{sale.id}?token={attempts._get_guest_token(sale)}")
+        self.assertEqual(form.status_code, 200)
+        self.assertIn(f"Retourner des articles de {sale.name}", form.text)
+        sale = self.orders[self.english]
+        form = self.url_open(f"/returns/guest/{sale.id}?token={attempts._get_guest_token(sale)}")
+        self.assertIn("Return items from", form.text)
+
+
+@tagged("post_install", "-at_install")
 class TestFrenchBackOffice(ReverseLogisticsCommon):
     """The slip, the customer mails, the grading station and the field labels in French."""
 
