@@ -1,0 +1,2 @@
+from . import return_order
+from . import return_policy
