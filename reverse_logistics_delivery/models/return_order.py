@@ -160,7 +160,10 @@ class ReturnOrder(models.Model):
         if not carrier or not self.line_ids:
             return cost
         order = self.env["sale.order"].sudo().new(self._prepare_return_rate_order_vals())
-        rate = carrier.sudo().rate_shipment(order)
+        try:
+            rate = carrier.sudo().rate_shipment(order)
+        except UserError as error:  # a connector refusing the parcel (no weight, no address): no estimate
+            rate = {"success": False, "error_message": str(error)}
         if not rate.get("success"):
             _logger.warning("Carrier %s gave no rate for return %s: %s", carrier.name, self.name,
                             rate.get("error_message"))

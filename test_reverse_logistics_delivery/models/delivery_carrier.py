@@ -27,7 +27,10 @@ class DeliveryCarrier(models.Model):
             raise UserError(self.env._("Test carrier: the service is unavailable."))
 
     def rl_test_rate_shipment(self, order):
-        self._rl_test_check_up()
+        # Rating fails softly, as connectors answer a carrier's error.
+        if self.rl_test_fail:
+            return {"success": False, "price": 0.0, "warning_message": False,
+                    "error_message": self.env._("Test carrier: the service is unavailable.")}
         units = sum(order.order_line.mapped("product_uom_qty"))
         return {"success": True, "price": self.rl_test_price_per_unit * units,
                 "error_message": False, "warning_message": False}
