@@ -7,5 +7,4 @@
     "author": "Reverse Logistics for Odoo",
     "website": "https://github.com/reverse-logistics-odoo/reverse-logistics",
     "depends": ["reverse_logistics_delivery"],
-    "installable": True,
 }

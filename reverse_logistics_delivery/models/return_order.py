@@ -17,7 +17,7 @@ class ReturnOrder(models.Model):
 
     # Frozen at approval: a policy switching carriers later does not change the label already promised.
     return_carrier_id = fields.Many2one(
-        "delivery.carrier", string="Return Carrier", readonly=True, copy=False,
+        "delivery.carrier", readonly=True, copy=False,
         help="The carrier of the return label, taken from the policy when the return was approved.")
     return_label_ids = fields.Many2many(
         "ir.attachment", "return_order_return_label_rel", "order_id", "attachment_id",

@@ -6,7 +6,7 @@ class ReturnPolicy(models.Model):
     _inherit = "return.policy"
 
     return_carrier_id = fields.Many2one(
-        "delivery.carrier", string="Return Carrier", check_company=True, tracking=True,
+        "delivery.carrier", check_company=True, tracking=True,
         help="The carrier whose return label the customer gets when a return is approved. It must be able to "
              "make return labels (its connector generates returns).")
 

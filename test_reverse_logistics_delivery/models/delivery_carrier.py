@@ -18,9 +18,10 @@ class DeliveryCarrier(models.Model):
         string="Carrier Down (test)", help="Every call raises, as the API of a carrier that is down.")
 
     def _compute_can_generate_return(self):
-        super()._compute_can_generate_return()
+        res = super()._compute_can_generate_return()
         for carrier in self.filtered(lambda c: c.delivery_type == "rl_test"):
             carrier.can_generate_return = True
+        return res
 
     def _rl_test_check_up(self):
         if self.rl_test_fail:
