@@ -81,6 +81,7 @@ class TestReturnLabels(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         page = self.url_open(f"/my/returns/{ret.id}")
         self.assertEqual(page.status_code, 200)
         self.assertIn(self._label_url(ret, label), page.text)
+        self.assertIn(tracking, page.text)
         download = self.url_open(self._label_url(ret, label))
         self.assertEqual(download.status_code, 200)
         self.assertEqual(download.content, label.raw)
