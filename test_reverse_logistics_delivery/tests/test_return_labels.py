@@ -1,3 +1,5 @@
+import json
+
 from odoo.addons.reverse_logistics.tests.common import ReverseLogisticsCommon
 from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
 from odoo.exceptions import AccessError, UserError
@@ -185,3 +187,38 @@ class TestReturnLabels(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         # A Returns Manager names the carrier on the policy (it makes return labels).
         self.policy.with_user(self.manager).return_carrier_id = self.carrier
         self.assertAlmostEqual(ret._get_return_shipping_cost(), 1 * 7.5)
+
+    def _rpc_error(self, model, method, args, context=None):
+        """The error name of a JSON-RPC call as the browser sends it (None when it went through)."""
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 0,
+            "params": {"model": model, "method": method, "args": args,
+                       "kwargs": {"context": context or {}}}}),
+            headers={"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 200)
+        error = response.json().get("error")
+        return error and error["data"]["name"]
+
+    def test_retry_over_rpc_as_clerk_refused_to_customer(self):
+        self.carrier.rl_test_fail = True
+        ret = self._approved_return()
+        self.carrier.rl_test_fail = False
+        # The customer presses nothing of the returns team's, whatever context he forges.
+        self.authenticate("rl_lbl_portal", "rl_lbl_portal")
+        self.assertEqual(self._rpc_error("return.order", "action_retry_return_label", [ret.ids],
+                                         context={"active_test": False, "sudo": True}),
+                         "odoo.exceptions.AccessError")
+        self.assertFalse(ret.return_label_ids)
+        # The clerk's Retry Label, as the form's button sends it.
+        self.authenticate("rl_lbl_clerk", "rl_lbl_clerk")
+        self.assertIsNone(self._rpc_error("return.order", "action_retry_return_label", [ret.ids]))
+        ret.invalidate_recordset()
+        receipt = ret.sudo()._get_return_label_picking()
+        self.assertEqual(len(ret.sudo().return_label_ids), 1)
+        self.assertEqual(receipt.carrier_tracking_ref, f"RLT-RET-{receipt.id:06d}")
+        # The clerk reads the label and the tracking on the return's form.
+        values = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "return.order", "method": "read", "args": [ret.ids, ["return_label_ids", "return_tracking_ref"]],
+            "kwargs": {}})
+        self.assertEqual(values[0]["return_label_ids"], ret.sudo().return_label_ids.ids)
+        self.assertEqual(values[0]["return_tracking_ref"], receipt.carrier_tracking_ref)
