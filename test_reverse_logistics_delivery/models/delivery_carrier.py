@@ -53,4 +53,5 @@ class DeliveryCarrier(models.Model):
         return f"https://carrier.example.com/track/{picking.carrier_tracking_ref}"
 
     def rl_test_cancel_shipment(self, pickings):
+        self._rl_test_check_up()
         pickings.write({"carrier_tracking_ref": False})

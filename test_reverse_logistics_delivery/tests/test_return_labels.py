@@ -222,3 +222,30 @@ class TestReturnLabels(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
             "kwargs": {}})
         self.assertEqual(values[0]["return_label_ids"], ret.sudo().return_label_ids.ids)
         self.assertEqual(values[0]["return_tracking_ref"], receipt.carrier_tracking_ref)
+
+    def test_cancelled_return_voids_its_label(self):
+        ret = self._approved_return()
+        receipt = ret.sudo()._get_return_label_picking()
+        tracking = receipt.carrier_tracking_ref
+        self.assertTrue(tracking)
+        label = ret.sudo().return_label_ids
+        ret.action_cancel()
+        self.assertEqual(ret.state, "cancel")
+        self.assertEqual(receipt.state, "cancel")
+        # Cancelled with the carrier (the test carrier clears the reference), no longer offered.
+        self.assertFalse(receipt.carrier_tracking_ref)
+        self.assertFalse(ret.return_label_ids)
+        self.assertTrue(label.exists(), "kept in the receipt's history")
+        self.assertTrue(ret.message_ids.filtered(lambda m: f"Return label {tracking} cancelled" in (m.body or "")))
+
+    def test_carrier_down_at_cancel_blocks_nothing(self):
+        ret = self._approved_return()
+        receipt = ret.sudo()._get_return_label_picking()
+        tracking = receipt.carrier_tracking_ref
+        self.carrier.rl_test_fail = True
+        ret.action_cancel()
+        self.assertEqual(ret.state, "cancel")
+        self.assertEqual(receipt.carrier_tracking_ref, tracking)
+        note = ret.message_ids.filtered(lambda m: "did not cancel the return label" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertIn(tracking, note.body)
