@@ -249,3 +249,21 @@ class TestReturnLabels(ReverseLogisticsCommon, ReverseLogisticsHttpCase):
         note = ret.message_ids.filtered(lambda m: "did not cancel the return label" in (m.body or ""))
         self.assertEqual(len(note), 1)
         self.assertIn(tracking, note.body)
+
+    def test_manager_approval_gets_the_label(self):
+        # Above the auto-approval ceiling: the clerk submits, the manager approves over JSON-RPC.
+        self.policy.auto_approve_max_amount = 50.0
+        ret = self._new_return(self.sale, qty=2).with_user(self.clerk)
+        ret.action_submit()
+        self.assertEqual(ret.state, "draft")
+        self.assertFalse(ret.return_carrier_id, "no label before approval")
+        self.authenticate("rl_lbl_manager", "rl_lbl_manager")
+        self.assertIsNone(self._rpc_error("return.order", "action_approve", [ret.ids]))
+        ret.invalidate_recordset()
+        self.assertEqual(ret.state, "approved")
+        receipt = ret.sudo()._get_return_label_picking()
+        self.assertEqual(receipt.carrier_id, self.carrier)
+        self.assertEqual(receipt.carrier_tracking_ref, f"RLT-RET-{receipt.id:06d}")
+        messages, mails = self._approval_mail(ret)
+        self.assertIn(ret.sudo().return_label_ids, messages.attachment_ids)
+        self.assertIn(ret.sudo().return_label_ids, mails.attachment_ids)
