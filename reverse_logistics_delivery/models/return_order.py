@@ -75,10 +75,11 @@ class ReturnOrder(models.Model):
             carrier = order.return_carrier_id
             if not picking or not carrier:
                 continue
-            # The receipt is the carrier's from now on, label or not (Odoo's own return pickings carry it).
-            picking.carrier_id = carrier
             before = picking.return_label_ids
             try:
+                with self.env.cr.savepoint():
+                    # The receipt is the carrier's from now on, label or not (as Odoo's return pickings).
+                    picking.carrier_id = carrier
                 with self.env.cr.savepoint():
                     result = carrier.with_context(clean_context(self.env.context)).get_return_label(picking)
                     picking.invalidate_recordset(["return_label_ids"])
