@@ -10,15 +10,6 @@ _logger = logging.getLogger(__name__)
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    def action_cancel(self):
-        # A receipt that will not come (the return cancelled, expired or closed) voids its return label with
-        # the carrier: an unused prepaid label is not paid for.
-        labelled = self.filtered(lambda p: p.state != "cancel" and p.return_order_id and p.carrier_id
-                                 and p.carrier_tracking_ref)
-        res = super().action_cancel()
-        labelled.filtered(lambda p: p.state == "cancel").sudo()._cancel_return_label()
-        return res
-
     def _cancel_return_label(self):
         """Cancel each receipt's shipment with its carrier (as the system); a carrier that fails leaves a
         note on the return for the returns team to cancel it by hand, and cancels nothing less."""
