@@ -1,6 +1,9 @@
 # Shared by bin/run and bin/test: locate the project, Odoo 18 and PostgreSQL. Sourced, not run.
 RL_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-RL_MODULES=reverse_logistics,reverse_logistics_recall,reverse_logistics_assets,reverse_logistics_weee,reverse_logistics_3pl,reverse_logistics_spreadsheet_dashboard
+RL_MODULES=reverse_logistics,reverse_logistics_recall,reverse_logistics_assets,reverse_logistics_weee,reverse_logistics_3pl,reverse_logistics_delivery,reverse_logistics_spreadsheet_dashboard
+# Test-only addons (Odoo's "Hidden/Tests" kind): bin/test installs them, bin/run and the wheels never do.
+# test_reverse_logistics_delivery defines a carrier type for the return label tests.
+RL_TEST_MODULES=test_reverse_logistics_delivery
 
 rl_die() { echo "error: $*" >&2; exit 1; }
 

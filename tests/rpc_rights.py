@@ -62,6 +62,10 @@ RIGHTS = {
         "action_draft": row("cancelled_return", RETURNS_STAFF | SALES),
         "action_reopen_expired": row("expired_return", MANAGERS),
         "action_close_receipt": row("receiving_return", RETURNS_STAFF),
+        # reverse_logistics_delivery: the returns team asks the carrier again (the fixture's policy names
+        # no carrier, so an allowed role gets the UserError saying there is nothing to retry).
+        "action_retry_return_label": row("approved_return", RETURNS_STAFF,
+                                         allowed_error="whose carrier made no label yet"),
         "action_create_credit_note": row("approved_return", {"returns_user_billing"}),
         "action_dispose": row("received_return", RETURNS_STAFF),
         # Views and prints: whoever reads the return and what the action lists.

@@ -599,7 +599,7 @@ class TestRpcRights(ReverseLogisticsCommon):
         addons = set().union(*(addons for methods in found.values() for addons in methods.values()))
         # reverse_logistics_mrp and the dashboard add no public method today: a new one would be missing.
         self.assertEqual(addons, {"reverse_logistics", "reverse_logistics_recall", "reverse_logistics_assets",
-                                  "reverse_logistics_weee", "reverse_logistics_3pl"})
+                                  "reverse_logistics_weee", "reverse_logistics_3pl", "reverse_logistics_delivery"})
 
     def test_walk_every_public_method_as_every_role(self):
         problems, pending, matrix = [], [], []

@@ -22,6 +22,7 @@ ADDONS = (
     "reverse_logistics_mrp",
     "reverse_logistics_weee",
     "reverse_logistics_3pl",
+    "reverse_logistics_delivery",
     "reverse_logistics_spreadsheet_dashboard",
 )
 

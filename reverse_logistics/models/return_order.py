@@ -1314,6 +1314,11 @@ class ReturnOrder(models.Model):
         self.ensure_one()
         return self.env._("Return slip - %(name)s", name=self.name)
 
+    def _get_return_shipping_cost(self):
+        """cost of bringing the goods back; carriers fill it"""
+        self.ensure_one()
+        return 0.0
+
     # ==================================================================
     # Customer mails
     # A mail to the customer at each step of the return, each one switched on or off in the policy.
@@ -1411,10 +1416,10 @@ class ReturnOrder(models.Model):
         _switch, xmlid = self._get_customer_mail_steps()[step]
         template = self.env.ref(xmlid, raise_if_not_found=False)
         if not template:
-            return
+            return self.env["mail.message"]
         # As the system, with no default of any caller's context (a forged default_partner_ids adds no
         # recipient).
-        self.sudo().with_context(clean_context(self.env.context)).message_post_with_source(
+        return self.sudo().with_context(clean_context(self.env.context)).message_post_with_source(
             template.sudo(), message_type="comment", subtype_xmlid="mail.mt_comment",
             author_id=self._get_customer_mail_author().id, force_send=False,
             email_layout_xmlid="mail.mail_notification_light",

@@ -1,0 +1,1 @@
+from . import test_return_carrier_policy
