@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2
+from markupsafe import Markup
 from PIL import Image
 
 from odoo import Command, api, fields, models
@@ -571,8 +572,10 @@ class ReturnOrder(models.Model):
                 "state": "approved", "date_approved": now, "date_submitted": order.date_submitted or now,
             })
         submitted.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
+        orders._decide_kept_lines()
         orders._create_receipts()
-        for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
+        for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"
+                                     or any(o.line_ids.mapped("kept_by_customer"))):
             # What the policy resolves by itself is the system's act, not the approver's accounting.
             order.sudo()._resolve()
         orders.filtered(lambda o: o.state != "draft")._send_customer_mail("approved")
@@ -911,7 +914,8 @@ class ReturnOrder(models.Model):
         (`receipt_ids`)."""
         # Documents made as the system take no default from the caller's context (a forged default_state).
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
-        orders = self.filtered("line_ids")
+        # Lines the customer keeps travel nowhere (see _prepare_receipt_move_vals).
+        orders = self.filtered(lambda o: o.line_ids.filtered(lambda rl: not rl.kept_by_customer))
         without_group = orders.filtered(lambda o: not o.procurement_group_id)
         groups = self.env["procurement.group"].sudo().create(
             [order._prepare_receipt_procurement_group_vals() for order in without_group])
@@ -1982,3 +1986,40 @@ class ReturnOrder(models.Model):
                     field: at[field] if field != "date_done" else at["date_dispositioned"]
                     for field in ("date_graded", "date_dispositioned", "date_done") if grading[field]
                 })
+
+    # ==================================================================
+    # Keep-the-item refunds
+    # ==================================================================
+    def _decide_kept_lines(self):
+        """At approval, the policy decides line by line whether the customer keeps the goods (credited,
+        nothing comes back); the decision is frozen on the line and its reason said in the chatter."""
+        for order in self:
+            policy = order.policy_id.sudo()
+            if not policy.keep_item_allowed:
+                continue
+            currency = order.company_id.currency_id
+            kept_value = 0.0
+            kept, reasons = self.env["return.order.line"], []
+            for line in order.line_ids.sudo():
+                refusal = policy._get_keep_item_refusal(line)
+                value = order._get_amount_in_company_currency(line.price_subtotal)
+                if not refusal and policy.keep_item_max_amount and currency.compare_amounts(
+                        kept_value + value, policy.keep_item_max_amount) > 0:
+                    refusal = self.env._("the return's kept value would exceed the ceiling per return %(ceiling)s",
+                                         ceiling=policy.keep_item_max_amount)
+                if refusal:
+                    reasons.append(self.env._("%(product)s comes back: %(why)s.",
+                                              product=line.product_id.display_name, why=refusal))
+                    continue
+                kept |= line
+                kept_value += value
+                reasons.append(self.env._(
+                    "%(product)s kept by the customer: bringing it back would cost %(cost)s for an expected "
+                    "recovery of %(recovery)s.", product=line.product_id.display_name,
+                    cost=line.return_cost_amount, recovery=line.expected_recovery_amount))
+            kept.write({"kept_by_customer": True})
+            order.message_post(body=Markup("<br/>").join(
+                [self.env._("Keep-the-item decision of the policy %(policy)s:", policy=policy.name), *reasons]))
+            if kept and kept == order.line_ids:
+                # Nothing to receive: accounted for as received, done once credited (see _check_done).
+                order.sudo().state = "received"
