@@ -914,7 +914,7 @@ class ReturnOrder(models.Model):
         (`receipt_ids`)."""
         # Documents made as the system take no default from the caller's context (a forged default_state).
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
-        # Lines the customer keeps travel nowhere (see _prepare_receipt_move_vals).
+        # Lines the customer keeps travel nowhere (see below).
         orders = self.filtered(lambda o: o.line_ids.filtered(lambda rl: not rl.kept_by_customer))
         without_group = orders.filtered(lambda o: not o.procurement_group_id)
         groups = self.env["procurement.group"].sudo().create(
@@ -928,7 +928,8 @@ class ReturnOrder(models.Model):
         line_orders = {line.id: line.order_id.sudo() for line in orders.line_ids}
         procurements = [
             line_orders[vals["return_line_id"]]._prepare_receipt_procurement(vals)
-            for vals in orders.line_ids.sudo()._prepare_receipt_move_vals()
+            # Units the customer keeps never travel back: no move, the sale's delivered quantity stays.
+            for vals in orders.line_ids.filtered(lambda rl: not rl.kept_by_customer).sudo()._prepare_receipt_move_vals()
         ]
         # The rule search climbs from each destination to its warehouse: read those locations together.
         destinations = self.env["stock.location"].union(*(p.location_id for p in procurements))

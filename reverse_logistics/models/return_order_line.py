@@ -626,8 +626,7 @@ class ReturnOrderLine(models.Model):
     # ------------------------------------------------------------------
     def _prepare_receipt_move_vals(self):
         vals_list = []
-        # Units the customer keeps never travel back: no move, the sale's delivered quantity stays.
-        for line in self.filtered(lambda rl: not rl.kept_by_customer):
+        for line in self:
             order = line.order_id
             picking_type = order.warehouse_id.return_type_id
             origin_move = line.origin_move_id or line._get_origin_moves()[-1:]
