@@ -2,6 +2,7 @@
 costs more than it recovers; nothing comes back, the sale's delivered quantity stays and the sale line never
 offers the credited units for invoicing again."""
 import json
+import re
 
 from odoo import Command
 from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
@@ -227,3 +228,21 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self.assertFalse(ret.line_ids.kept_by_customer)
         self.assertTrue(self.policy.keep_item_allowed)
         self.assertEqual(self.policy.keep_item_max_line_amount, 300.0)
+
+    def test_portal_request_form_cannot_ask_to_keep(self):
+        order = self._sold(5)
+        delivery = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.authenticate("rl_keep_portal", "rl_keep_portal")
+        form = self.url_open(f"/my/orders/{order.id}/return")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        self.assertNotIn("kept_by_customer", form.text, "the form offers no keep-the-item choice")
+        self.url_open(f"/my/orders/{order.id}/return", data={
+            "csrf_token": csrf, f"qty_{delivery.move_ids.id}-0": "2", "reason_id": self.reason_defect.id,
+            # Forged: the form has no such fields.
+            "kept_by_customer": "1", "expected_recovery_amount": "0", "return_cost_amount": "1000"})
+        asked = self.env["return.order"].search([("sale_order_id", "=", order.id)], order="id desc", limit=1)
+        self.assertTrue(asked)
+        self.assertEqual(asked.line_ids.product_uom_qty, 2)
+        self.assertFalse(asked.line_ids.kept_by_customer)
+        self.assertEqual(asked.line_ids.return_cost_amount, 0.0)
+        self.assertTrue(asked.receipt_ids, "approved by the policy, the goods come back")
