@@ -1995,6 +1995,8 @@ class ReturnOrder(models.Model):
         """At approval, the policy decides line by line whether the customer keeps the goods (credited,
         nothing comes back); the decision is frozen on the line and its reason said in the chatter."""
         for order in self:
+            # A return reset to draft and approved again is decided again, under today's policy.
+            order.line_ids.sudo().filtered("kept_by_customer").write({"kept_by_customer": False})
             policy = order.policy_id.sudo()
             if not policy.keep_item_allowed:
                 continue

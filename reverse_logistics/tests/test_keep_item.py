@@ -83,6 +83,10 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         row = self.env["return.analysis"].with_user(self.returns_manager).search([("line_id", "=", line.id)])
         self.assertEqual(row.qty_kept, 2)
         self.assertAlmostEqual(row.kept_value, 2 * self.price)
+        dashboard = self.env["return.metrics.dashboard"].with_user(self.returns_manager).create(
+            {"company_id": self.company.id})
+        self.assertEqual(dashboard.units_kept, 2)
+        self.assertAlmostEqual(dashboard.kept_value, 2 * self.price)
         self.assertIn(ret, self.env["return.order"].with_user(self.clerk).search(
             [("line_ids.kept_by_customer", "=", True)]))
         # A second return of the same units finds nothing left to credit beyond the invoice.
