@@ -2002,7 +2002,7 @@ class ReturnOrder(models.Model):
                 continue
             currency = order.company_id.currency_id
             kept_value = 0.0
-            kept, reasons = self.env["return.order.line"], []
+            kept, reasons = order.line_ids.sudo().browse(), []
             for line in order.line_ids.sudo():
                 refusal = policy._get_keep_item_refusal(line)
                 value = order._get_amount_in_company_currency(line.price_subtotal)

@@ -250,3 +250,80 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self.assertFalse(asked.line_ids.kept_by_customer)
         self.assertEqual(asked.line_ids.return_cost_amount, 0.0)
         self.assertTrue(asked.receipt_ids, "approved by the policy, the goods come back")
+
+    def test_manager_approval_and_accountant_posting(self):
+        """Above the auto-approval limit a manager approves: the policy decides the kept lines all the same;
+        credit notes left in draft for an accountant close the return once posted."""
+        self.policy.write({"auto_approve_max_amount": 100.0, "auto_post_credit_note": False})
+        order = self._sold(5)
+        ret = self._estimated(self._return_as(self.clerk, order, qty=2, reason=self.reason_defect), 20.0, 35.0)
+        ret.action_submit()
+        self.assertEqual(ret.state, "draft", "200.00 is above the 100.00 the policy approves alone")
+        with self.assertRaises(AccessError):
+            ret.action_approve()
+        ret.with_user(self.returns_manager).action_approve()
+        self.assertTrue(ret.line_ids.kept_by_customer)
+        self.assertFalse(ret.receipt_ids)
+        note = ret.sudo().credit_note_ids
+        self.assertEqual(note.state, "draft")
+        self.assertEqual(ret.state, "received", "nothing to receive, not credited yet")
+        self.assertEqual(order.order_line.qty_to_invoice, 0, "a draft credit note lowers the invoiced quantity too")
+        note.with_user(self.accountant).action_post()
+        self.assertAlmostEqual(note.amount_total, r2(2 * self.price) + r2(2 * self.price * self.tax_rate))
+        self.assertEqual(ret.state, "done")
+        self.assertEqual(order.order_line.qty_to_invoice, 0)
+
+    def test_credit_on_approval_policy(self):
+        self.policy.refund_step = "approval"
+        other = self._create_rl_product("Descaler", cost=2.0, price=10.0)
+        self._stock_in(other, 5)
+        order = self._order([(self.product, 1, self.price, 0.0, self.tax), (other, 4, 10.0, 0.0, self.tax)])
+        self._deliver(order)
+        self._invoice(order)
+        ret = self._return_as(self.clerk, order, reason=self.reason_defect)
+        kept_line = ret.line_ids.filtered(lambda rl: rl.product_id == other)
+        kept_line.sudo().write({"expected_recovery_amount": 1.0, "return_cost_amount": 8.0})
+        (ret.line_ids - kept_line).sudo().write({"expected_recovery_amount": 50.0, "return_cost_amount": 8.0})
+        ret.action_submit()
+        # One credit note for both lines at approval, as the policy says; only the machine travels back.
+        note = ret.sudo().credit_note_ids
+        self.assertEqual(len(note), 1)
+        self.assertAlmostEqual(note.amount_untaxed, self.price + 4 * 10.0)
+        self.assertEqual(ret.receipt_ids.move_ids.product_id, self.product)
+        self._receive(ret.receipt_ids.with_user(self.clerk))
+        self.assertEqual(len(ret.sudo().credit_note_ids), 1, "nothing credited twice")
+        self.assertEqual(ret.state, "done")
+
+    def test_kept_units_never_invoiced(self):
+        order = self._order([(self.product, 10, self.price, 0.0, self.tax)])
+        self._deliver(order, {self.product: 5})
+        self._invoice(order)
+        self._deliver(order)  # 5 more delivered, never invoiced
+        ret = self._estimated(self._return_as(self.clerk, order, qty=7, reason=self.reason_defect), 20.0, 35.0)
+        self.policy.keep_item_max_line_amount = 1000.0
+        ret.action_submit()
+        lines = ret.line_ids
+        self.assertEqual(set(lines.mapped("kept_by_customer")), {True})
+        self.assertEqual(sum(lines.mapped("qty_not_invoiced")), 5)
+        self.assertEqual(sum(lines.mapped("qty_refunded")), 2)
+        self.assertAlmostEqual(ret.sudo().credit_note_ids.amount_untaxed, 2 * self.price)
+        sale_line = order.order_line
+        self.assertEqual(sale_line.qty_delivered, 10)
+        self.assertEqual(sale_line.qty_invoiced, 3)
+        self.assertEqual(sale_line.qty_kept_by_customer, 7)
+        self.assertEqual(sale_line.qty_to_invoice, 0, "neither the credited nor the never invoiced kept units")
+
+    def test_reset_and_approved_again_is_decided_again(self):
+        self.policy.auto_post_credit_note = False
+        order = self._sold(5)
+        ret = self._estimated(self._return_as(self.clerk, order, qty=2, reason=self.reason_defect), 20.0, 35.0)
+        ret.action_submit()
+        self.assertTrue(ret.line_ids.kept_by_customer)
+        ret.action_cancel()
+        self.assertEqual(order.order_line.qty_to_invoice, 0)
+        ret.action_draft()
+        self.policy.keep_item_allowed = False
+        ret.action_submit()
+        self.assertFalse(ret.line_ids.kept_by_customer, "decided again under today's policy")
+        self.assertTrue(ret.receipt_ids.filtered(lambda p: p.state != "cancel"))
+        self.assertFalse(ret.sudo().credit_note_ids.filtered(lambda m: m.state != "cancel"))
