@@ -13,7 +13,7 @@ from PIL import Image
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import clean_context, email_normalize, float_compare, float_round, html2plaintext
+from odoo.tools import clean_context, email_normalize, float_compare, float_round, format_amount, html2plaintext
 from odoo.tools.image import IMAGE_MAX_RESOLUTION
 
 from ..tools import (
@@ -2009,7 +2009,7 @@ class ReturnOrder(models.Model):
                 if not refusal and policy.keep_item_max_amount and currency.compare_amounts(
                         kept_value + value, policy.keep_item_max_amount) > 0:
                     refusal = self.env._("the return's kept value would exceed the ceiling per return %(ceiling)s",
-                                         ceiling=policy.keep_item_max_amount)
+                                         ceiling=format_amount(self.env, policy.keep_item_max_amount, currency))
                 if refusal:
                     reasons.append(self.env._("%(product)s comes back: %(why)s.",
                                               product=line.product_id.display_name, why=refusal))
@@ -2019,7 +2019,8 @@ class ReturnOrder(models.Model):
                 reasons.append(self.env._(
                     "%(product)s kept by the customer: bringing it back would cost %(cost)s for an expected "
                     "recovery of %(recovery)s.", product=line.product_id.display_name,
-                    cost=line.return_cost_amount, recovery=line.expected_recovery_amount))
+                    cost=format_amount(self.env, line.return_cost_amount, currency),
+                    recovery=format_amount(self.env, line.expected_recovery_amount, currency)))
             kept.write({"kept_by_customer": True})
             order.message_post(body=Markup("<br/>").join(
                 [self.env._("Keep-the-item decision of the policy %(policy)s:", policy=policy.name), *reasons]))

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount
 
 from ..tools import refuse_mail_creation
 
@@ -269,7 +270,6 @@ class ReturnPolicy(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         refuse_mail_creation(self)
 
-
     # ==================================================================
     # Keep-the-item refunds
     # Credit the customer without taking the goods back when bringing them back costs more than they
@@ -313,9 +313,11 @@ class ReturnPolicy(models.Model):
             return self.env._("the customer is flagged by his return behaviour")
         if currency.compare_amounts(line.return_cost_amount, line.expected_recovery_amount) <= 0:
             return self.env._("bringing it back (%(cost)s) costs no more than it recovers (%(recovery)s)",
-                              cost=line.return_cost_amount, recovery=line.expected_recovery_amount)
+                              cost=format_amount(self.env, line.return_cost_amount, currency),
+                              recovery=format_amount(self.env, line.expected_recovery_amount, currency))
         value = order._get_amount_in_company_currency(line.price_subtotal)
         if currency.compare_amounts(value, self.keep_item_max_line_amount) > 0:
             return self.env._("its value %(value)s is above the ceiling per line %(ceiling)s",
-                              value=value, ceiling=self.keep_item_max_line_amount)
+                              value=format_amount(self.env, value, currency),
+                              ceiling=format_amount(self.env, self.keep_item_max_line_amount, currency))
         return False
