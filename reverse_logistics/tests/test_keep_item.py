@@ -114,6 +114,11 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self.assertTrue(kept_line.kept_by_customer)
         self.assertFalse(back_line.kept_by_customer)
         self.assertEqual(ret.receipt_ids.move_ids.product_id, self.product, "only the line that comes back")
+        self.assertEqual(ret.sudo()._get_slip_states(), ("approved", "receiving"))
+        slip = self.env["ir.actions.report"].sudo()._render_qweb_html(
+            "reverse_logistics.report_return_slip", ret.ids)[0].decode()
+        self.assertIn(self.product.display_name, slip)
+        self.assertNotIn(other.display_name, slip, "the slip lists only what is sent back")
         note = ret.sudo().credit_note_ids
         self.assertAlmostEqual(note.amount_untaxed, 3 * 40.0, msg="the kept line credited at approval")
         self._receive(ret.receipt_ids.with_user(self.clerk))
@@ -213,6 +218,17 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self.assertFalse(ret.line_ids.kept_by_customer, "no estimate: nothing says it costs more to bring back")
         with self.assertRaisesRegex(UserError, "cannot be set by hand"):
             ret.line_ids.with_user(self.returns_manager).write({"kept_by_customer": True})
+
+    def test_portal_page_says_keep_it(self):
+        order = self._sold(5)
+        ret = self._estimated(self._return_as(self.clerk, order, qty=2, reason=self.reason_defect), 20.0, 35.0)
+        ret.action_submit()
+        self.assertTrue(ret.line_ids.kept_by_customer)
+        self.authenticate("rl_keep_portal", "rl_keep_portal")
+        page = self.url_open(f"/my/returns/{ret.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("nothing to send back", page.text)
+        self.assertNotIn("35.00", page.text, "the estimate is the team's, not the customer's")
 
     def test_portal_cannot_ask_to_keep(self):
         order = self._sold(5)
