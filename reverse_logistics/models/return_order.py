@@ -578,7 +578,8 @@ class ReturnOrder(models.Model):
                                      or any(o.line_ids.mapped("kept_by_customer"))):
             # What the policy resolves by itself is the system's act, not the approver's accounting.
             order.sudo()._resolve()
-        orders.filtered(lambda o: o.state != "draft")._send_customer_mail("approved")
+        # Done at approval (every line kept and credited): the resolution mail says it all, no slip to print.
+        orders.filtered(lambda o: o.state not in ("draft", "done"))._send_customer_mail("approved")
         return True
 
     def action_reject(self):
