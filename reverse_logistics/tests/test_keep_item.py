@@ -67,6 +67,14 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self.assertAlmostEqual(note.amount_total, r2(2 * self.price) + r2(2 * self.price * self.tax_rate))
         self.assertEqual(note.reversed_entry_id, order.invoice_ids.filtered(lambda m: m.move_type == "out_invoice"))
         self._assert_allocations_match_credit_notes(ret)
+        # The goods stay with the customer: the credit reverses no cost of goods (nothing comes back to
+        # stock, which a receipt would value from the interim account).
+        accounts = self._product_accounts(self.product)
+        self.assertEqual(self.product.categ_id.property_valuation, "real_time")
+        self._assert_balances(note, [
+            (accounts["income"], 2 * self.price), (self.tax.invoice_repartition_line_ids.filtered(
+                "account_id").account_id, r2(2 * self.price * self.tax_rate)),
+            (note.partner_id.property_account_receivable_id, -note.amount_total)])
         self.assertEqual(line.qty_refunded, 2)
         self.assertEqual(line.qty_received, 0)
         self.assertEqual(ret.state, "done", "nothing to receive: done once credited")
