@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",

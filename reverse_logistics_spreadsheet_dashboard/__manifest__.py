@@ -2,7 +2,7 @@
     "name": "Reverse Logistics Dashboard",
     "summary": "Returns dashboard in the Dashboards app: return rates, reasons, dispositions, value, "
     "cycle times, landfill diversion and CO2e avoided",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Hidden",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",

@@ -33,6 +33,9 @@ class AccountMoveLine(models.Model):
         if (not line or self.move_id.move_type != "out_refund" or self.display_type != "product"
                 or self.is_restocking_fee or self.return_credit_share or self.product_id != line.product_id):
             return None
+        if line.kept_by_customer:
+            # The customer keeps the goods: nothing comes back into stock, their cost stays an expense.
+            return 0.0
         unit_cost = line._get_returned_unit_cost()
         if unit_cost is None:
             return None

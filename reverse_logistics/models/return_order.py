@@ -7,12 +7,13 @@ from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2
+from markupsafe import Markup
 from PIL import Image
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import clean_context, email_normalize, float_compare, float_round, html2plaintext
+from odoo.tools import clean_context, email_normalize, float_compare, float_round, format_amount, html2plaintext
 from odoo.tools.image import IMAGE_MAX_RESOLUTION
 
 from ..tools import (
@@ -571,11 +572,14 @@ class ReturnOrder(models.Model):
                 "state": "approved", "date_approved": now, "date_submitted": order.date_submitted or now,
             })
         submitted.activity_feedback(["reverse_logistics.mail_activity_return_approval"])
+        orders._decide_kept_lines()
         orders._create_receipts()
-        for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"):
+        for order in orders.filtered(lambda o: o.policy_id.refund_step == "approval"
+                                     or any(o.line_ids.mapped("kept_by_customer"))):
             # What the policy resolves by itself is the system's act, not the approver's accounting.
             order.sudo()._resolve()
-        orders.filtered(lambda o: o.state != "draft")._send_customer_mail("approved")
+        # Done at approval (every line kept and credited): the resolution mail says it all, no slip to print.
+        orders.filtered(lambda o: o.state not in ("draft", "done"))._send_customer_mail("approved")
         return True
 
     def action_reject(self):
@@ -911,7 +915,8 @@ class ReturnOrder(models.Model):
         (`receipt_ids`)."""
         # Documents made as the system take no default from the caller's context (a forged default_state).
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
-        orders = self.filtered("line_ids")
+        # Lines the customer keeps travel nowhere (see below).
+        orders = self.filtered(lambda o: o.line_ids.filtered(lambda rl: not rl.kept_by_customer))
         without_group = orders.filtered(lambda o: not o.procurement_group_id)
         groups = self.env["procurement.group"].sudo().create(
             [order._prepare_receipt_procurement_group_vals() for order in without_group])
@@ -924,7 +929,8 @@ class ReturnOrder(models.Model):
         line_orders = {line.id: line.order_id.sudo() for line in orders.line_ids}
         procurements = [
             line_orders[vals["return_line_id"]]._prepare_receipt_procurement(vals)
-            for vals in orders.line_ids.sudo()._prepare_receipt_move_vals()
+            # Units the customer keeps never travel back: no move, the sale's delivered quantity stays.
+            for vals in orders.line_ids.filtered(lambda rl: not rl.kept_by_customer).sudo()._prepare_receipt_move_vals()
         ]
         # The rule search climbs from each destination to its warehouse: read those locations together.
         destinations = self.env["stock.location"].union(*(p.location_id for p in procurements))
@@ -1987,3 +1993,43 @@ class ReturnOrder(models.Model):
                     field: at[field] if field != "date_done" else at["date_dispositioned"]
                     for field in ("date_graded", "date_dispositioned", "date_done") if grading[field]
                 })
+
+    # ==================================================================
+    # Keep-the-item refunds
+    # ==================================================================
+    def _decide_kept_lines(self):
+        """At approval, the policy decides line by line whether the customer keeps the goods (credited,
+        nothing comes back); the decision is frozen on the line and its reason said in the chatter."""
+        for order in self:
+            # A return reset to draft and approved again is decided again, under today's policy.
+            order.line_ids.sudo().filtered("kept_by_customer").write({"kept_by_customer": False})
+            policy = order.policy_id.sudo()
+            if not policy.keep_item_allowed:
+                continue
+            currency = order.company_id.currency_id
+            kept_value = 0.0
+            kept, reasons = order.line_ids.sudo().browse(), []
+            for line in order.line_ids.sudo():
+                refusal = policy._get_keep_item_refusal(line)
+                value = order._get_amount_in_company_currency(line.price_subtotal)
+                if not refusal and policy.keep_item_max_amount and currency.compare_amounts(
+                        kept_value + value, policy.keep_item_max_amount) > 0:
+                    refusal = self.env._("the return's kept value would exceed the ceiling per return %(ceiling)s",
+                                         ceiling=format_amount(self.env, policy.keep_item_max_amount, currency))
+                if refusal:
+                    reasons.append(self.env._("%(product)s comes back: %(why)s.",
+                                              product=line.product_id.display_name, why=refusal))
+                    continue
+                kept |= line
+                kept_value += value
+                reasons.append(self.env._(
+                    "%(product)s kept by the customer: bringing it back would cost %(cost)s for an expected "
+                    "recovery of %(recovery)s.", product=line.product_id.display_name,
+                    cost=format_amount(self.env, line.return_cost_amount, currency),
+                    recovery=format_amount(self.env, line.expected_recovery_amount, currency)))
+            kept.write({"kept_by_customer": True})
+            order.message_post(body=Markup("<br/>").join(
+                [self.env._("Keep-the-item decision of the policy %(policy)s:", policy=policy.name), *reasons]))
+            if kept and kept == order.line_ids:
+                # Nothing to receive: accounted for as received, done once credited (see _check_done).
+                order.sudo().state = "received"

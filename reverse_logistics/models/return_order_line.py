@@ -353,7 +353,7 @@ class ReturnOrderLine(models.Model):
             "qty_dispositioned", "qty_to_grade", "qty_not_invoiced", "price_subtotal", "restocking_fee_amount",
             "move_ids", "credit_allocation_ids", "refund_line_ids", "exchange_line_ids", "grading_ids",
             "policy_problems", "grade_summary", "refund_amount", "restocking_fee_charged", "processing_cost",
-            "recovery_value", "net_recovery",
+            "recovery_value", "net_recovery", "kept_by_customer", "expected_recovery_amount", "return_cost_amount",
         ]
 
     @api.model
@@ -843,7 +843,7 @@ class ReturnOrderLine(models.Model):
         """[(line, qty)] still owed to the customer: base quantity minus what was already resolved."""
         result = []
         for line in self:
-            base = line[base_field or line.order_id._get_resolution_base_field()]
+            base = line._get_resolution_base_qty(base_field)
             qty = float_round(base - line._get_resolved_qty(done_field),
                               precision_rounding=line.product_uom_id.rounding)
             if not float_is_zero(qty, precision_rounding=line.product_uom_id.rounding) and qty > 0:
@@ -1401,3 +1401,33 @@ class ReturnOrderLine(models.Model):
             paid = source_currency._convert(paid, currency, self.company_id,
                                             sale_order.date_order or fields.Date.context_today(self))
         return max(new_price - paid, 0.0)
+
+    # ==================================================================
+    # Keep-the-item refunds: the policy credits the line at approval and nothing comes back
+    # ==================================================================
+    kept_by_customer = fields.Boolean(
+        string="Kept by Customer", readonly=True, copy=False, index=True,
+        help="Decided at approval by the return policy: the customer is credited and keeps the goods, "
+        "as bringing them back would cost more than they recover. No receipt, nothing enters stock.",
+    )
+    # Filled by the estimate at submit (the expected recovery helper defines how); frozen with the return.
+    expected_recovery_amount = fields.Monetary(
+        string="Expected Recovery", currency_field="company_currency_id", readonly=True, copy=False,
+        groups="base.group_user",
+    )
+    return_cost_amount = fields.Monetary(
+        string="Cost of Bringing Back", currency_field="company_currency_id", readonly=True, copy=False,
+        groups="base.group_user",
+    )
+
+    def _get_resolution_base_qty(self, base_field=None):
+        """The quantity the resolution pays for: a kept line's requested units, at whatever step (they
+        will never be received); else `base_field` or the policy step's."""
+        self.ensure_one()
+        if self.kept_by_customer:
+            return self.product_uom_qty
+        return self[base_field or self.order_id._get_resolution_base_field()]
+
+    def _get_kept_resolved_qty(self):
+        """Units of kept lines credited or found never invoiced: delivered, kept, not to invoice again."""
+        return sum(line._get_resolved_qty("qty_refunded") for line in self if line.kept_by_customer)

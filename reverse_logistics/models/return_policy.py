@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount
 
 from ..tools import refuse_mail_creation
 
@@ -269,3 +270,54 @@ class ReturnPolicy(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         refuse_mail_creation(self)
 
+    # ==================================================================
+    # Keep-the-item refunds
+    # Credit the customer without taking the goods back when bringing them back costs more than they
+    # recover (the estimate frozen on the line at submit). Off by default: nothing is given away unasked.
+    # ==================================================================
+    keep_item_allowed = fields.Boolean(
+        string="Keep-the-item Refunds", tracking=True,
+        help="At approval, credit the lines whose return costs more than it recovers without a receipt: the "
+        "customer keeps the goods. Never for a customer flagged by his return behaviour.")
+    keep_item_max_line_amount = fields.Monetary(
+        string="Keep-the-item Ceiling per Line", currency_field="currency_id", tracking=True,
+        help="A line worth more than this (untaxed, company currency) comes back. 0: no line is kept.")
+    keep_item_max_amount = fields.Monetary(
+        string="Keep-the-item Ceiling per Return", currency_field="currency_id", tracking=True,
+        help="The lines kept on one return are worth at most this much together (untaxed, company currency); "
+        "0: no ceiling per return, the line ceiling alone applies.")
+    keep_item_reason_ids = fields.Many2many(
+        "return.reason", "return_policy_keep_item_reason_rel", string="Keep-the-item Reasons",
+        help="Return reasons a line may be kept for; none listed: no line is kept.")
+
+    @api.constrains("keep_item_max_line_amount", "keep_item_max_amount")
+    def _check_keep_item_ceilings(self):
+        for policy in self:
+            if policy.keep_item_max_line_amount < 0 or policy.keep_item_max_amount < 0:
+                raise ValidationError(self.env._("Keep-the-item ceilings cannot be negative."))
+
+    def _get_keep_item_refusal(self, line):
+        """Why the policy does not let the customer keep `line` (a return line being approved), or False
+        when it does. Values in company currency; the estimate's amounts are the ones frozen at submit."""
+        self.ensure_one()
+        order = line.order_id
+        currency = order.company_id.currency_id
+        if not self.keep_item_allowed:
+            return self.env._("the policy makes no keep-the-item refunds")
+        if order.resolution not in ("refund", "store_credit"):
+            return self.env._("the return is not resolved by a credit")
+        if line.reason_id not in self.keep_item_reason_ids:
+            return self.env._("the reason %(reason)s is not one the policy keeps items for",
+                              reason=line.reason_id.display_name or self.env._("(none)"))
+        if order._get_customer_behaviour_flags():
+            return self.env._("the customer is flagged by his return behaviour")
+        if currency.compare_amounts(line.return_cost_amount, line.expected_recovery_amount) <= 0:
+            return self.env._("bringing it back (%(cost)s) costs no more than it recovers (%(recovery)s)",
+                              cost=format_amount(self.env, line.return_cost_amount, currency),
+                              recovery=format_amount(self.env, line.expected_recovery_amount, currency))
+        value = order._get_amount_in_company_currency(line.price_subtotal)
+        if currency.compare_amounts(value, self.keep_item_max_line_amount) > 0:
+            return self.env._("its value %(value)s is above the ceiling per line %(ceiling)s",
+                              value=format_amount(self.env, value, currency),
+                              ceiling=format_amount(self.env, self.keep_item_max_line_amount, currency))
+        return False

@@ -66,6 +66,10 @@ class ReturnAnalysis(models.Model):
         string="Back to Stock Qty", digits="Product Unit of Measure", readonly=True,
         help="Units dispositioned to restock, repackage or refurbish.")
 
+    qty_kept = fields.Float(string="Kept Units", digits="Product Unit of Measure", readonly=True,
+                            help="Units credited that the customer keeps (keep-the-item refunds): nothing came back.")
+    kept_value = fields.Monetary(string="Kept Value", readonly=True,
+                                 help="Refunded for units the customer keeps (company currency).")
     requested_value = fields.Monetary(
         readonly=True, currency_field="order_currency_id",
         help="Untaxed value of the requested units at the return's prices, in the return's currency.")
@@ -143,6 +147,8 @@ class ReturnAnalysis(models.Model):
             o.date_dispositioned,
             l.product_uom_qty AS qty_requested, l.qty_received, l.qty_refunded, l.qty_graded,
             l.qty_dispositioned, COALESCE(env.back_to_stock, 0) AS qty_back_to_stock,
+            CASE WHEN l.kept_by_customer THEN l.qty_refunded ELSE 0 END AS qty_kept,
+            CASE WHEN l.kept_by_customer THEN COALESCE(l.refund_amount, 0) ELSE 0 END AS kept_value,
             l.price_subtotal AS requested_value,
             l.refund_amount, l.restocking_fee_charged AS restocking_fee, l.processing_cost,
             l.recovery_value, l.net_recovery,

@@ -83,6 +83,12 @@ class ReturnMetricsDashboard(models.TransientModel):
     avg_days_to_processed = fields.Float(
         compute="_compute_metrics", string="Receipt to Processed (days)", digits=(16, 2),
         help="Receipt to processed in days (hours / 24).")
+    units_kept = fields.Float(
+        compute="_compute_metrics", string="Units Kept by Customers", digits="Product Unit of Measure",
+        help="Units credited without coming back (keep-the-item refunds) on the returns requested in the period.")
+    kept_value = fields.Monetary(
+        compute="_compute_metrics", string="Refunded for Kept Units",
+        help="Untaxed refund of the units customers kept (keep-the-item refunds), returns requested in the period.")
     top_products_html = fields.Html(compute="_compute_metrics", string="Return Rate by Product", sanitize=False)
 
     def _period_domain(self, field):
@@ -124,6 +130,8 @@ class ReturnMetricsDashboard(models.TransientModel):
             [(done_count, done_cost)] = analysis._read_group(
                 domain + [("state", "=", "done")], [], ["order_id:count_distinct", "return_cost:sum"])
             dash.cost_per_return = done_cost / done_count if done_count else 0.0
+            [(units_kept, kept_value)] = analysis._read_group(domain, [], ["qty_kept:sum", "kept_value:sum"])
+            dash.units_kept, dash.kept_value = units_kept, kept_value
             dash.avg_time_to_resolution = hours_resolution or 0.0
             dash.avg_time_to_processed = hours_processed or 0.0
             dash.avg_days_to_resolution = dash.avg_time_to_resolution / 24.0

@@ -22,3 +22,4 @@ from . import test_credit_serials
 from . import test_facts_frozen
 from . import test_french
 from . import test_spanish
+from . import test_keep_item

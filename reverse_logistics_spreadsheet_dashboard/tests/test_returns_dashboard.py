@@ -121,6 +121,8 @@ class TestReturnsDashboard(ReverseLogisticsCommon):
         self.assertEqual(kpi["qty_requested"], 4)
         self.assertEqual(kpi["qty_received"], 4)
         self.assertAlmostEqual(kpi["refund_amount"], 4 * 100.0)
+        self.assertEqual(kpi["qty_kept"], 0, "nothing kept by the customer: the goods came back")
+        self.assertEqual(kpi["kept_value"], 0)
         grade_a = self.env.ref("reverse_logistics.grade_a")
         # Graded value (the invoiced price) x the grade's recovery rate x the channel's value realized.
         expected_recovery = 3 * 100.0 * grade_a.recovery_rate / 100.0 * restock.recovery_share / 100.0

@@ -63,6 +63,7 @@ pivot("1", "Key figures", "return.analysis", [], [
     measure("recovery_value"), measure("net_recovery"), measure("return_cost"),
     measure("days_to_resolution", "avg"), measure("days_to_processed", "avg"),
     measure("weight_processed"), measure("weight_diverted"), measure("co2_avoided_kg"),
+    measure("qty_kept"), measure("kept_value"),
 ], ANALYSIS, action=ANALYSIS_ACTION)
 pivot("2", "Return rate by month", "return.product.rate.report", [{"fieldName": "month", "granularity": "month"}],
       [measure("qty_delivered"), measure("qty_returned")], RATES,
@@ -304,8 +305,24 @@ for i in range(12):
 range_chart(row, "line", f"Dashboard!A{row + 1}:A{row + 13}", [f"Dashboard!E{row + 1}:E{row + 13}"],
             title="CO2e avoided per month (kg)")
 
+# Keep-the-item refunds (issue 26 item 2): credited, nothing came back.
+row = 126
+put(f"A{row}", link("Keep-the-item refunds", "return.analysis", domain=[["qty_kept", "!=", 0]],
+                    action_name="Return Analysis"), style=5)
+header_row(row + 1, "Metric", "Value", "How it is computed")
+for i, (label, formula, fmt, how) in enumerate([
+    ("Units kept by customers", '=PIVOT.VALUE(1,"qty_kept:sum")', 4,
+     "Units credited that the customer keeps: the policy found bringing them back cost more than it recovers."),
+    ("Refunded for kept units", '=PIVOT.VALUE(1,"kept_value:sum")', 1,
+     "Posted credit notes of those units, untaxed, company currency."),
+]):
+    r = row + 2 + i
+    put(f"A{r}", label, style=3)
+    put(f"B{r}", formula, fmt=fmt)
+    put(f"C{r}", how, style=4)
+
 sheet = {
-    "id": "sheet1", "name": "Dashboard", "colNumber": 12, "rowNumber": 126,
+    "id": "sheet1", "name": "Dashboard", "colNumber": 12, "rowNumber": 130,
     "rows": {}, "cols": {"0": {"size": 230}, "1": {"size": 150}, "2": {"size": 170}, "3": {"size": 130},
                          "4": {"size": 130}},
     "merges": [], "cells": cells, "styles": styles, "formats": formats, "borders": {},
