@@ -1,7 +1,7 @@
 {
     "name": "Reverse Logistics: Third-Party Logistics",
     "summary": "Returns of client brands' goods: received, graded and dispositioned in the client's ownership",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -15,5 +15,6 @@
         "data/ir_cron_data.xml",
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
+        "views/return_policy_views.xml",
     ],
 }

@@ -75,6 +75,37 @@ class ReturnOrder(models.Model):
         return self.client_id
 
     # ==================================================================
+    # The brand's policy: a client's return takes the brand's default policy before the company's, and
+    # never another brand's; the company's own returns never take a brand's.
+    # ==================================================================
+    @api.depends("client_id")
+    def _compute_policy_id(self):
+        return super()._compute_policy_id()
+
+    def _get_applicable_policy(self):
+        if self.client_id:
+            policy = self.env["return.policy"]._get_client_default_policy(self.company_id, self.client_id)
+            if policy:
+                return policy
+        return super()._get_applicable_policy()
+
+    def _is_policy_applicable(self, policy):
+        if not super()._is_policy_applicable(policy):
+            return False
+        if policy.client_id:
+            return policy.client_id == self.client_id
+        # The company's policy serves a brand only while the brand has none of its own.
+        return not self.client_id or not self.env["return.policy"]._get_client_default_policy(
+            self.company_id, self.client_id)
+
+    @api.constrains("client_id", "policy_id")
+    def _check_client_policy(self):
+        for order in self.filtered(lambda o: o.policy_id.client_id and o.policy_id.client_id != o.client_id):
+            raise ValidationError(self.env._(
+                "%(name)s cannot follow %(policy)s: that policy governs goods of %(client)s only.",
+                name=order.name, policy=order.policy_id.name, client=order.policy_id.client_id.display_name))
+
+    # ==================================================================
     # Returns announced by the brand (JSON-RPC)
     # The brand sold the goods in its own shop: the 3PL's Odoo holds no sale, delivery or invoice for
     # them. The brand (its portal user, for its own goods only) or the 3PL's returns staff announce the
