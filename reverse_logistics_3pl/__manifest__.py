@@ -13,6 +13,7 @@
         "security/reverse_logistics_3pl_security.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
         "views/return_policy_views.xml",

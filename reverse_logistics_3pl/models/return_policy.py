@@ -12,6 +12,21 @@ class ReturnPolicy(models.Model):
              "brand that has one of its own.",
     )
 
+    # Service levels the brand buys (the grading target is the core's grading_sla_hours of the brand's policy).
+    disposition_sla_hours = fields.Integer(
+        string="Disposition Target (hours)", tracking=True,
+        help="A client's units are dispositioned within this many hours after they first arrived. 0: no target.")
+    sla_warning_hours = fields.Integer(
+        string="Warn Before Target (hours)", default=4, tracking=True,
+        help="The responsible gets an activity this many hours before a client's grading or disposition "
+             "target is missed.")
+
+    @api.constrains("disposition_sla_hours", "sla_warning_hours")
+    def _check_service_levels(self):
+        for policy in self:
+            if policy.disposition_sla_hours < 0 or policy.sla_warning_hours < 0:
+                raise ValidationError(self.env._("Service level targets cannot be negative (0 switches them off)."))
+
     @api.constrains("client_id", "company_id")
     def _check_client_company(self):
         for policy in self.filtered("client_id"):
