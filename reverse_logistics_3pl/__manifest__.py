@@ -1,7 +1,7 @@
 {
     "name": "Reverse Logistics: Third-Party Logistics",
     "summary": "Returns of client brands' goods: received, graded and dispositioned in the client's ownership",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -13,9 +13,11 @@
         "security/reverse_logistics_3pl_security.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_activity_type_data.xml",
         "wizard/return_blind_parcel_views.xml",
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
+        "views/return_policy_views.xml",
         "wizard/return_announcement_import_views.xml",
     ],
     "demo": [

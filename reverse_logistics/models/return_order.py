@@ -210,8 +210,18 @@ class ReturnOrder(models.Model):
     @api.depends("company_id")
     def _compute_policy_id(self):
         for order in self:
-            if not order.policy_id or order.policy_id.company_id != order.company_id:
-                order.policy_id = self.env["return.policy"]._get_default_policy(order.company_id)
+            if not order.policy_id or not order._is_policy_applicable(order.policy_id):
+                order.policy_id = order._get_applicable_policy()
+
+    def _get_applicable_policy(self):
+        """The policy a return takes when it names none: its company's default (an addon may pick another)."""
+        self.ensure_one()
+        return self.env["return.policy"]._get_default_policy(self.company_id)
+
+    def _is_policy_applicable(self, policy):
+        """Whether the return may keep this policy (chosen by hand or earlier) after its company changed."""
+        self.ensure_one()
+        return policy.company_id == self.company_id
 
     @api.depends("sale_order_id", "invoice_id", "company_id")
     def _compute_currency_id(self):

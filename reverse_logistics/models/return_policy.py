@@ -76,9 +76,7 @@ class ReturnPolicy(models.Model):
     @api.constrains("is_default", "company_id", "active")
     def _check_one_default(self):
         for policy in self.filtered(lambda p: p.is_default and p.active):
-            count = self.search_count([
-                ("company_id", "=", policy.company_id.id), ("is_default", "=", True),
-            ])
+            count = self.search_count(policy._get_default_rivals_domain())
             if count > 1:
                 raise ValidationError(self.env._(
                     "%(company)s already has a default return policy.", company=policy.company_id.name,
@@ -109,7 +107,17 @@ class ReturnPolicy(models.Model):
     @api.model
     def _get_default_policy(self, company=None):
         company = company or self.env.company
-        return self.search([("company_id", "=", company.id), ("is_default", "=", True)], limit=1)
+        return self.search(self._get_default_policy_domain(company), limit=1)
+
+    @api.model
+    def _get_default_policy_domain(self, company):
+        """Where the company's default policy is found (an addon narrows it, e.g. to the company's own goods)."""
+        return [("company_id", "=", company.id), ("is_default", "=", True)]
+
+    def _get_default_rivals_domain(self):
+        """The policies that may not be a default beside this one (an addon may keep one default per client)."""
+        self.ensure_one()
+        return [("company_id", "=", self.company_id.id), ("is_default", "=", True)]
 
     def _get_window_days(self, product):
         """The window of the product's nearest category that has an override, else the policy's."""

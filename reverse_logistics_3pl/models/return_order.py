@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from odoo import Command, api, fields, models
 from odoo.addons.reverse_logistics.tools import check_flow_access, check_id, check_number
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import clean_context, email_normalize
 
 RETURNS_USER = "reverse_logistics.group_return_user"
@@ -105,6 +108,158 @@ class ReturnOrder(models.Model):
         """The partner who owns this return's units once received: the client, or nobody (the company)."""
         self.ensure_one()
         return self.client_id
+
+    # ==================================================================
+    # The brand's policy: a client's return takes the brand's default policy before the company's, and
+    # never another brand's; the company's own returns never take a brand's.
+    # ==================================================================
+    @api.depends("client_id")
+    def _compute_policy_id(self):
+        return super()._compute_policy_id()
+
+    def _get_applicable_policy(self):
+        if self.client_id:
+            policy = self.env["return.policy"]._get_client_default_policy(self.company_id, self.client_id)
+            if policy:
+                return policy
+        return super()._get_applicable_policy()
+
+    def _is_policy_applicable(self, policy):
+        if not super()._is_policy_applicable(policy):
+            return False
+        if policy.client_id:
+            return policy.client_id == self.client_id
+        # The company's policy serves a brand only while the brand has none of its own.
+        return not self.client_id or not self.env["return.policy"]._get_client_default_policy(
+            self.company_id, self.client_id)
+
+    @api.constrains("client_id", "policy_id")
+    def _check_client_policy(self):
+        for order in self.filtered(lambda o: o.policy_id.client_id and o.policy_id.client_id != o.client_id):
+            raise ValidationError(self.env._(
+                "%(name)s cannot follow %(policy)s: that policy governs goods of %(client)s only.",
+                name=order.name, policy=order.policy_id.name, client=order.policy_id.client_id.display_name))
+
+    # ==================================================================
+    # Service levels per client: receipt-to-graded and receipt-to-dispositioned targets of the brand's
+    # policy. The grading SLA cron warns the responsible before a target is missed (once per return and
+    # target) and marks the return late when it is; reaching a target after its deadline marks it late too.
+    # Company-owned returns have no such targets (their grading SLA is the core's).
+    # ==================================================================
+    client_graded_deadline = fields.Datetime(
+        string="Graded By", compute="_compute_client_deadlines", store=True, copy=False,
+        help="The brand's target: every unit graded by then (first receipt + the policy's grading SLA).")
+    client_dispositioned_deadline = fields.Datetime(
+        string="Dispositioned By", compute="_compute_client_deadlines", store=True, copy=False,
+        help="The brand's target: every unit dispositioned by then (first receipt + the policy's "
+             "disposition target).")
+    client_graded_warned = fields.Boolean(readonly=True, copy=False)
+    client_dispositioned_warned = fields.Boolean(readonly=True, copy=False)
+    client_graded_late = fields.Boolean(string="Grading Target Missed", readonly=True, copy=False)
+    client_dispositioned_late = fields.Boolean(string="Disposition Target Missed", readonly=True, copy=False)
+    client_sla_late = fields.Boolean(
+        string="Client Target Missed", compute="_compute_client_sla_late", store=True, index=True)
+
+    @api.model
+    def _get_system_fields(self):
+        # Deadlines, warnings and misses are the flow's facts: no user writes them.
+        return super()._get_system_fields() + [
+            "client_graded_deadline", "client_dispositioned_deadline", "client_graded_warned",
+            "client_dispositioned_warned", "client_graded_late", "client_dispositioned_late", "client_sla_late"]
+
+    @api.depends("client_id", "date_first_receipt", "policy_id.grading_sla_hours", "policy_id.disposition_sla_hours")
+    def _compute_client_deadlines(self):
+        for order in self:
+            start = order.client_id and order.date_first_receipt
+            policy = order.policy_id
+            order.client_graded_deadline = start and policy.grading_sla_hours \
+                and start + timedelta(hours=policy.grading_sla_hours)
+            order.client_dispositioned_deadline = start and policy.disposition_sla_hours \
+                and start + timedelta(hours=policy.disposition_sla_hours)
+
+    @api.depends("client_graded_late", "client_dispositioned_late")
+    def _compute_client_sla_late(self):
+        for order in self:
+            order.client_sla_late = order.client_graded_late or order.client_dispositioned_late
+
+    def _on_graded(self):
+        res = super()._on_graded()
+        now = fields.Datetime.now()
+        graded = self.filtered(lambda o: o.client_graded_deadline and o.disposition_status != "to_grade")
+        graded.filtered(lambda o: o.client_graded_deadline < now and not o.client_graded_late).sudo().write(
+            {"client_graded_late": True})
+        graded.sudo().activity_feedback(["reverse_logistics_3pl.mail_activity_client_grading_due"])
+        return res
+
+    def _on_dispositioned(self):
+        res = super()._on_dispositioned()
+        done = self.filtered(lambda o: o.client_dispositioned_deadline and o.date_dispositioned)
+        done.filtered(lambda o: o.date_dispositioned > o.client_dispositioned_deadline
+                      and not o.client_dispositioned_late).sudo().write({"client_dispositioned_late": True})
+        done.sudo().activity_feedback(["reverse_logistics_3pl.mail_activity_client_disposition_due"])
+        return res
+
+    @api.model
+    def _get_client_sla_targets(self):
+        """(deadline field, warned field, late field, domain of returns still short of the target, activity)."""
+        return [
+            ("client_graded_deadline", "client_graded_warned", "client_graded_late",
+             [("disposition_status", "=", "to_grade")],
+             "reverse_logistics_3pl.mail_activity_client_grading_due"),
+            ("client_dispositioned_deadline", "client_dispositioned_warned", "client_dispositioned_late",
+             [("date_dispositioned", "=", False), ("disposition_status", "in", ("to_grade", "to_dispose",
+                                                                              "in_process"))],
+             "reverse_logistics_3pl.mail_activity_client_disposition_due"),
+        ]
+
+    @api.model
+    def _get_client_sla_warning_domain(self, deadline_field, warned_field, pending, now):
+        """Client returns short of a target whose deadline comes within their policy's warning time and
+        that got no warning for it yet."""
+        policies = self.env["return.policy"].sudo().with_context(active_test=False).search([])
+        hours = sorted(set(policies.mapped("sla_warning_hours")))
+        branches = [[("policy_id.sla_warning_hours", "=", h), (deadline_field, "<=", now + timedelta(hours=h))]
+                    for h in hours]
+        if not branches:
+            return expression.FALSE_DOMAIN
+        return expression.AND([[("client_id", "!=", False), (deadline_field, "!=", False),
+                                (warned_field, "=", False)], pending, expression.OR(branches)])
+
+    @api.model
+    def _warn_client_service_levels(self, batch_size):
+        """One batch of warnings and late marks; returns (done, remaining)."""
+        now = fields.Datetime.now()
+        orders = self.sudo()
+        done = remaining = 0
+        for deadline_field, warned_field, late_field, pending, activity_xmlid in self._get_client_sla_targets():
+            activity_type = self.env.ref(activity_xmlid)
+            domain = self._get_client_sla_warning_domain(deadline_field, warned_field, pending, now)
+            batch = orders.search(domain, order=f"{deadline_field}, id", limit=batch_size)
+            for order in batch:
+                order.activity_schedule(
+                    activity_type_id=activity_type.id, user_id=order._get_grading_sla_user().id,
+                    date_deadline=fields.Date.to_date(order[deadline_field]),
+                    note=self.env._("%(name)s (%(client)s) must meet the brand's target by %(deadline)s.",
+                                    name=order.name, client=order.client_id.display_name,
+                                    deadline=fields.Datetime.to_string(order[deadline_field])))
+            batch.write({warned_field: True})
+            late_domain = [("client_id", "!=", False), (deadline_field, "<", now), (late_field, "=", False),
+                           *pending]
+            late = orders.search(late_domain, limit=batch_size)
+            late.write({late_field: True})
+            done += len(batch) + len(late)
+            remaining += orders.search_count(domain) + orders.search_count(late_domain)
+        return done, remaining
+
+    @api.model
+    def _cron_grading_sla(self, batch_size=None):
+        batch = super()._cron_grading_sla(batch_size=batch_size)
+        done, remaining = self._warn_client_service_levels(batch_size or self._CRON_BATCH_SIZE)
+        # One progress for the whole run: the core's grading warnings and the clients' targets.
+        activity_type = self.env.ref("reverse_logistics.mail_activity_return_grading_overdue")
+        remaining += self.sudo().search_count(self._get_grading_overdue_domain(activity_type))
+        self.env["ir.cron"]._notify_progress(done=len(batch) + done, remaining=remaining)
+        return batch
 
     # ==================================================================
     # Returns announced by the brand (JSON-RPC)
