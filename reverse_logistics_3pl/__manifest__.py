@@ -15,5 +15,6 @@
         "data/ir_cron_data.xml",
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
+        "views/return_portal_templates.xml",
     ],
 }
