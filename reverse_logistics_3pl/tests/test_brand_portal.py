@@ -67,9 +67,10 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertIn("Seal intact", page.text)
         self.assertIn(self.restock.name, page.text)
         self.assertIn("(restocked)", page.text)
-        self.assertIn(f"/web/content/{self.photo_a.id}", page.text)
+        photo_url = f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_a.id}"
+        self.assertIn(photo_url, page.text)
         self.assertNotIn("secret_b.png", page.text)
-        photo = self.url_open(f"/web/content/{self.photo_a.id}")
+        photo = self.url_open(photo_url)
         self.assertEqual(photo.status_code, 200)
         self.assertEqual(photo.content, PNG)
 
@@ -81,9 +82,13 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         followed = self.url_open(f"/my/returns/{self.ret_b.id}")
         self.assertNotIn(self.ret_b.name, followed.text)
         self.assertNotIn("o_rl_brand_gradings", followed.text)
-        photo = self.url_open(f"/web/content/{self.photo_b.id}")
-        self.assertIn(photo.status_code, (403, 404))
-        self.assertNotEqual(photo.content, PNG)
+        for url in (f"/web/content/{self.photo_b.id}",
+                    f"/my/returns/{self.ret_b.id}/grading-photo/{self.photo_b.id}",
+                    # Its own return's id with the other brand's photo swapped in.
+                    f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_b.id}"):
+            photo = self.url_open(url)
+            self.assertIn(photo.status_code, (403, 404), url)
+            self.assertNotEqual(photo.content, PNG, url)
         slip = self.url_open(f"/my/returns/{self.ret_b.id}/slip", allow_redirects=False)
         self.assertNotIn(self.ret_b.name, slip.text)
 
@@ -95,6 +100,8 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertIn(self.ret_a.name, page.text)
         self.assertNotIn("o_rl_brand_gradings", page.text)
         self.assertNotIn("Seal intact", page.text)
+        photo = self.url_open(f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_a.id}")
+        self.assertEqual(photo.status_code, 404, "the customer sees no grading photo")
         with self.assertRaises(JsonRpcException):
             self._rpc("return.grading", "read", self.grading_a.ids, ["grade_id"])
         self.assertFalse(self._rpc("return.grading", "search_read", [], ["id"]))
