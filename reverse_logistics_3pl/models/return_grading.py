@@ -1,12 +1,24 @@
 from collections import defaultdict
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
 class ReturnGrading(models.Model):
     _inherit = "return.grading"
+
+    # A brand's portal user reads the gradings of its goods: the 3PL's own figures and notes stay the staff's.
+    processing_cost = fields.Monetary(groups="base.group_user")
+    recovery_value = fields.Monetary(groups="base.group_user")
+    net_recovery = fields.Monetary(groups="base.group_user")
+    note = fields.Text(groups="base.group_user")
+    disposition_note = fields.Text(groups="base.group_user")
+    disposition_rule_id = fields.Many2one(groups="base.group_user")
+    vendor_credit_note_id = fields.Many2one(groups="base.group_user")
+    liquidation_line_id = fields.Many2one(groups="base.group_user")
+    disposition_queued_uid = fields.Many2one(groups="base.group_user")
+    disposition_error = fields.Text(groups="base.group_user")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -558,3 +558,22 @@ class ReturnOrder(models.Model):
         announced.client_ref = False
         self._match_blind_parcel(client_ref, customer, note)
         return True
+
+    # ==================================================================
+    # The brand's portal
+    # ==================================================================
+    def _is_brand_portal_viewer(self, user):
+        """Whether `user` (the visitor: the portal controller hands the return as the system) is a portal
+        user of the brand that owns this return's goods."""
+        self.ensure_one()
+        return bool(self.client_id) and user._is_portal() \
+            and self.client_id.commercial_partner_id == user.partner_id.commercial_partner_id
+
+    def _get_brand_portal_gradings(self, user):
+        """The gradings shown on the brand's portal page, read as the visitor through its record rules (the
+        grade, checklist and disposition names are the 3PL's configuration, shown as names only)."""
+        self.ensure_one()
+        gradings = self.env["return.grading"].with_user(user)
+        if not self._is_brand_portal_viewer(user):
+            return gradings
+        return gradings.search([("order_id", "=", self.id)], order="id")

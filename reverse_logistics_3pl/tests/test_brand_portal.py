@@ -1,0 +1,157 @@
+import base64
+
+from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
+from odoo.tests import JsonRpcException, new_test_user, tagged
+
+from .common import ThirdPartyLogisticsCommon
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+@tagged("post_install", "-at_install")
+class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
+    """A brand's portal user follows the returns of its goods, grades and photos included, and reads
+    nothing of another brand's nor the 3PL's own figures."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        checklist = cls.env["return.grade.checklist"].create({"name": "Brand checks"})
+        cls.question = cls.env["return.grade.question"].create({
+            "checklist_id": checklist.id, "name": "Seal intact"})
+        # The shopper of brand A also has a portal account: a customer, not the brand.
+        cls.shopper_user = new_test_user(
+            cls.env, "tpl_shopper_a", groups="base.group_portal", partner_id=cls.shopper_a.id,
+            company_id=cls.company.id, company_ids=cls.company.ids)
+
+    def setUp(self):
+        super().setUp()
+        self.ret_a = self._client_return(self.brand_a, self.shopper_a, 3)
+        self._receive(self.ret_a.receipt_ids.with_user(self.clerk))
+        self.grading_a = self._grade_as_clerk(self.ret_a, self.grade_a, 2, self.restock)
+        self.grading_a.action_dispose()
+        self.photo_a = self._photo(self.grading_a, "seal_a.png")
+        self.env["return.grading.answer"].create({
+            "grading_id": self.grading_a.id, "question_id": self.question.id, "passed": True})
+        self.ret_b = self._client_return(self.brand_b, self.shopper_b, 2)
+        self._receive(self.ret_b.receipt_ids.with_user(self.clerk))
+        self.grading_b = self._grade_as_clerk(self.ret_b, self.grade_d, 1, self.dispose)
+        self.photo_b = self._photo(self.grading_b, "secret_b.png")
+        self.env.flush_all()
+
+    def _photo(self, grading, name):
+        photo = self.env["ir.attachment"].create({
+            "name": name, "datas": base64.b64encode(PNG), "res_model": "return.grading", "res_id": grading.id})
+        grading.sudo().attachment_ids = [(4, photo.id)]
+        return photo
+
+    def _rpc(self, model, method, *args, **kwargs):
+        return self.make_jsonrpc_request(f"/web/dataset/call_kw/{model}/{method}", {
+            "model": model, "method": method, "args": list(args), "kwargs": kwargs})
+
+    # ------------------------------------------------------------------
+    # HTTP
+    # ------------------------------------------------------------------
+    def test_brand_sees_its_returns_grades_and_photos(self):
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        listing = self.url_open("/my/returns")
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn(self.ret_a.name, listing.text)
+        self.assertNotIn(self.ret_b.name, listing.text, "never another brand's return")
+        page = self.url_open(f"/my/returns/{self.ret_a.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_rl_brand_gradings", page.text)
+        self.assertIn(f'data-grading-id="{self.grading_a.id}"', page.text)
+        self.assertIn(self.grade_a.name, page.text)
+        self.assertIn("Seal intact", page.text)
+        self.assertIn(self.restock.name, page.text)
+        self.assertIn("(restocked)", page.text)
+        photo_url = f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_a.id}"
+        self.assertIn(photo_url, page.text)
+        self.assertNotIn("secret_b.png", page.text)
+        photo = self.url_open(photo_url)
+        self.assertEqual(photo.status_code, 200)
+        self.assertEqual(photo.content, PNG)
+
+    def test_brand_gets_nothing_of_another_brands_return(self):
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        page = self.url_open(f"/my/returns/{self.ret_b.id}", allow_redirects=False)
+        self.assertIn(page.status_code, (302, 303, 403, 404))
+        self.assertNotIn(self.ret_b.name, page.text)
+        followed = self.url_open(f"/my/returns/{self.ret_b.id}")
+        self.assertNotIn(self.ret_b.name, followed.text)
+        self.assertNotIn("o_rl_brand_gradings", followed.text)
+        for url in (f"/web/content/{self.photo_b.id}",
+                    f"/my/returns/{self.ret_b.id}/grading-photo/{self.photo_b.id}",
+                    # Its own return's id with the other brand's photo swapped in.
+                    f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_b.id}"):
+            photo = self.url_open(url)
+            self.assertIn(photo.status_code, (403, 404), url)
+            self.assertNotEqual(photo.content, PNG, url)
+        slip = self.url_open(f"/my/returns/{self.ret_b.id}/slip", allow_redirects=False)
+        self.assertNotIn(self.ret_b.name, slip.text)
+
+    def test_customer_sees_the_return_but_not_the_gradings(self):
+        """The core's portal rule for the customer is unchanged: its own return, no grading."""
+        self.authenticate("tpl_shopper_a", "tpl_shopper_a")
+        page = self.url_open(f"/my/returns/{self.ret_a.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(self.ret_a.name, page.text)
+        self.assertNotIn("o_rl_brand_gradings", page.text)
+        self.assertNotIn("Seal intact", page.text)
+        photo = self.url_open(f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_a.id}")
+        self.assertEqual(photo.status_code, 404, "the customer sees no grading photo")
+        with self.assertRaises(JsonRpcException):
+            self._rpc("return.grading", "read", self.grading_a.ids, ["grade_id"])
+        self.assertFalse(self._rpc("return.grading", "search_read", [], ["id"]))
+        self.assertFalse(self._rpc("return.grading.answer", "search_read", [], ["passed"]))
+
+    # ------------------------------------------------------------------
+    # JSON-RPC
+    # ------------------------------------------------------------------
+    def test_brand_rpc_reads_its_own_only(self):
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        orders = self._rpc("return.order", "search_read", [], ["name", "state", "client_ref"])
+        self.assertEqual([o["id"] for o in orders], self.ret_a.ids)
+        gradings = self._rpc("return.grading", "search_read", [], ["grade_id", "quantity", "state", "operation"])
+        self.assertEqual([g["id"] for g in gradings], self.grading_a.ids)
+        self.assertEqual(gradings[0]["quantity"], 2)
+        self.assertEqual(gradings[0]["operation"], "restock")
+        answers = self._rpc("return.grading.answer", "search_read", [], ["passed"])
+        self.assertEqual(len(answers), 1)
+        self.assertTrue(answers[0]["passed"])
+        lines = self._rpc("return.order.line", "search_read", [], ["product_uom_qty"])
+        self.assertEqual([line["id"] for line in lines], self.ret_a.line_ids.ids)
+        # Another brand's ids, swapped in.
+        for model, ids in (("return.order", self.ret_b.ids), ("return.order.line", self.ret_b.line_ids.ids),
+                           ("return.grading", self.grading_b.ids)):
+            with self.assertRaises(JsonRpcException, msg=model):
+                self._rpc(model, "read", ids, ["display_name"])
+            with self.assertRaises(JsonRpcException, msg=model):
+                self._rpc(model, "web_read", ids, specification={"display_name": {}})
+            self.assertFalse(self._rpc(model, "search_read", [("id", "in", ids)], ["id"]), model)
+        with self.assertRaises(JsonRpcException):
+            self._rpc("ir.attachment", "read", self.photo_b.ids, ["datas"])
+
+    def test_brand_rpc_reads_no_figure_of_the_3pl(self):
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        for field in ("processing_cost", "recovery_value", "net_recovery", "note", "disposition_note",
+                      "vendor_credit_note_id", "liquidation_line_id", "disposition_error"):
+            with self.assertRaises(JsonRpcException, msg=field):
+                self._rpc("return.grading", "read", self.grading_a.ids, [field])
+        for field in ("note", "processing_cost", "recovery_value", "net_recovery", "return_cost"):
+            with self.assertRaises(JsonRpcException, msg=field):
+                self._rpc("return.order", "read", self.ret_a.ids, [field])
+        with self.assertRaises(JsonRpcException):
+            self._rpc("return.client.fee.event", "search_read", [], ["amount"])
+        with self.assertRaises(JsonRpcException):
+            self._rpc("return.order", "write", self.ret_a.ids, {"client_ref": "forged"})
+        with self.assertRaises(JsonRpcException):
+            self._rpc("return.grading", "write", self.grading_a.ids, {"quantity": 3})
+
+    def test_clerk_still_reads_the_figures(self):
+        grading = self.grading_a.with_user(self.clerk)
+        self.assertEqual(grading.read(["recovery_value"])[0]["recovery_value"], self.grading_a.recovery_value)
+        self.assertEqual(self.env["return.order"].with_user(self.clerk).search_count(
+            [("id", "in", (self.ret_a | self.ret_b).ids)]), 2)
