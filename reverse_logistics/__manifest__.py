@@ -2,7 +2,7 @@
     "name": "Reverse Logistics",
     "summary": "Return orders, return policy, triage receipts, grading, disposition "
     "and customer resolution with real stock moves and journal entries",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -68,6 +68,7 @@
         "views/return_customer_behaviour_views.xml",
         "data/return_defect_signal_data.xml",
         "views/return_defect_signal_views.xml",
+        "views/return_recovery_estimate_views.xml",
     ],
     "demo": [
         "demo/return_demo.xml",
