@@ -68,6 +68,7 @@
         "views/return_customer_behaviour_views.xml",
         "data/return_defect_signal_data.xml",
         "views/return_defect_signal_views.xml",
+        "views/return_recovery_estimate_views.xml",
     ],
     "demo": [
         "demo/return_demo.xml",

@@ -32,3 +32,4 @@ from . import return_guest_attempt
 from . import return_customer_behaviour
 from . import product_category
 from . import return_defect_signal
+from . import return_recovery_estimate

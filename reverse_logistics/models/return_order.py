@@ -552,6 +552,8 @@ class ReturnOrder(models.Model):
                     note=order.policy_problems or order.customer_behaviour_flags
                     or self.env._("Above the auto-approval limit."),
                 )
+        # The expected recovery is a fact of the request: estimated now, never again.
+        self.env["return.recovery.estimate"]._freeze_for_lines(self.line_ids)
         if to_approve:
             to_approve.sudo()._action_approve()
         # Approved at once: the approval mail says it all.
@@ -574,6 +576,8 @@ class ReturnOrder(models.Model):
         if not orders:
             raise UserError(self.env._("Only draft returns can be approved."))
         orders._check_lines_before_approval()
+        # Approved without a submission (a manager's own return): the request's estimate is made now.
+        self.env["return.recovery.estimate"]._freeze_for_lines(orders.line_ids)
         # Approval activities are scheduled on submission: a return never submitted has none to close.
         submitted = orders.filtered("date_submitted")
         now = fields.Datetime.now()
@@ -1331,7 +1335,8 @@ class ReturnOrder(models.Model):
         return self.env._("Return slip - %(name)s", name=self.name)
 
     def _get_return_shipping_cost(self):
-        """cost of bringing the goods back; carriers fill it"""
+        """What shipping the goods back costs the company, in company currency, at the request. Hook: a
+        carrier addon returns the carrier's rate for the return shipment; 0.0 without one."""
         self.ensure_one()
         return 0.0
 

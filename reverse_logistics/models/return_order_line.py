@@ -6,6 +6,7 @@ from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 from ..tools import check_id, check_numbers, check_protected_fields, without_protected_defaults
 from .return_credit_allocation import CREDIT_ALLOCATION_READERS
+from .return_recovery_estimate import ESTIMATE_BASES
 
 
 class ReturnOrderLine(models.Model):
@@ -113,6 +114,37 @@ class ReturnOrderLine(models.Model):
         currency_field="company_currency_id", compute="_compute_ledger", store=True, groups="base.group_user",
         help="Recovery value less processing costs.",
     )
+    # Expected recovery, estimated from the history when the return is submitted and frozen then
+    # (return.recovery.estimate): the request's facts, compared later with what was recovered.
+    expected_recovery_amount = fields.Monetary(
+        string="Expected Recovery", currency_field="company_currency_id", readonly=True, copy=False,
+        groups="base.group_user",
+        help="Expected net recovery of the requested units when the return was submitted: over the graded "
+        "history, the share of each grade x (what the disposition the rules choose recovers - its processing "
+        "cost).")
+    return_cost_amount = fields.Monetary(
+        string="Cost of Bringing Back", currency_field="company_currency_id", readonly=True, copy=False,
+        groups="base.group_user",
+        help="Handling cost per unit of the policy x the requested units, plus the line's share of the return "
+        "shipping cost, when the return was submitted.")
+    expected_net_amount = fields.Monetary(
+        string="Expected Net", currency_field="company_currency_id", compute="_compute_expected_net_amount",
+        store=True, groups="base.group_user", help="Expected recovery less the cost of bringing the units back.")
+    expected_recovery_basis = fields.Selection(
+        ESTIMATE_BASES, string="Estimated From",
+        readonly=True, copy=False, groups="base.group_user",
+        help="The history the estimate read. No History: nothing graded to estimate from, no expected recovery.")
+    expected_recovery_history_qty = fields.Float(
+        string="History (units)", digits="Product Unit of Measure", readonly=True, copy=False,
+        groups="base.group_user")
+    expected_recovery_ids = fields.One2many(
+        "return.recovery.estimate", "line_id", string="Expected Recovery by Grade", readonly=True,
+        groups="base.group_user")
+
+    @api.depends("expected_recovery_amount", "return_cost_amount")
+    def _compute_expected_net_amount(self):
+        for line in self:
+            line.expected_net_amount = line.expected_recovery_amount - line.return_cost_amount
 
     @api.depends("move_ids.state", "move_ids.quantity", "move_ids.returned_move_ids.state",
                  "move_ids.returned_move_ids.quantity",
@@ -354,6 +386,8 @@ class ReturnOrderLine(models.Model):
             "move_ids", "credit_allocation_ids", "refund_line_ids", "exchange_line_ids", "grading_ids",
             "policy_problems", "grade_summary", "refund_amount", "restocking_fee_charged", "processing_cost",
             "recovery_value", "net_recovery", "kept_by_customer", "expected_recovery_amount", "return_cost_amount",
+            "expected_net_amount", "expected_recovery_basis", "expected_recovery_history_qty",
+            "expected_recovery_ids",
         ]
 
     @api.model
@@ -1409,15 +1443,6 @@ class ReturnOrderLine(models.Model):
         string="Kept by Customer", readonly=True, copy=False, index=True,
         help="Decided at approval by the return policy: the customer is credited and keeps the goods, "
         "as bringing them back would cost more than they recover. No receipt, nothing enters stock.",
-    )
-    # Filled by the estimate at submit (the expected recovery helper defines how); frozen with the return.
-    expected_recovery_amount = fields.Monetary(
-        string="Expected Recovery", currency_field="company_currency_id", readonly=True, copy=False,
-        groups="base.group_user",
-    )
-    return_cost_amount = fields.Monetary(
-        string="Cost of Bringing Back", currency_field="company_currency_id", readonly=True, copy=False,
-        groups="base.group_user",
     )
 
     def _get_resolution_base_qty(self, base_field=None):

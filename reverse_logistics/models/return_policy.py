@@ -246,6 +246,28 @@ class ReturnPolicy(models.Model):
         string="Used-said-unused Returns That Flag",
         help="Flag a customer from this many returns graded as used for a reason that says unused. 0: off.")
 
+    # ==================================================================
+    # Expected recovery at the request (return.recovery.estimate)
+    # ==================================================================
+    recovery_handling_cost = fields.Monetary(
+        string="Handling Cost per Unit",
+        help="What receiving and handling one returned unit costs, counted in the cost of bringing it back.")
+    recovery_history_days = fields.Integer(
+        string="Estimate History (days)", default=365,
+        help="The rolling period of graded returns the expected recovery is estimated from.")
+    recovery_history_min_qty = fields.Float(
+        string="Minimum History (units)", digits="Product Unit of Measure", default=10.0,
+        help="Units graded for the same product and reason (else the same product) before the estimate "
+        "reads them; below, it reads the next wider history, up to the product's category.")
+
+    @api.constrains("recovery_handling_cost", "recovery_history_days", "recovery_history_min_qty")
+    def _check_recovery_estimate(self):
+        for policy in self:
+            if policy.recovery_history_days < 1:
+                raise ValidationError(self.env._("The estimate history is at least one day."))
+            if policy.recovery_handling_cost < 0 or policy.recovery_history_min_qty < 0:
+                raise ValidationError(self.env._("A handling cost or a minimum history cannot be negative."))
+
     @api.constrains("behaviour_period_days", "behaviour_max_rate_qty", "behaviour_max_rate_value",
                     "behaviour_max_lot_mismatches", "behaviour_max_used_unused")
     def _check_behaviour_thresholds(self):

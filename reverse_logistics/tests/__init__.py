@@ -23,3 +23,4 @@ from . import test_facts_frozen
 from . import test_french
 from . import test_spanish
 from . import test_keep_item
+from . import test_recovery_estimate

@@ -41,8 +41,10 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         return order
 
     def _estimated(self, ret, recovery, cost):
-        # Setup: what the estimate freezes on the lines at submit (issue 26 item 1, another branch).
-        ret.line_ids.sudo().write({"expected_recovery_amount": recovery, "return_cost_amount": cost})
+        # Setup: the estimate frozen on the lines as the submission would freeze it (the estimate itself is
+        # tested from a graded history in test_recovery_estimate.py); a line already estimated keeps it.
+        ret.line_ids.sudo().write({"expected_recovery_basis": "product", "expected_recovery_amount": recovery,
+                                   "return_cost_amount": cost})
         return ret
 
     def _moves_of(self, ret):
@@ -119,8 +121,10 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         ret = self._return_as(self.clerk, order, reason=self.reason_defect)
         kept_line = ret.line_ids.filtered(lambda rl: rl.product_id == other)
         back_line = ret.line_ids - kept_line
-        kept_line.sudo().write({"expected_recovery_amount": 5.0, "return_cost_amount": 15.0})
-        back_line.sudo().write({"expected_recovery_amount": 70.0, "return_cost_amount": 15.0})
+        kept_line.sudo().write({"expected_recovery_basis": "product",
+                                "expected_recovery_amount": 5.0, "return_cost_amount": 15.0})
+        back_line.sudo().write({"expected_recovery_basis": "product",
+                                "expected_recovery_amount": 70.0, "return_cost_amount": 15.0})
         ret.action_submit()
         self.assertEqual(ret.state, "approved")
         self.assertTrue(kept_line.kept_by_customer)
@@ -310,8 +314,10 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self._invoice(order)
         ret = self._return_as(self.clerk, order, reason=self.reason_defect)
         kept_line = ret.line_ids.filtered(lambda rl: rl.product_id == other)
-        kept_line.sudo().write({"expected_recovery_amount": 1.0, "return_cost_amount": 8.0})
-        (ret.line_ids - kept_line).sudo().write({"expected_recovery_amount": 50.0, "return_cost_amount": 8.0})
+        kept_line.sudo().write({"expected_recovery_basis": "product",
+                                "expected_recovery_amount": 1.0, "return_cost_amount": 8.0})
+        (ret.line_ids - kept_line).sudo().write({"expected_recovery_basis": "product",
+                                "expected_recovery_amount": 50.0, "return_cost_amount": 8.0})
         ret.action_submit()
         # One credit note for both lines at approval, as the policy says; only the machine travels back.
         note = ret.sudo().credit_note_ids
