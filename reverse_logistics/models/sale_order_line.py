@@ -28,8 +28,9 @@ class SaleOrderLine(models.Model):
 
     @api.depends("qty_invoiced", "qty_delivered", "product_uom_qty", "state", "qty_kept_by_customer")
     def _compute_qty_to_invoice(self):
-        super()._compute_qty_to_invoice()
+        res = super()._compute_qty_to_invoice()
         for sale_line in self.filtered("qty_kept_by_customer"):
             if sale_line.state == "sale" and not sale_line.display_type \
                     and sale_line.product_id.type != "combo":
                 sale_line.qty_to_invoice -= sale_line.qty_kept_by_customer
+        return res

@@ -68,7 +68,7 @@ class ReturnAnalysis(models.Model):
 
     qty_kept = fields.Float(string="Kept Units", digits="Product Unit of Measure", readonly=True,
                             help="Units credited that the customer keeps (keep-the-item refunds): nothing came back.")
-    kept_value = fields.Monetary(string="Kept Value", readonly=True,
+    kept_value = fields.Monetary(readonly=True,
                                  help="Refunded for units the customer keeps (company currency).")
     requested_value = fields.Monetary(
         readonly=True, currency_field="order_currency_id",

@@ -216,8 +216,9 @@ class ReturnOrder(models.Model):
     def _get_client_sla_warning_domain(self, deadline_field, warned_field, pending, now):
         """Client returns short of a target whose deadline comes within their policy's warning time and
         that got no warning for it yet."""
-        policies = self.env["return.policy"].sudo().with_context(active_test=False).search([])
-        hours = sorted(set(policies.mapped("sla_warning_hours")))
+        # One branch per warning time in use (a handful), not one per policy.
+        hours = sorted(h for h, in self.env["return.policy"].sudo().with_context(active_test=False)._read_group(
+            [], groupby=["sla_warning_hours"]))
         branches = [[("policy_id.sla_warning_hours", "=", h), (deadline_field, "<=", now + timedelta(hours=h))]
                     for h in hours]
         if not branches:
