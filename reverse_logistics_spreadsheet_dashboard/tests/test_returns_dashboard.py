@@ -143,6 +143,8 @@ class TestReturnsDashboard(ReverseLogisticsCommon):
         mix = {row["disposition_id"][0]: row["quantity"]
                for row in self._pivot_rows(self.manager, pivots["Disposition mix"])}
         self.assertEqual(mix, {restock.id: 3, dispose.id: 1})
+        # The first return of the product had no graded history to be estimated from: nothing to compare.
+        self.assertFalse(self._pivot_rows(self.manager, pivots["Expected vs realised recovery"]))
         [bucket] = self._pivot_rows(self.manager, pivots["Request to resolution"])
         self.assertEqual(bucket["resolution_bucket"], "b_3d")
 

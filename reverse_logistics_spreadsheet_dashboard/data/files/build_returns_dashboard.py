@@ -86,6 +86,10 @@ pivot("8", "Receipt to processed", "return.analysis", [{"fieldName": "processing
 pivot("9", "Environment by month", "return.analysis", MONTH,
       [measure("weight_processed"), measure("weight_diverted"), measure("co2_avoided_kg")], ANALYSIS,
       action=ANALYSIS_ACTION)
+pivot("10", "Expected vs realised recovery", "return.recovery.estimate.report", [{"fieldName": "disposition_id"}],
+      [measure("expected_amount"), measure("realised_amount"), measure("difference_amount")],
+      matching("date_submitted", warehouse=None), sort="expected_amount:sum",
+      action="reverse_logistics.action_return_recovery_estimate_report")
 
 LISTS = {
     "1": {"id": "1", "name": "CO2e factors of the dispositions", "model": "return.disposition",
@@ -321,8 +325,28 @@ for i, (label, formula, fmt, how) in enumerate([
     put(f"B{r}", formula, fmt=fmt)
     put(f"C{r}", how, style=4)
 
+# Expected vs realised recovery (issue 26 items 1 and 6): the estimate frozen at the request against what the
+# settled lines recovered, per disposition, so the rules and rates can be tuned from facts.
+row = 131
+put(f"A{row}", link("Expected vs realised recovery", "return.recovery.estimate.report",
+                    action_name="Expected vs Realised Recovery"), style=5)
+header_row(row + 1, "Disposition", "Expected", "Realised", "Difference")
+r = row + 2
+put(f"A{r}", "All settled lines", style=3)
+put(f"B{r}", '=PIVOT.VALUE(10,"expected_amount:sum")', fmt=1)
+put(f"C{r}", '=PIVOT.VALUE(10,"realised_amount:sum")', fmt=1)
+put(f"D{r}", '=PIVOT.VALUE(10,"difference_amount:sum")', fmt=1)
+for i in range(8):
+    r = row + 3 + i
+    put(f"A{r}", f'=IFERROR(PIVOT.HEADER(10,"#disposition_id",{i + 1}),"")', style=3)
+    for col, field in (("B", "expected_amount"), ("C", "realised_amount"), ("D", "difference_amount")):
+        put(f"{col}{r}", f'=IF(A{r}="","",PIVOT.VALUE(10,"{field}:sum","#disposition_id",{i + 1}))', fmt=1)
+put(f"A{row + 11}", "Lines estimated from a graded history, once all their units are processed; realised is "
+    "recovery value less processing cost of their first gradings. Negative difference: the estimate was high.",
+    style=4)
+
 sheet = {
-    "id": "sheet1", "name": "Dashboard", "colNumber": 12, "rowNumber": 130,
+    "id": "sheet1", "name": "Dashboard", "colNumber": 12, "rowNumber": 145,
     "rows": {}, "cols": {"0": {"size": 230}, "1": {"size": 150}, "2": {"size": 170}, "3": {"size": 130},
                          "4": {"size": 130}},
     "merges": [], "cells": cells, "styles": styles, "formats": formats, "borders": {},
