@@ -4,7 +4,13 @@ FEE_KINDS = [
     ("received", "Per Return Received"),
     ("graded", "Per Unit Graded"),
     ("disposal", "Per Unit Dispositioned"),
+    ("refurbish", "Per Unit Refurbished"),
+    ("disposed", "Per Unit Disposed Of"),
+    ("triage_day", "Per Unit and Day in Triage"),
 ]
+
+# Operations whose units are destroyed (scrapped or sent to recycling): the "disposed" fee.
+DISPOSED_OPERATIONS = ("dispose", "recycle")
 
 
 class ReturnClientFee(models.Model):
@@ -26,10 +32,14 @@ class ReturnClientFee(models.Model):
         "product.product", string="Invoiced As", check_company=True, domain="[('type', '=', 'service')]",
         help="The service product of the invoice line (Returns Handling when empty).")
     active = fields.Boolean(default=True)
+    free_days = fields.Integer(
+        string="Free Days", help="Per unit and day in triage: the days a unit waits from its receipt to its "
+        "disposition free of charge; each whole day beyond is charged.")
 
     _sql_constraints = [
         ("kind_unique", "unique(company_id, client_id, kind)", "A client has one fee per kind of work."),
         ("amount_positive", "CHECK(amount >= 0)", "A handling fee is never negative."),
+        ("free_days_positive", "CHECK(free_days >= 0)", "Free days are never negative."),
     ]
 
     @api.model

@@ -28,7 +28,12 @@ class ReturnClientFeeEvent(models.Model):
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
     order_id = fields.Many2one("return.order", string="Return", readonly=True, index=True, ondelete="restrict")
     grading_id = fields.Many2one("return.grading", string="Graded Units", readonly=True, ondelete="set null")
-    quantity = fields.Float(digits="Product Unit of Measure", required=True, readonly=True)
+    quantity = fields.Float(digits="Product Unit of Measure", required=True, readonly=True,
+                            help="Units, or unit-days for the days in triage.")
+    triage_days = fields.Integer(
+        string="Days Charged", readonly=True,
+        help="Days in triage: the whole days from the units' receipt to their disposition beyond the free days "
+        "of the fee, when they were dispositioned.")
     unit_amount = fields.Monetary(string="Fee", required=True, readonly=True)
     amount = fields.Monetary(compute="_compute_amount", store=True)
     product_id = fields.Many2one("product.product", string="Invoiced As", readonly=True)
@@ -59,12 +64,35 @@ class ReturnClientFeeEvent(models.Model):
         fee = self.env["return.client.fee"]._get_fee(client, kind, order.company_id)
         if not fee:
             return self.browse()
-        return self.sudo().create({
-            "client_id": client.id, "company_id": order.company_id.id,
-            "currency_id": order.company_id.currency_id.id, "kind": kind, "order_id": order.id,
+        return self.sudo().create(self._prepare_event_vals(fee, order, quantity, grading))
+
+    @api.model
+    def _prepare_event_vals(self, fee, order, quantity, grading=None):
+        return {
+            "client_id": fee.client_id.id, "company_id": order.company_id.id,
+            "currency_id": order.company_id.currency_id.id, "kind": fee.kind, "order_id": order.id,
             "grading_id": grading.id if grading else False, "quantity": quantity, "unit_amount": fee.amount,
             "product_id": fee.product_id.id,
-        })
+        }
+
+    @api.model
+    def _record_triage_days(self, grading, until):
+        """Charge the days `grading`'s units waited in triage, from their receipt to `until` (their
+        disposition), beyond the fee's free days: quantity = units x days, the days kept on the event."""
+        order = grading.order_id
+        client = order._get_goods_owner()
+        if not client:
+            return self.browse()
+        fee = self.env["return.client.fee"]._get_fee(client, "triage_day", order.company_id)
+        received = grading._get_triage_entry_date()
+        if not fee or not received:
+            return self.browse()
+        days = (until - received).days - fee.free_days
+        if days <= 0:
+            return self.browse()
+        vals = self._prepare_event_vals(fee, order, grading.quantity * days, grading)
+        vals["triage_days"] = days
+        return self.sudo().create(vals)
 
     # ------------------------------------------------------------------
     # Monthly invoice per client

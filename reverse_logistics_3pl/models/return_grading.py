@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .return_client_fee import DISPOSED_OPERATIONS
+
 
 class ReturnGrading(models.Model):
     _inherit = "return.grading"
@@ -30,9 +32,25 @@ class ReturnGrading(models.Model):
 
     def _mark_dispositioned(self, done):
         res = super()._mark_dispositioned(done)
+        events = self.env["return.client.fee.event"]
         for grading in self:
-            self.env["return.client.fee.event"]._record("disposal", grading.order_id, grading.quantity, grading)
+            events._record("disposal", grading.order_id, grading.quantity, grading)
+            if grading.operation == "refurbish":
+                events._record("refurbish", grading.order_id, grading.quantity, grading)
+            elif grading.operation in DISPOSED_OPERATIONS:
+                events._record("disposed", grading.order_id, grading.quantity, grading)
+            # The units leave triage with their disposition: their days there are known now.
+            events._record_triage_days(grading, grading.date_dispositioned)
         return res
+
+    def _get_triage_entry_date(self):
+        """When these units entered triage: the line's last receipt done by then (a unit of a backorder
+        came with it; the last one never charges a unit for days it was not here)."""
+        self.ensure_one()
+        dates = [move.date for move in self.line_id.sudo().move_ids
+                 if move.state == "done" and move.location_dest_id.usage == "internal"
+                 and move.date and move.date <= self.date_graded]
+        return max(dates) if dates else False
 
     def _get_goods_owner(self):
         """Who owns these units: the client of the return, or nobody (the company)."""
@@ -108,6 +126,14 @@ class ReturnGrading(models.Model):
         if owner:
             # stock.scrap takes the owner's quants and, for an owner other than the company, values nothing.
             vals["owner_id"] = owner.id
+        return vals
+
+    def _prepare_repair_vals(self):
+        vals = super()._prepare_repair_vals()
+        owner = self._get_goods_owner()
+        if owner:
+            # Odoo's repair moves the unit with its customer as owner when he owns it there: the brand.
+            vals["partner_id"] = owner.id
         return vals
 
     def _dispose_return_to_vendor(self):
