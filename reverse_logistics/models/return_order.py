@@ -1274,7 +1274,8 @@ class ReturnOrder(models.Model):
         return gradings.action_dispose()
 
     def action_view_gradings(self):
-        self.check_access("read")
+        # A back-office window: a brand's portal user reads its gradings on the portal page, not here.
+        check_flow_access(self, "base.group_user", operation="read")
         self.env["return.grading"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("reverse_logistics.action_return_grading")
         action["domain"] = [("order_id", "in", self.ids)]

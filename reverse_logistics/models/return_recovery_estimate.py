@@ -61,9 +61,9 @@ class ReturnRecoveryEstimate(models.Model):
         rows = []
         for line in lines.sudo():
             company = line.company_id
-            if company not in rules_by_company:
-                rules_by_company[company] = self.env["return.disposition.rule"].sudo()._get_rules_for(company)
             basis, history_qty, by_grade = self._get_history(line)
+            if basis != "none" and company not in rules_by_company:
+                rules_by_company[company] = self.env["return.disposition.rule"].sudo()._get_rules_for(company)
             quantity = self._get_line_quantity(line)
             policy = line.order_id.policy_id
             line_rows = [] if basis == "none" else \
@@ -119,22 +119,25 @@ class ReturnRecoveryEstimate(models.Model):
     def _get_history(self, line):
         """(basis, units read, {grade: units}): the same product and reason when the policy's minimum
         of units was graded for them, else the same product, else the product's category (any history),
-        else no history."""
+        else no history. One grouped read of the category's history answers the three levels."""
         policy = line.order_id.policy_id
         since = fields.Datetime.now() - timedelta(days=policy.recovery_history_days or 365)
-        base = self._get_history_domain(line, since)
+        groups = self.env["return.grading"].sudo()._read_group(
+            self._get_history_domain(line, since) + [("categ_id", "=", line.product_id.categ_id.id)],
+            ["product_id", "reason_id", "grade_id"], ["quantity:sum"])
         levels = [
-            ("reason", [("product_id", "=", line.product_id.id), ("reason_id", "=", line.reason_id.id)],
+            ("reason", lambda product, reason: product == line.product_id and reason == line.reason_id,
              policy.recovery_history_min_qty),
-            ("product", [("product_id", "=", line.product_id.id)], policy.recovery_history_min_qty),
-            ("category", [("categ_id", "=", line.product_id.categ_id.id)], 0.0),
+            ("product", lambda product, reason: product == line.product_id, policy.recovery_history_min_qty),
+            ("category", lambda product, reason: True, 0.0),
         ]
-        gradings = self.env["return.grading"].sudo()
-        for basis, domain, minimum in levels:
+        for basis, matches, minimum in levels:
             if basis == "reason" and not line.reason_id:
                 continue
-            groups = gradings._read_group(base + domain, ["grade_id"], ["quantity:sum"])
-            by_grade = {grade: qty for grade, qty in groups if qty > 0}
+            by_grade = {}
+            for product, reason, grade, qty in groups:
+                if qty > 0 and matches(product, reason):
+                    by_grade[grade] = by_grade.get(grade, 0.0) + qty
             total = sum(by_grade.values())
             if not float_is_zero(total, precision_digits=6) and float_compare(total, minimum, precision_digits=6) >= 0:
                 return basis, total, by_grade

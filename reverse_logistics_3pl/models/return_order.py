@@ -79,8 +79,12 @@ class ReturnOrder(models.Model):
 
     @api.model
     def _get_system_fields(self):
-        # Blind or announced is what happened at the dock and at the matching: the flow alone says it.
-        return super()._get_system_fields() + ["is_blind_parcel", "date_blind_matched", "blind_unmatched"]
+        # Blind or announced is what happened at the dock and at the matching; deadlines, warnings and
+        # misses of the client's service levels are the flow's facts: the flow alone writes them.
+        return super()._get_system_fields() + [
+            "is_blind_parcel", "date_blind_matched", "blind_unmatched",
+            "client_graded_deadline", "client_dispositioned_deadline", "client_graded_warned",
+            "client_dispositioned_warned", "client_graded_late", "client_dispositioned_late", "client_sla_late"]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -159,13 +163,6 @@ class ReturnOrder(models.Model):
     client_dispositioned_late = fields.Boolean(string="Disposition Target Missed", readonly=True, copy=False)
     client_sla_late = fields.Boolean(
         string="Client Target Missed", compute="_compute_client_sla_late", store=True, index=True)
-
-    @api.model
-    def _get_system_fields(self):
-        # Deadlines, warnings and misses are the flow's facts: no user writes them.
-        return super()._get_system_fields() + [
-            "client_graded_deadline", "client_dispositioned_deadline", "client_graded_warned",
-            "client_dispositioned_warned", "client_graded_late", "client_dispositioned_late", "client_sla_late"]
 
     @api.depends("client_id", "date_first_receipt", "policy_id.grading_sla_hours", "policy_id.disposition_sla_hours")
     def _compute_client_deadlines(self):
