@@ -164,14 +164,20 @@ class ReturnDefectSignal(models.Model):
                 min=categ.defect_min_returns, rate=categ.defect_max_rate, days=categ.defect_period_days,
                 categ=categ.display_name),
             "reason_summary": "\n".join(f"{name}: {qty:g}" for name, qty in reasons.most_common(3)),
-            "lot_summary": "\n".join(self.env._(
-                "%(lot)s: %(returned)s returned of %(delivered)s delivered", lot=lot.name, returned=f"{qty:g}",
-                delivered=f"{delivered_by_lot.get(lot.id, 0.0):g}") for lot, qty in by_lot.most_common()) or False,
+            "lot_summary": "\n".join(self._get_lot_summary_line(lot, qty, delivered_by_lot.get(lot.id, 0.0))
+                                     for lot, qty in by_lot.most_common()) or False,
             "grade_summary": "\n".join(f"{name}: {qty:g}" for name, qty in grades.most_common()) or False,
             "return_line_ids": [Command.set(lines.ids)],
             "return_ids": [Command.set(lines.order_id.ids)],
             "lot_ids": [Command.set(lines.lot_id.ids)],
         }
+
+    @api.model
+    def _get_lot_summary_line(self, lot, returned, delivered):
+        # Formatted before the call: Odoo's term export cannot read an f-string among its arguments.
+        returned, delivered = f"{returned:g}", f"{delivered:g}"
+        return self.env._("%(lot)s: %(returned)s returned of %(delivered)s delivered", lot=lot.name,
+                          returned=returned, delivered=delivered)
 
     @api.model
     def _get_main_vendor(self, product, company):
@@ -195,12 +201,14 @@ class ReturnDefectSignal(models.Model):
         self.ensure_one()
         returns = Markup(", ").join(
             Markup('<a href="/odoo/return.order/%s">%s</a>') % (ret.id, ret.name) for ret in self.return_ids)
+        # Formatted before the call: Odoo's term export cannot read an f-string among its arguments.
+        returned, delivered = f"{self.qty_returned:g}", f"{self.qty_delivered:g}"
         lines = [
             escape(self.env._(
                 "%(product)s: %(returned)s of %(delivered)s units delivered came back in %(days)s days "
                 "(%(rate)s %%; threshold: %(threshold)s).",
-                product=self.product_id.display_name, returned=f"{self.qty_returned:g}",
-                delivered=f"{self.qty_delivered:g}", days=self.period_days, rate=round(self.rate, 2),
+                product=self.product_id.display_name, returned=returned,
+                delivered=delivered, days=self.period_days, rate=round(self.rate, 2),
                 threshold=self.threshold_note)),
             escape(self.env._("Top reasons: %(reasons)s", reasons=(self.reason_summary or "").replace("\n", "; "))),
         ]

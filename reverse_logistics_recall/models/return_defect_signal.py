@@ -18,6 +18,8 @@ class ReturnDefectSignal(models.Model):
         """A draft recall of the signal's product and affected lots, its evidence as the reason, for the
         Recall Manager to complete (class, depth, remedies) before tracing."""
         self.ensure_one()
+        # Formatted before the call: Odoo's term export cannot read an f-string among its arguments.
+        returned, delivered = f"{self.qty_returned:g}", f"{self.qty_delivered:g}"
         return {
             "title": self.env._("Returns of %(product)s", product=self.product_id.display_name),
             "company_id": self.company_id.id,
@@ -26,8 +28,7 @@ class ReturnDefectSignal(models.Model):
             "reason": "\n".join(filter(None, [
                 self.env._(
                     "%(returned)s of %(delivered)s units delivered came back in %(days)s days (%(rate)s %%).",
-                    returned=f"{self.qty_returned:g}", delivered=f"{self.qty_delivered:g}",
-                    days=self.period_days, rate=round(self.rate, 2)),
+                    returned=returned, delivered=delivered, days=self.period_days, rate=round(self.rate, 2)),
                 self.reason_summary, self.lot_summary,
             ])),
         }
