@@ -33,7 +33,7 @@ class ReturnClientFee(models.Model):
         help="The service product of the invoice line (Returns Handling when empty).")
     active = fields.Boolean(default=True)
     free_days = fields.Integer(
-        string="Free Days", help="Per unit and day in triage: the days a unit waits from its receipt to its "
+        help="Per unit and day in triage: the days a unit waits from its receipt to its "
         "disposition free of charge; each whole day beyond is charged.")
 
     _sql_constraints = [
