@@ -58,10 +58,11 @@ class ReturnRecoveryEstimate(models.Model):
         for order in lines.order_id:
             shipping.update(self._split_return_shipping_cost(order))
         rules_by_company = {}
+        histories = {}  # the lines of one category read its history once
         rows = []
         for line in lines.sudo():
             company = line.company_id
-            basis, history_qty, by_grade = self._get_history(line)
+            basis, history_qty, by_grade = self._get_history(line, histories)
             if basis != "none" and company not in rules_by_company:
                 rules_by_company[company] = self.env["return.disposition.rule"].sudo()._get_rules_for(company)
             quantity = self._get_line_quantity(line)
@@ -116,15 +117,20 @@ class ReturnRecoveryEstimate(models.Model):
         ]
 
     @api.model
-    def _get_history(self, line):
+    def _get_history(self, line, histories=None):
         """(basis, units read, {grade: units}): the same product and reason when the policy's minimum
         of units was graded for them, else the same product, else the product's category (any history),
-        else no history. One grouped read of the category's history answers the three levels."""
+        else no history. One grouped read of the category's history answers the three levels;
+        `histories` (a dict) keeps it for the other lines of the same history."""
         policy = line.order_id.policy_id
         since = fields.Datetime.now() - timedelta(days=policy.recovery_history_days or 365)
-        groups = self.env["return.grading"].sudo()._read_group(
-            self._get_history_domain(line, since) + [("categ_id", "=", line.product_id.categ_id.id)],
-            ["product_id", "reason_id", "grade_id"], ["quantity:sum"])
+        domain = self._get_history_domain(line, since) + [("categ_id", "=", line.product_id.categ_id.id)]
+        histories = {} if histories is None else histories
+        key = repr(domain)
+        if key not in histories:
+            histories[key] = self.env["return.grading"].sudo()._read_group(
+                domain, ["product_id", "reason_id", "grade_id"], ["quantity:sum"])
+        groups = histories[key]
         levels = [
             ("reason", lambda product, reason: product == line.product_id and reason == line.reason_id,
              policy.recovery_history_min_qty),

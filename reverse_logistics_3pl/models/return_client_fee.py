@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 FEE_KINDS = [
     ("received", "Per Return Received"),
@@ -41,8 +41,3 @@ class ReturnClientFee(models.Model):
         ("amount_positive", "CHECK(amount >= 0)", "A handling fee is never negative."),
         ("free_days_positive", "CHECK(free_days >= 0)", "Free days are never negative."),
     ]
-
-    @api.model
-    def _get_fee(self, client, kind, company):
-        return self.sudo().search([("client_id", "=", client.id), ("kind", "=", kind),
-                                   ("company_id", "=", company.id)], limit=1)

@@ -58,13 +58,35 @@ class ReturnClientFeeEvent(models.Model):
     def _record(self, kind, order, quantity, grading=None):
         """Record `quantity` of `kind` done for `order`'s client at the fee of the client's schedule now.
         Nothing when the return is the company's own or the client has no fee of that kind."""
-        client = order._get_goods_owner()
-        if not client:
+        return self._record_many([(kind, order, quantity, grading)])
+
+    @api.model
+    def _record_many(self, work):
+        """Record each (kind, order, quantity, grading) of `work` as `_record` does, reading the clients'
+        fee schedules once and creating the events together (a batch of gradings is one call).
+        `quantity` may be a callable of the fee, for work whose quantity the fee decides (days in triage)."""
+        owned = [(kind, order, quantity, grading, order._get_goods_owner())
+                 for kind, order, quantity, grading in work]
+        owned = [item for item in owned if item[4]]
+        if not owned:
             return self.browse()
-        fee = self.env["return.client.fee"]._get_fee(client, kind, order.company_id)
-        if not fee:
-            return self.browse()
-        return self.sudo().create(self._prepare_event_vals(fee, order, quantity, grading))
+        fees = {(fee.company_id, fee.client_id, fee.kind): fee
+                for fee in self.env["return.client.fee"].sudo().search([
+                    ("client_id", "in", list({item[4].id for item in owned})),
+                    ("company_id", "in", list({item[1].company_id.id for item in owned})),
+                    ("kind", "in", list({item[0] for item in owned}))])}
+        vals_list = []
+        for kind, order, quantity, grading, client in owned:
+            fee = fees.get((order.company_id, client, kind))
+            if not fee:
+                continue
+            extra = {}
+            if callable(quantity):
+                quantity, extra = quantity(fee)
+                if not quantity:
+                    continue
+            vals_list.append(dict(self._prepare_event_vals(fee, order, quantity, grading), **extra))
+        return self.sudo().create(vals_list)
 
     @api.model
     def _prepare_event_vals(self, fee, order, quantity, grading=None):
@@ -76,23 +98,15 @@ class ReturnClientFeeEvent(models.Model):
         }
 
     @api.model
-    def _record_triage_days(self, grading, until):
-        """Charge the days `grading`'s units waited in triage, from their receipt to `until` (their
-        disposition), beyond the fee's free days: quantity = units x days, the days kept on the event."""
-        order = grading.order_id
-        client = order._get_goods_owner()
-        if not client:
-            return self.browse()
-        fee = self.env["return.client.fee"]._get_fee(client, "triage_day", order.company_id)
+    def _get_triage_days_work(self, grading, until):
+        """The days `grading`'s units waited in triage, from their receipt to `until` (their disposition),
+        beyond the fee's free days, as work for `_record_many`: quantity = units x days, the days kept."""
         received = grading._get_triage_entry_date()
-        if not fee or not received:
-            return self.browse()
-        days = (until - received).days - fee.free_days
-        if days <= 0:
-            return self.browse()
-        vals = self._prepare_event_vals(fee, order, grading.quantity * days, grading)
-        vals["triage_days"] = days
-        return self.sudo().create(vals)
+
+        def quantity(fee):
+            days = (until - received).days - fee.free_days if received else 0
+            return (grading.quantity * days, {"triage_days": days}) if days > 0 else (0.0, {})
+        return ("triage_day", grading.order_id, quantity, grading)
 
     # ------------------------------------------------------------------
     # Monthly invoice per client

@@ -26,21 +26,24 @@ class ReturnGrading(models.Model):
     def create(self, vals_list):
         gradings = super().create(vals_list)
         # Charged per unit graded; a regrade of the same units is not charged again.
-        for grading in gradings.filtered(lambda g: not g.previous_grading_id):
-            self.env["return.client.fee.event"]._record("graded", grading.order_id, grading.quantity, grading)
+        self.env["return.client.fee.event"]._record_many([
+            ("graded", grading.order_id, grading.quantity, grading)
+            for grading in gradings.filtered(lambda g: not g.previous_grading_id)])
         return gradings
 
     def _mark_dispositioned(self, done):
         res = super()._mark_dispositioned(done)
         events = self.env["return.client.fee.event"]
+        work = []
         for grading in self:
-            events._record("disposal", grading.order_id, grading.quantity, grading)
+            work.append(("disposal", grading.order_id, grading.quantity, grading))
             if grading.operation == "refurbish":
-                events._record("refurbish", grading.order_id, grading.quantity, grading)
+                work.append(("refurbish", grading.order_id, grading.quantity, grading))
             elif grading.operation in DISPOSED_OPERATIONS:
-                events._record("disposed", grading.order_id, grading.quantity, grading)
+                work.append(("disposed", grading.order_id, grading.quantity, grading))
             # The units leave triage with their disposition: their days there are known now.
-            events._record_triage_days(grading, grading.date_dispositioned)
+            work.append(events._get_triage_days_work(grading, grading.date_dispositioned))
+        events._record_many(work)
         return res
 
     def _get_triage_entry_date(self):
