@@ -1,7 +1,7 @@
 {
     "name": "Reverse Logistics: Third-Party Logistics",
     "summary": "Returns of client brands' goods: received, graded and dispositioned in the client's ownership",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
@@ -17,6 +17,7 @@
         "wizard/return_blind_parcel_views.xml",
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
+        "views/return_grading_views.xml",
         "views/return_policy_views.xml",
         "views/return_portal_templates.xml",
         "wizard/return_announcement_import_views.xml",

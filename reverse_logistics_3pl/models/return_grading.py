@@ -1,8 +1,9 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.addons.reverse_logistics.tools import check_flow_access
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import clean_context, float_compare, format_amount
 
 from .return_client_fee import DISPOSED_OPERATIONS
 
@@ -22,6 +23,46 @@ class ReturnGrading(models.Model):
     disposition_queued_uid = fields.Many2one(groups="base.group_user")
     disposition_error = fields.Text(groups="base.group_user")
 
+    # The brand's approval of a disposition above its policy's value: asked by the flow when the clerk
+    # disposes, decided by the brand on its portal; what was asked and decided is frozen on the grading.
+    brand_approval_state = fields.Selection(
+        [("waiting", "Waiting for the Brand"), ("approved", "Approved by the Brand"),
+         ("refused", "Refused by the Brand")],
+        string="Brand Approval", readonly=True, copy=False, index="btree_not_null",
+        help="Waiting: the disposition is worth more than the brand lets the 3PL decide alone; nothing moves "
+             "until the brand approves it on its portal. Refused: choose another disposition.")
+    brand_approval_disposition_id = fields.Many2one(
+        "return.disposition", string="Disposition Submitted to the Brand", readonly=True, copy=False)
+    brand_approval_value = fields.Monetary(
+        string="Value Submitted to the Brand", readonly=True, copy=False,
+        help="The units' value (unit value times quantity) when the brand was asked.")
+    brand_approval_threshold = fields.Monetary(
+        string="Brand Approval Above", readonly=True, copy=False, groups="base.group_user",
+        help="The brand policy's value when the brand was asked.")
+    date_brand_approval_requested = fields.Datetime(string="Brand Asked On", readonly=True, copy=False)
+    brand_approval_requested_uid = fields.Many2one(
+        "res.users", string="Submitted By", readonly=True, copy=False, groups="base.group_user",
+        help="Who disposed of the units: the approved disposition runs as this user.")
+    brand_approval_uid = fields.Many2one("res.users", string="Decided By", readonly=True, copy=False)
+    date_brand_approval = fields.Datetime(string="Brand Decided On", readonly=True, copy=False)
+    brand_approval_note = fields.Text(string="Brand's Note", readonly=True, copy=False)
+
+    @api.model
+    def _get_system_fields(self):
+        return super()._get_system_fields() + [
+            "brand_approval_state", "brand_approval_disposition_id", "brand_approval_value",
+            "brand_approval_threshold", "date_brand_approval_requested", "brand_approval_requested_uid",
+            "brand_approval_uid",
+            "date_brand_approval", "brand_approval_note",
+        ]
+
+    def _get_protected_fields(self):
+        protected = super()._get_protected_fields()
+        if any(g.brand_approval_state in ("waiting", "approved") for g in self):
+            # What the brand is asked, or agreed to, stays what it was asked.
+            protected += ["lot_id", "quantity", "grade_id", "disposition_id"]
+        return protected
+
     @api.model_create_multi
     def create(self, vals_list):
         gradings = super().create(vals_list)
@@ -30,6 +71,153 @@ class ReturnGrading(models.Model):
             ("graded", grading.order_id, grading.quantity, grading)
             for grading in gradings.filtered(lambda g: not g.previous_grading_id)])
         return gradings
+
+    # ------------------------------------------------------------------
+    # The brand's approval
+    # ------------------------------------------------------------------
+    def _action_dispose(self):
+        """Units whose disposition the brand must approve first are submitted to it and stay in triage;
+        the others move. Units already waiting, or sent again with the disposition the brand refused, are
+        refused with nothing done."""
+        pending = self.filtered(lambda g: g.state == "graded")
+        waiting = pending.filtered(lambda g: g.brand_approval_state == "waiting")
+        if waiting:
+            raise UserError(self.env._(
+                "Nothing was moved: these units wait for the brand's approval:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in waiting)))
+        pending.filtered(lambda g: not g.disposition_id)._action_decide()
+        refused = pending.filtered(lambda g: g.brand_approval_state == "refused"
+                                   and g.disposition_id == g.brand_approval_disposition_id)
+        if refused:
+            raise UserError(self.env._(
+                "Nothing was moved: the brand refused these dispositions; choose another one:\n%(lines)s",
+                lines="\n".join(f"- {g.name}: {g.disposition_id.name}" for g in refused)))
+        to_ask = pending.filtered(lambda g: g._needs_brand_approval())
+        if to_ask:
+            to_ask._request_brand_approval()
+        return super(ReturnGrading, self - to_ask)._action_dispose()
+
+    def _get_brand_approval_threshold(self):
+        """The value above which the brand approves this disposition: its policy's (the return's, else the
+        brand's default one); 0 when the goods are the company's or the brand asks nothing."""
+        self.ensure_one()
+        owner = self._get_goods_owner()
+        if not owner:
+            return 0.0
+        policy = self.order_id.policy_id.sudo()
+        if policy.client_id != owner:
+            policy = self.env["return.policy"].sudo()._get_client_default_policy(self.company_id, owner)
+        return policy.brand_approval_above
+
+    def _get_brand_approval_value(self):
+        """What the decision is worth: the units' unit value (the one the disposition rules read) times
+        their quantity, in company currency."""
+        self.ensure_one()
+        return self.currency_id.round(self.unit_value * self.quantity)
+
+    def _needs_brand_approval(self):
+        self.ensure_one()
+        if self.brand_approval_state == "approved" and self.disposition_id == self.brand_approval_disposition_id:
+            return False
+        threshold = self._get_brand_approval_threshold()
+        return bool(threshold) and self.currency_id.compare_amounts(
+            self._get_brand_approval_value(), threshold) > 0
+
+    def _request_brand_approval(self):
+        """Submit these dispositions to their brand: frozen as asked, told in the return's chatter (an
+        internal note: the shopper never reads it) and to the brand's portal users."""
+        now = fields.Datetime.now()
+        for grading in self:
+            grading.sudo().write({
+                "brand_approval_state": "waiting",
+                "brand_approval_disposition_id": grading.disposition_id.id,
+                "brand_approval_value": grading._get_brand_approval_value(),
+                "brand_approval_threshold": grading._get_brand_approval_threshold(),
+                "date_brand_approval_requested": now, "brand_approval_requested_uid": self.env.uid,
+                "brand_approval_uid": False, "date_brand_approval": False, "brand_approval_note": False,
+            })
+        for order in self.order_id:
+            gradings = self.filtered(lambda g, o=order: g.order_id == o)
+            lines = "\n".join(
+                f"- {g.name}: {g.disposition_id.name}, "
+                f"{format_amount(self.env, g.brand_approval_value, g.currency_id)}" for g in gradings)
+            order.sudo().message_post(
+                body=self.env._("Waiting for %(brand)s to approve these dispositions:\n%(lines)s",
+                                brand=order.client_id.display_name, lines=lines),
+                subtype_xmlid="mail.mt_note")
+            brand_users = order._get_brand_portal_users()
+            if brand_users:
+                order.sudo().message_notify(
+                    partner_ids=brand_users.partner_id.ids,
+                    subject=self.env._("%(name)s: dispositions wait for your approval", name=order.name),
+                    body=self.env._(
+                        "%(count)s dispositions of your goods on %(name)s wait for your approval on your "
+                        "portal.", count=len(gradings), name=order.name))
+
+    def _brand_decide(self, user, approve, note=""):
+        """The brand's decision on this disposition, by its portal user `user` (the controller hands the
+        grading as the system after it found it among the user's own through his record rules). Replays,
+        decisions of another brand and of anyone but the brand's portal users are refused."""
+        self.ensure_one()
+        if not self.order_id._is_brand_portal_viewer(user):
+            raise UserError(self.env._("Only the brand that owns these goods decides on their disposition."))
+        if self.brand_approval_state != "waiting":
+            message = {
+                "approved": self.env._("This disposition was approved already."),
+                "refused": self.env._("This disposition was refused already; the 3PL chooses another one."),
+            }.get(self.brand_approval_state, self.env._("This disposition waits for no decision of yours."))
+            raise UserError(message)
+        note = (note or "").strip()
+        if not approve and not note:
+            raise UserError(self.env._("Say why you refuse this disposition: the 3PL reads your note."))
+        if len(note) > 2000:
+            raise UserError(self.env._("Your note is too long (2,000 characters at most)."))
+        grading = self.sudo().with_context(clean_context(self.env.context)).with_company(self.company_id)
+        # A concurrent decision on the same grading waits for this one, then finds it decided.
+        self.env.cr.execute("SELECT id FROM return_grading WHERE id = %s FOR UPDATE", [self.id])
+        grading.invalidate_recordset(["brand_approval_state"])
+        if grading.brand_approval_state != "waiting":
+            raise UserError(self.env._("This disposition was decided meanwhile."))
+        grading.write({
+            "brand_approval_state": "approved" if approve else "refused",
+            "brand_approval_uid": user.id, "date_brand_approval": fields.Datetime.now(),
+            "brand_approval_note": note or False,
+        })
+        order = grading.order_id
+        if not approve:
+            order.message_post(
+                body=self.env._("%(user)s (%(brand)s) refused the disposition %(disposition)s of %(name)s: "
+                                "%(note)s", user=user.name, brand=order.client_id.display_name,
+                                disposition=grading.disposition_id.name, name=grading.name, note=note),
+                subtype_xmlid="mail.mt_note")
+            order.activity_schedule(
+                "reverse_logistics_3pl.mail_activity_brand_refused", user_id=order._get_grading_sla_user().id,
+                note=self.env._("%(brand)s refused %(disposition)s for %(name)s: %(note)s",
+                                brand=order.client_id.display_name, disposition=grading.disposition_id.name,
+                                name=grading.name, note=note))
+            return False
+        order.message_post(
+            body=self.env._("%(user)s (%(brand)s) approved the disposition %(disposition)s of %(name)s.",
+                            user=user.name, brand=order.client_id.display_name,
+                            disposition=grading.disposition_id.name, name=grading.name),
+            subtype_xmlid="mail.mt_note")
+        # The approved disposition runs at once as the user who disposed of the units (his rights checked
+        # again now); when it cannot run, the approval stays and he is told (he disposes again).
+        requester = grading.brand_approval_requested_uid
+        try:
+            with self.env.cr.savepoint():
+                as_requester = grading.with_user(requester)
+                check_flow_access(as_requester, "reverse_logistics.group_return_user")
+                as_requester._action_dispose()
+        except (UserError, AccessError) as error:
+            order.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=(requester or order._get_grading_sla_user()).id,
+                summary=self.env._("Approved disposition to run"),
+                note=self.env._("%(brand)s approved %(disposition)s for %(name)s, but it could not run: "
+                                "%(error)s", brand=order.client_id.display_name,
+                                disposition=grading.disposition_id.name, name=grading.name,
+                                error=error.args[0] if error.args else str(error)))
+        return True
 
     def _mark_dispositioned(self, done):
         res = super()._mark_dispositioned(done)

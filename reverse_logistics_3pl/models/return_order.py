@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -566,6 +567,54 @@ class ReturnOrder(models.Model):
         self.ensure_one()
         return bool(self.client_id) and user._is_portal() \
             and self.client_id.commercial_partner_id == user.partner_id.commercial_partner_id
+
+    @api.model
+    def _get_brand_portal_report(self, user, months=12):
+        """The brand's figures per month over the last `months`, read as its portal user `user` through
+        his record rules and limited to the brand's goods: returns and units received, units graded, units
+        dispositioned per operation. Nothing of the 3PL's costs, values or fees."""
+        partner = user.partner_id.commercial_partner_id
+        if not user._is_portal() or not partner:
+            return {"operations": [], "rows": []}
+        since = fields.Datetime.start_of(fields.Datetime.subtract(fields.Datetime.now(), months=months - 1), "month")
+        brand = [("client_id", "!=", False), ("client_id", "child_of", partner.id)]
+        orders = self.with_user(user)
+        lines = self.env["return.order.line"].with_user(user)
+        gradings = self.env["return.grading"].with_user(user)
+        rows = defaultdict(lambda: defaultdict(float))
+        received = orders.search(brand + [("date_received", ">=", since)])
+        units_by_order = dict(lines._read_group(
+            [("order_id", "in", received.ids)], ["order_id"], ["qty_received:sum"]))
+        for order in received:
+            month = fields.Date.start_of(order.date_received.date(), "month")
+            rows[month]["returns"] += 1
+            rows[month]["received"] += units_by_order.get(order, 0.0)
+        graded_domain = [("order_id.client_id", "!=", False), ("order_id.client_id", "child_of", partner.id),
+                         ("previous_grading_id", "=", False)]
+        for month, qty in gradings._read_group(
+                graded_domain + [("date_graded", ">=", since)], ["date_graded:month"], ["quantity:sum"]):
+            rows[month.date() if hasattr(month, "date") else month]["graded"] += qty
+        used = set()
+        for month, operation, qty in gradings._read_group(
+                graded_domain + [("date_dispositioned", ">=", since), ("operation", "!=", False)],
+                ["date_dispositioned:month", "operation"], ["quantity:sum"]):
+            rows[month.date() if hasattr(month, "date") else month][operation] += qty
+            used.add(operation)
+        labels = dict(self.env["return.grading"]._fields["operation"]._description_selection(self.env))
+        operations = [(key, labels[key]) for key in labels if key in used]
+        return {
+            "operations": operations,
+            "rows": [dict(values, month=month) for month, values in sorted(rows.items(), reverse=True)],
+        }
+
+    def _get_brand_portal_users(self):
+        """The portal users of the brand that owns this return's goods (they decide on its approvals)."""
+        self.ensure_one()
+        if not self.client_id:
+            return self.env["res.users"]
+        return self.env["res.users"].sudo().search([
+            ("partner_id", "child_of", self.client_id.commercial_partner_id.id), ("share", "=", True),
+            ("groups_id", "in", self.env.ref("base.group_portal").id)])
 
     def _get_brand_portal_gradings(self, user):
         """The gradings shown on the brand's portal page, read as the visitor through its record rules (the

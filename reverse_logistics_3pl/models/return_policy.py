@@ -21,11 +21,28 @@ class ReturnPolicy(models.Model):
         help="The responsible gets an activity this many hours before a client's grading or disposition "
              "target is missed.")
 
+    brand_approval_above = fields.Monetary(
+        string="Brand Approves Dispositions Above", currency_field="currency_id", tracking=True,
+        help="A disposition of the brand's units worth more than this (unit value times quantity, company "
+             "currency) waits for the brand's approval on its portal before anything moves. 0: the 3PL "
+             "decides alone.")
+
     @api.constrains("disposition_sla_hours", "sla_warning_hours")
     def _check_service_levels(self):
         for policy in self:
             if policy.disposition_sla_hours < 0 or policy.sla_warning_hours < 0:
                 raise ValidationError(self.env._("Service level targets cannot be negative (0 switches them off)."))
+
+    @api.constrains("brand_approval_above", "client_id")
+    def _check_brand_approval(self):
+        for policy in self:
+            if policy.currency_id.compare_amounts(policy.brand_approval_above, 0) < 0:
+                raise ValidationError(self.env._(
+                    "The value above which the brand approves cannot be negative (0 switches it off)."))
+            if policy.brand_approval_above and not policy.client_id:
+                raise ValidationError(self.env._(
+                    "Only a brand's policy asks the brand's approval: set the client (brand) of %(policy)s.",
+                    policy=policy.name))
 
     @api.constrains("client_id", "company_id")
     def _check_client_company(self):
