@@ -1,7 +1,7 @@
 """Screenshots of the addons' screens in headless chromium at 1440 x 900 (see README.md here).
 
 Usage: python3 shoot.py http://127.0.0.1:8071 DB out_dir name=/path[|javascript] ...
-Logs in as admin/admin (or portal/portal for names starting with "portal"), opens each path, waits for
+Logs in as admin/admin (or portal/portal, or $SHOT_PORTAL_LOGIN, for names starting with "portal"), opens each path, waits for
 the page to settle, runs the optional javascript (e.g. to scan a code) and writes out_dir/name.png.
 """
 import base64
@@ -91,7 +91,8 @@ def main():
         for arg in sys.argv[4:]:
             name, path = arg.split("=", 1)
             path, _, script = path.partition("|")
-            login = "portal" if name.startswith("portal") else "admin"
+            # SHOT_PORTAL_LOGIN: another portal user (e.g. a 3PL brand's, alpine), password = login.
+            login = os.environ.get("SHOT_PORTAL_LOGIN", "portal") if name.startswith("portal") else "admin"
             if login != logged:
                 browser.call("Network.clearBrowserCookies")
                 browser.call("Network.setCookie", name="session_id", value=session_id(base, db, login, login),
