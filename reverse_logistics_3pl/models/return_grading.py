@@ -23,6 +23,8 @@ class ReturnGrading(models.Model):
     disposition_queued_uid = fields.Many2one(groups="base.group_user")
     disposition_error = fields.Text(groups="base.group_user")
 
+    client_id = fields.Many2one(related="order_id.client_id", string="Client (Brand)")
+
     # The brand's approval of a disposition above its policy's value: asked by the flow when the clerk
     # disposes, decided by the brand on its portal; what was asked and decided is frozen on the grading.
     brand_approval_state = fields.Selection(
