@@ -18,6 +18,7 @@
         "views/return_order_views.xml",
         "views/return_client_fee_views.xml",
         "views/return_grading_views.xml",
+        "views/return_client_grading_views.xml",
         "views/return_policy_views.xml",
         "views/return_portal_templates.xml",
         "wizard/return_announcement_import_views.xml",

@@ -1,8 +1,9 @@
 """Screenshots of the addons' screens in headless chromium at 1440 x 900 (see README.md here).
 
 Usage: python3 shoot.py http://127.0.0.1:8071 DB out_dir name=/path[|javascript] ...
-Logs in as admin/admin (or portal/portal, or $SHOT_PORTAL_LOGIN, for names starting with "portal"), opens each path, waits for
-the page to settle, runs the optional javascript (e.g. to scan a code) and writes out_dir/name.png.
+Logs in as admin/admin (or portal/portal, or $SHOT_PORTAL_LOGIN, for names starting with "portal"),
+opens each path, waits for the page to settle, runs the optional javascript (e.g. to scan a code) and
+writes out_dir/name.png.
 """
 import base64
 import json

@@ -59,7 +59,10 @@ class ReturnDisposition(models.Model):
             if disposition.processing_cost < 0:
                 raise ValidationError(self.env._("A processing cost cannot be negative."))
 
-    def _get_expected_net_recovery(self, grade, unit_value):
-        """Expected value back per unit: graded value realized by this channel, less its cost."""
+    def _get_expected_net_recovery(self, grade, unit_value, terms=None):
+        """Expected value back per unit: graded value realized by this channel, less its cost. `terms`:
+        (value realized %, processing cost per unit) when the units' own terms are not this channel's
+        (`return.grading._get_disposition_terms`)."""
         self.ensure_one()
-        return unit_value * grade.recovery_rate / 100.0 * self.recovery_share / 100.0 - self.processing_cost
+        share, cost = terms or (self.recovery_share, self.processing_cost)
+        return unit_value * grade.recovery_rate / 100.0 * share / 100.0 - cost

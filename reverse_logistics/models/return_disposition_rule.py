@@ -87,7 +87,8 @@ class ReturnDispositionRule(models.Model):
         if self.mode == "fixed":
             return self.disposition_id, self.env._("Rule %(rule)s", rule=self.name)
         options = sorted(
-            ((d._get_expected_net_recovery(grading.grade_id, unit_value), d) for d in self.allowed_disposition_ids),
+            ((d._get_expected_net_recovery(grading.grade_id, unit_value, grading._get_disposition_terms(d)), d)
+             for d in self.allowed_disposition_ids),
             key=lambda option: (-option[0], option[1].sequence),
         )
         best_value, best = options[0]

@@ -46,6 +46,13 @@ class ReturnGrade(models.Model):
                 raise ValidationError(self.env._("The key %(key)s already picks another grade.", key=grade.hotkey))
 
     @api.model
-    def _suggest_from_score(self, score):
-        """Best grade whose minimum score the checklist reached."""
-        return self.search([("min_score", "<=", score)], order="min_score desc, sequence", limit=1)
+    def _suggest_from_score(self, score, line=None):
+        """Best grade whose minimum score the checklist reached, among those for `line`'s units."""
+        return self.search(self._get_allowed_domain(line) + [("min_score", "<=", score)],
+                           order="min_score desc, sequence", limit=1)
+
+    @api.model
+    def _get_allowed_domain(self, line=None):
+        """The grades `line`'s units may get (`line`: a return line; None: any). Hook: an addon with
+        grades of its own for some units (a 3PL's brand) narrows it."""
+        return []

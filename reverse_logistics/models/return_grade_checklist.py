@@ -15,16 +15,23 @@ class ReturnGradeChecklist(models.Model):
     )
     question_ids = fields.One2many("return.grade.question", "checklist_id", string="Questions", copy=True)
 
-    def _get_for_product(self, product):
-        """Checklist of the product's nearest category."""
-        categ = product.categ_id
-        checklists = self.search([("categ_ids", "parent_of", categ.ids)])
-        while categ:
-            match = checklists.filtered(lambda c, categ=categ: categ in c.categ_ids)[:1]
-            if match:
-                return match
-            categ = categ.parent_id
+    def _get_for_product(self, product, line=None):
+        """Checklist of the product's nearest category, from the first of `_get_candidate_domains(line)`
+        that has one (`line`: the return line whose units are graded)."""
+        for domain in self._get_candidate_domains(line):
+            categ = product.categ_id
+            checklists = self.search(domain + [("categ_ids", "parent_of", categ.ids)])
+            while categ:
+                match = checklists.filtered(lambda c, categ=categ: categ in c.categ_ids)[:1]
+                if match:
+                    return match
+                categ = categ.parent_id
         return self.browse()
+
+    def _get_candidate_domains(self, line=None):
+        """Domains of the checklists that may grade `line`'s units, the preferred first. Hook: an addon
+        whose units have checklists of their own (a 3PL's brand) puts those first."""
+        return [[]]
 
     def _score(self, passed_questions):
         """Weighted share (0-100) of the questions that passed."""

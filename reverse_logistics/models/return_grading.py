@@ -213,9 +213,9 @@ class ReturnGrading(models.Model):
     # Grading
     # ------------------------------------------------------------------
     @api.model
-    def _prepare_checklist_vals(self, product, passed_question_ids):
-        """Answers, score and suggested grade for a product's checklist."""
-        checklist = self.env["return.grade.checklist"]._get_for_product(product)
+    def _prepare_checklist_vals(self, product, passed_question_ids, line=None):
+        """Answers, score and suggested grade for a product's checklist (`line`: the return line graded)."""
+        checklist = self.env["return.grade.checklist"]._get_for_product(product, line)
         if not checklist:
             return {}
         passed = self.env["return.grade.question"].browse(passed_question_ids)
@@ -223,7 +223,7 @@ class ReturnGrading(models.Model):
         return {
             "checklist_id": checklist.id,
             "score": score,
-            "suggested_grade_id": self.env["return.grade"]._suggest_from_score(score).id,
+            "suggested_grade_id": self.env["return.grade"]._suggest_from_score(score, line).id,
             "answer_ids": [Command.create({"question_id": q.id, "passed": q in passed})
                            for q in checklist.question_ids],
         }
@@ -646,12 +646,17 @@ class ReturnGrading(models.Model):
         self.ensure_one()
         if self.operation == "return_to_vendor":
             return self.quantity * self._get_purchase_price()
+        share = self._get_disposition_terms(self.disposition_id)[0]
         refurbished = self.product_id.refurbished_product_id
         if self.operation == "refurbish" and refurbished:
             # It sells as the refurbished product, at that product's price.
-            return self.quantity * refurbished.lst_price * self.disposition_id.recovery_share / 100.0
-        return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 \
-            * self.disposition_id.recovery_share / 100.0
+            return self.quantity * refurbished.lst_price * share / 100.0
+        return self.quantity * self.unit_value * self.grade_id.recovery_rate / 100.0 * share / 100.0
+
+    def _get_disposition_terms(self, disposition):
+        """(value realized %, processing cost per unit) of `disposition` for these units: the channel's
+        own. Hook: an addon whose units have their own terms (a 3PL's brand) returns those."""
+        return disposition.recovery_share, disposition.processing_cost
 
     def _get_disposition_facts(self, disposition):
         """{field: value} of what `disposition` is, to store on these units (one grading) as it runs: its
@@ -679,7 +684,7 @@ class ReturnGrading(models.Model):
         for grading in self:
             disposition = grading.disposition_id
             vals = {
-                "processing_cost": grading.quantity * disposition.processing_cost,
+                "processing_cost": grading.quantity * grading._get_disposition_terms(disposition)[1],
                 "co2_kg": grading.weight * disposition.co2_factor,
                 "landfill_weight": grading.weight if grading.environmental_outcome == "landfill" else 0.0,
             }

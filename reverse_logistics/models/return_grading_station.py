@@ -128,7 +128,7 @@ class ReturnGradingStation(models.AbstractModel):
             ((p, lot, qty) for p, lot, qty in units if code and code in (lot.name, p.barcode)),
             units[0] if units else (line.product_id, None, line.qty_to_grade))
         lot = lot or None
-        checklist = self.env["return.grade.checklist"]._get_for_product(product)
+        checklist = self.env["return.grade.checklist"]._get_for_product(product, line)
         last = line.grading_ids.filtered(lambda g: g.product_id == product)[:1] or self.env["return.grading"].search(
             [("product_id", "=", product.id)], limit=1)
         return {
@@ -146,6 +146,8 @@ class ReturnGradingStation(models.AbstractModel):
             "uom": product.uom_id.name,
             "suggested_grade_id": last.grade_id.id or False,
             "questions": [{"id": q.id, "name": q.name} for q in checklist.question_ids],
+            # The grades these units may get (a brand's own grades only for its goods).
+            "grade_ids": self.env["return.grade"].search(self.env["return.grade"]._get_allowed_domain(line)).ids,
             "remaining_lines": remaining,
         }
 
@@ -189,7 +191,7 @@ class ReturnGradingStation(models.AbstractModel):
             "quantity": quantity,
             "lot_id": lot.id,
             "note": (note or "")[:NOTE_MAX_LENGTH] or False,
-            **self.env["return.grading"]._prepare_checklist_vals(product, passed),
+            **self.env["return.grading"]._prepare_checklist_vals(product, passed, line),
         }
 
     @api.model

@@ -167,7 +167,7 @@ class ReturnRecoveryEstimate(models.Model):
                 unit.disposition_id = disposition
                 unit.operation = disposition.operation
                 recovery = unit._compute_recovery_value()
-                cost = disposition.processing_cost
+                cost = unit._get_disposition_terms(disposition)[1]
             share = qty / total
             rows.append({
                 "line_id": line.id,

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.addons.reverse_logistics.tools import check_flow_access
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import clean_context, float_compare, format_amount
 
 from .return_client_fee import DISPOSED_OPERATIONS
@@ -343,6 +343,23 @@ class ReturnGrading(models.Model):
         triage to the brand, with no vendor credit note (the goods were never bought here)."""
         self._create_disposition_pickings()
         self._mark_dispositioned(done=True)
+
+    @api.constrains("grade_id", "line_id")
+    def _check_client_grade(self):
+        for grading in self.filtered("grade_id.client_id"):
+            if grading.grade_id.client_id != grading._get_goods_owner():
+                raise ValidationError(self.env._(
+                    "%(grade)s is a grade of %(client)s: it grades that brand's goods only, not %(name)s.",
+                    grade=grading.grade_id.name, client=grading.grade_id.client_id.display_name,
+                    name=grading.order_id.name))
+
+    def _get_disposition_terms(self, disposition):
+        owner = self._get_goods_owner()
+        if owner and disposition:
+            terms = self.env["return.client.disposition"]._get_terms(self.company_id, owner, disposition)
+            if terms:
+                return terms
+        return super()._get_disposition_terms(disposition)
 
     def _compute_recovery_value(self):
         if self.operation == "return_to_vendor" and self._get_goods_owner():

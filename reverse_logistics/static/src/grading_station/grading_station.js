@@ -105,7 +105,7 @@ export class GradingStation extends Component {
     }
 
     get previousGrade() {
-        return this.state.grades.find((g) => g.id === this.state.unit?.suggested_grade_id);
+        return this.unitGrades.find((g) => g.id === this.state.unit?.suggested_grade_id);
     }
 
     get selectedGrade() {
@@ -156,7 +156,16 @@ export class GradingStation extends Component {
         }
     }
 
+    /** The grades this unit may get: a brand's own grades show for its goods only. */
+    get unitGrades() {
+        const allowed = this.state.unit?.grade_ids;
+        return allowed ? this.state.grades.filter((g) => allowed.includes(g.id)) : this.state.grades;
+    }
+
     selectGrade(grade) {
+        if (!this.unitGrades.includes(grade)) {
+            return;
+        }
         this.state.gradeId = grade.id;
         this.panel.el?.focus();
     }
