@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.addons.reverse_logistics.tools import check_flow_access
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import clean_context, float_compare, format_amount
+from odoo.tools import SQL, clean_context, float_compare, format_amount
 
 from .return_client_fee import DISPOSED_OPERATIONS
 
@@ -176,7 +176,7 @@ class ReturnGrading(models.Model):
             raise UserError(self.env._("Your note is too long (2,000 characters at most)."))
         grading = self.sudo().with_context(clean_context(self.env.context)).with_company(self.company_id)
         # A concurrent decision on the same grading waits for this one, then finds it decided.
-        self.env.cr.execute("SELECT id FROM return_grading WHERE id = %s FOR UPDATE", [self.id])
+        self.env.cr.execute(SQL("SELECT id FROM return_grading WHERE id = %s FOR UPDATE", self.id))
         grading.invalidate_recordset(["brand_approval_state"])
         if grading.brand_approval_state != "waiting":
             raise UserError(self.env._("This disposition was decided meanwhile."))
