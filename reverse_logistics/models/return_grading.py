@@ -195,6 +195,7 @@ class ReturnGrading(models.Model):
             for vals in vals_list:
                 check_protected_fields(self, vals, protected)
                 check_numbers(self, vals)
+                self._check_photos_readable(vals)
             self = without_protected_defaults(self, protected)  # noqa: PLW0642
         return super().create(vals_list)
 
@@ -202,7 +203,27 @@ class ReturnGrading(models.Model):
         if not self.env.su and self:
             check_protected_fields(self, vals, self._get_protected_fields())
             check_numbers(self, vals)
+            self._check_photos_readable(vals)
         return super().write(vals)
+
+    @api.model
+    def _check_photos_readable(self, vals):
+        """Photos a user links must be attachments he may read: whoever reads the grading (a brand's portal
+        user, through an addon) must never be handed another document's file through it."""
+        ids = []
+        for command in vals.get("attachment_ids") or []:
+            if isinstance(command, (list, tuple)) and command and command[0] == Command.LINK:
+                ids.append(command[1])
+            elif isinstance(command, (list, tuple)) and len(command) == 3 and command[0] == Command.SET:
+                ids.extend(command[2] or [])
+            elif isinstance(command, int):
+                ids.append(command)
+        if ids:
+            attachments = self.env["ir.attachment"].browse(
+                [check_id(self.env, i, self.env._("Photo")) for i in ids]).exists()
+            if len(attachments) != len(set(ids)):
+                raise UserError(self.env._("A photo to link does not exist."))
+            attachments.check_access("read")
 
     def _get_current(self):
         """The latest grading of each unit set: regraded ones give way to their regrade."""

@@ -29,7 +29,9 @@ class BrandReturnPortal(ReturnPortal):
         # The photo must be one of this return's gradings, read by the brand itself through its rules:
         # no other attachment is served as the system.
         gradings = order._get_brand_portal_gradings(user)
-        photo = gradings.sudo().attachment_ids.filtered(lambda a: a.id == attachment_id)
+        # ...and a photo taken of that grading (its own attachment), never another document's file linked to it.
+        photo = gradings.sudo().attachment_ids.filtered(
+            lambda a: a.id == attachment_id and a.res_model == "return.grading" and a.res_id in gradings.ids)
         if not photo:
             return request.not_found()
         return request.env["ir.binary"]._get_stream_from(photo).get_response()

@@ -1,3 +1,4 @@
+from . import res_partner
 from . import return_client_disposition
 from . import return_client_fee
 from . import return_client_fee_event

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.addons.reverse_logistics.tools import check_flow_access
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, clean_context, float_compare, format_amount
+from odoo.tools import SQL, clean_context, float_compare, format_amount, plaintext2html
 
 from .return_client_fee import DISPOSED_OPERATIONS
 
@@ -63,6 +63,9 @@ class ReturnGrading(models.Model):
         if any(g.brand_approval_state in ("waiting", "approved") for g in self):
             # What the brand is asked, or agreed to, stays what it was asked.
             protected += ["lot_id", "quantity", "grade_id", "disposition_id"]
+        elif any(g.brand_approval_state == "refused" for g in self):
+            # A refusal sends back the disposition only: the units stay those the brand was asked about.
+            protected += ["lot_id", "quantity", "grade_id"]
         return protected
 
     @api.model_create_multi
@@ -94,7 +97,7 @@ class ReturnGrading(models.Model):
             raise UserError(self.env._(
                 "Nothing was moved: the brand refused these dispositions; choose another one:\n%(lines)s",
                 lines="\n".join(f"- {g.name}: {g.disposition_id.name}" for g in refused)))
-        to_ask = pending.filtered(lambda g: g._needs_brand_approval())
+        to_ask = pending._filter_needing_brand_approval()
         if to_ask:
             to_ask._request_brand_approval()
         return super(ReturnGrading, self - to_ask)._action_dispose()
@@ -117,13 +120,35 @@ class ReturnGrading(models.Model):
         self.ensure_one()
         return self.currency_id.round(self.unit_value * self.quantity)
 
-    def _needs_brand_approval(self):
-        self.ensure_one()
-        if self.brand_approval_state == "approved" and self.disposition_id == self.brand_approval_disposition_id:
-            return False
-        threshold = self._get_brand_approval_threshold()
-        return bool(threshold) and self.currency_id.compare_amounts(
-            self._get_brand_approval_value(), threshold) > 0
+    def _filter_needing_brand_approval(self):
+        """The units whose disposition the brand must approve first. Per return line and disposition, the
+        value counted is that of these units and of the line's units already sent there without the brand's
+        approval: units split into gradings worth less than the brand's value each still wait for it."""
+        groups = defaultdict(self.browse)
+        for grading in self:
+            if grading.brand_approval_state == "approved" \
+                    and grading.disposition_id == grading.brand_approval_disposition_id:
+                continue
+            threshold = grading._get_brand_approval_threshold()
+            if threshold:
+                groups[grading.line_id, grading.disposition_id, threshold] |= grading
+        needed = self.browse()
+        for (line, disposition, threshold), gradings in groups.items():
+            sent = line.sudo().grading_ids.filtered(
+                lambda g, d=disposition: g.state != "graded" and g.disposition_id == d
+                and g.brand_approval_state != "approved" and not g.previous_grading_id)
+            value = sum(g._get_brand_approval_value() for g in gradings | sent)
+            if gradings.currency_id[:1].compare_amounts(value, threshold) > 0:
+                needed |= gradings
+        return needed
+
+    def _action_decide(self):
+        locked = self.filtered(lambda g: g.state == "graded" and g.brand_approval_state in ("waiting", "approved"))
+        if locked:
+            raise UserError(self.env._(
+                "Nothing was decided: the brand was asked about these dispositions, they stay as asked:\n%(lines)s",
+                lines="\n".join(f"- {g.name}: {g.disposition_id.name}" for g in locked)))
+        return super()._action_decide()
 
     def _request_brand_approval(self):
         """Submit these dispositions to their brand: frozen as asked, told in the return's chatter (an
@@ -170,6 +195,8 @@ class ReturnGrading(models.Model):
             }.get(self.brand_approval_state, self.env._("This disposition waits for no decision of yours."))
             raise UserError(message)
         note = (note or "").strip()
+        if "\x00" in note:
+            raise UserError(self.env._("Your note holds a character that cannot be stored (NUL)."))
         if not approve and not note:
             raise UserError(self.env._("Say why you refuse this disposition: the 3PL reads your note."))
         if len(note) > 2000:
@@ -192,11 +219,13 @@ class ReturnGrading(models.Model):
                                 "%(note)s", user=user.name, brand=order.client_id.display_name,
                                 disposition=grading.disposition_id.name, name=grading.name, note=note),
                 subtype_xmlid="mail.mt_note")
+            # The brand's words as text in the activity (an HTML field): escaped, never markup.
             order.activity_schedule(
                 "reverse_logistics_3pl.mail_activity_brand_refused", user_id=order._get_grading_sla_user().id,
-                note=self.env._("%(brand)s refused %(disposition)s for %(name)s: %(note)s",
-                                brand=order.client_id.display_name, disposition=grading.disposition_id.name,
-                                name=grading.name, note=note))
+                note=plaintext2html(self.env._(
+                    "%(brand)s refused %(disposition)s for %(name)s: %(note)s",
+                    brand=order.client_id.display_name, disposition=grading.disposition_id.name,
+                    name=grading.name, note=note)))
             return False
         order.message_post(
             body=self.env._("%(user)s (%(brand)s) approved the disposition %(disposition)s of %(name)s.",
@@ -215,10 +244,10 @@ class ReturnGrading(models.Model):
             order.activity_schedule(
                 "mail.mail_activity_data_todo", user_id=(requester or order._get_grading_sla_user()).id,
                 summary=self.env._("Approved disposition to run"),
-                note=self.env._("%(brand)s approved %(disposition)s for %(name)s, but it could not run: "
-                                "%(error)s", brand=order.client_id.display_name,
-                                disposition=grading.disposition_id.name, name=grading.name,
-                                error=error.args[0] if error.args else str(error)))
+                note=plaintext2html(self.env._(
+                    "%(brand)s approved %(disposition)s for %(name)s, but it could not run: %(error)s",
+                    brand=order.client_id.display_name, disposition=grading.disposition_id.name,
+                    name=grading.name, error=error.args[0] if error.args else str(error))))
         return True
 
     def _mark_dispositioned(self, done):

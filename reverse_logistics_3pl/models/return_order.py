@@ -326,11 +326,20 @@ class ReturnOrder(models.Model):
                                            company=self.env.company.name))
             return client
         if user._is_portal() and client and client == user.partner_id.commercial_partner_id \
-                and not (client.company_id and client.company_id != self.env.company):
+                and not (client.company_id and client.company_id != self.env.company) \
+                and self._is_served_client(client, self.env.company):
             return client
         # The same refusal whether the partner exists or not: a brand learns nothing of other partners.
         raise AccessError(self.env._(
             "Only the returns team or the brand itself may announce returns of the brand's goods."))
+
+    @api.model
+    def _is_served_client(self, client, company):
+        """Whether `company` runs `client`'s returns as a 3PL: the brand has fees or a policy of its own
+        there, or returns of its goods already. A customer's own company is no brand."""
+        domain = [("client_id", "=", client.id), ("company_id", "=", company.id)]
+        return any(self.env[model].sudo().search_count(domain, limit=1)
+                   for model in ("return.client.fee", "return.policy", "return.order"))
 
     @api.model
     def _get_announced_lines(self, vals):
@@ -390,8 +399,9 @@ class ReturnOrder(models.Model):
 
     @api.model
     def _get_announced_customer(self, client, customer_vals):
-        """The brand's customer, kept as a contact of the brand: found again by e-mail among the brand's
-        contacts only, so a brand never attaches a return to a partner of the 3PL or of another brand."""
+        """The brand's customer, a partner of its own marked as the brand's shopper (never a contact of the
+        brand: given portal access, a contact would be the brand): found again by e-mail among the brand's
+        shoppers only, so a brand never attaches a return to a partner of the 3PL or of another brand."""
         if not isinstance(customer_vals, dict) or not isinstance(customer_vals.get("name"), str) \
                 or not customer_vals["name"].strip():
             raise UserError(self.env._("An announced return names its customer: {'name': ..., 'email': ...}."))
@@ -400,13 +410,13 @@ class ReturnOrder(models.Model):
             raise UserError(self.env._("%(email)s is not an e-mail address.", email=email))
         partners = self.env["res.partner"].sudo()
         if email:
-            found = partners.search([("parent_id", "=", client.id), ("type", "=", "other"),
-                                    ("email_normalized", "=", email_normalize(email))], limit=1)
+            found = partners.search([("shopper_of_client_id", "=", client.id),
+                                     ("email_normalized", "=", email_normalize(email))], limit=1)
             if found:
                 return found
         return partners.create({
-            "name": customer_vals["name"].strip(), "email": email or False, "parent_id": client.id,
-            "type": "other", "company_id": client.company_id.id,
+            "name": customer_vals["name"].strip(), "email": email or False, "shopper_of_client_id": client.id,
+            "company_id": client.company_id.id,
         })
 
     def _prepare_announced_return_vals(self, client, client_ref, customer, line_vals, note):

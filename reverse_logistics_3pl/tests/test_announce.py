@@ -10,6 +10,13 @@ from .common import ThirdPartyLogisticsCommon
 @tagged("post_install", "-at_install")
 class TestAnnounceClientReturn(ThirdPartyLogisticsCommon):
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The brands this 3PL serves (a fee schedule each): only those announce returns of their own.
+        cls.env["return.client.fee"].create([
+            {"client_id": brand.id, "kind": "received", "amount": 1.0} for brand in (cls.brand_a, cls.brand_b)])
+
     def _vals(self, client=None, ref="SHOP-1001", **overrides):
         vals = {
             "client_id": (client or self.brand_a).id, "client_ref": ref,
@@ -32,7 +39,8 @@ class TestAnnounceClientReturn(ThirdPartyLogisticsCommon):
         ret = self.env["return.order"].browse(result["id"])
         self.assertEqual(result["name"], ret.name)
         self.assertEqual((ret.client_id, ret.client_ref, ret.resolution), (self.brand_a, "SHOP-1001", "none"))
-        self.assertEqual(ret.partner_id.parent_id, self.brand_a, "the brand's customer is a contact of the brand")
+        self.assertEqual(ret.partner_id.shopper_of_client_id, self.brand_a, "the brand's shopper")
+        self.assertFalse(ret.partner_id.parent_id, "never a contact of the brand: given portal access, he would be it")
         self.assertEqual(ret.partner_id.email, "carla@example.com")
         self.assertEqual((ret.line_ids.product_id, ret.line_ids.product_uom_qty, ret.line_ids.price_unit),
                          (self.product, 2.0, 80.0))
@@ -120,3 +128,13 @@ class TestAnnounceClientReturn(ThirdPartyLogisticsCommon):
         first = self._announce(self.clerk, self._vals())
         with self.assertRaisesRegex(UserError, first["name"]):
             self._announce(self.portal_a, self._vals())
+
+    def test_a_customers_own_company_is_no_brand(self):
+        """Found by the sixth attack round: any portal customer announced 'client' returns for herself."""
+        customer = new_test_user(self.env, "tpl_plain_customer", groups="base.group_portal",
+                                 company_id=self.company.id, company_ids=self.company.ids)
+        before = self._returns()
+        for client in (customer.partner_id, customer.partner_id.commercial_partner_id):
+            with self.assertRaisesRegex(AccessError, "Only the returns team or the brand itself"):
+                self._announce(customer, self._vals(client))
+        self.assertEqual(self._returns(), before)

@@ -10,6 +10,13 @@ from .common import ThirdPartyLogisticsCommon
 @tagged("post_install", "-at_install")
 class TestBlindParcel(ThirdPartyLogisticsCommon):
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The brands this 3PL serves (a fee schedule each): only those announce returns of their own.
+        cls.env["return.client.fee"].create([
+            {"client_id": brand.id, "kind": "received", "amount": 1.0} for brand in (cls.brand_a, cls.brand_b)])
+
     def _call(self, user, method, args, context=None, model="return.order", ids=None):
         """Called as JSON-RPC calls it (`/web/dataset/call_kw`), with the context the client sends."""
         env = api.Environment(self.env.cr, user.id, context or {})
@@ -49,7 +56,7 @@ class TestBlindParcel(ThirdPartyLogisticsCommon):
         self.assertEqual((result["id"], result.get("matched")), (parcel.id, True))
         self.assertEqual(parcel.client_ref, "SHOP-2001")
         self.assertEqual(parcel.partner_id.email, "dora@example.com")
-        self.assertEqual(parcel.partner_id.parent_id, self.brand_a)
+        self.assertEqual(parcel.partner_id.shopper_of_client_id, self.brand_a)
         self.assertTrue(parcel.date_blind_matched)
         self.assertFalse(parcel.blind_unmatched)
         self.assertNotIn(parcel, self._blind_list())

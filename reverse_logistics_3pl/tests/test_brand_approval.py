@@ -248,3 +248,57 @@ class TestBrandApproval(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertEqual(self.policy_a.brand_approval_above, self.THRESHOLD)
         with self.assertRaises(AccessError):
             self.policy_a.with_user(self.clerk).brand_approval_above = 0
+
+    # ------------------------------------------------------------------
+    # Found by the sixth attack round
+    # ------------------------------------------------------------------
+    def test_units_split_into_small_gradings_still_wait(self):
+        """1 + 1 unit (30.00 each) to the same disposition: 60.00 for the line, above 50.00."""
+        self.grading.sudo().quantity = 1
+        other = self._grade_as_clerk(self.ret_a, self.grade_a, 1, self.restock)
+        (self.grading | other).action_dispose()
+        self.assertEqual((self.grading | other).mapped("brand_approval_state"), ["waiting", "waiting"])
+        self.assertFalse((self.grading | other).move_ids)
+
+    def test_units_split_across_dispositions_runs_still_wait(self):
+        self.grading.sudo().quantity = 1
+        self.grading.action_dispose()
+        self.assertEqual(self.grading.state, "done", "30.00 alone is within the brand's value")
+        second = self._grade_as_clerk(self.ret_a, self.grade_a, 1, self.restock)
+        second.action_dispose()
+        self.assertEqual(second.brand_approval_state, "waiting", "30.00 more to the same disposition: 60.00")
+        self.assertFalse(second.move_ids)
+
+    def test_what_the_brand_was_asked_stays(self):
+        self.grading.action_dispose()
+        with self.assertRaisesRegex(UserError, "the brand was asked about these dispositions"):
+            self.grading.action_decide()
+        self.assertEqual(self.grading.disposition_id, self.restock)
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        csrf, _page = self._csrf(self.ret_a.id)
+        self.url_open(self._decide_url(self.grading, "refuse"), data={"csrf_token": csrf, "note": "No"})
+        self.grading.invalidate_recordset()
+        self.assertEqual(self.grading.brand_approval_state, "refused")
+        # After a refusal only the disposition changes: not fewer units to slip under the brand's value.
+        for vals in ({"quantity": 1}, {"grade_id": self.grade_d.id}):
+            with self.assertRaises(UserError, msg=vals):
+                self.grading.with_user(self.clerk).write(vals)
+        self.grading.with_user(self.clerk).disposition_id = self.dispose
+        self.assertEqual(self.grading.quantity, 2)
+
+    def test_the_brands_note_is_text(self):
+        self.grading.action_dispose()
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        csrf, _page = self._csrf(self.ret_a.id)
+        nul = self.url_open(self._decide_url(self.grading, "refuse"), data={"csrf_token": csrf, "note": "a\x00b"})
+        self.assertEqual(nul.status_code, 200)
+        self.assertIn("cannot be stored", nul.text)
+        self.url_open(self._decide_url(self.grading, "refuse"), data={
+            "csrf_token": csrf, "note": '<a href="https://evil.example.com">see</a><img src=x>'})
+        activity = self.ret_a.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("reverse_logistics_3pl.mail_activity_brand_refused"))
+        # Shown as the text it is (a bare address becomes a link, as in any plain text Odoo shows).
+        self.assertNotIn(">see</a>", str(activity.note))
+        self.assertNotIn("<img", str(activity.note))
+        self.assertIn("&lt;a href", str(activity.note))
+        self.assertIn("&lt;img", str(activity.note))

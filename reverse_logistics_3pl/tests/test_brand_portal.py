@@ -1,6 +1,7 @@
 import base64
 
 from odoo.addons.reverse_logistics.tests.http_common import ReverseLogisticsHttpCase
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import JsonRpcException, new_test_user, tagged
 
 from .common import ThirdPartyLogisticsCommon
@@ -155,3 +156,60 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertEqual(grading.read(["recovery_value"])[0]["recovery_value"], self.grading_a.recovery_value)
         self.assertEqual(self.env["return.order"].with_user(self.clerk).search_count(
             [("id", "in", (self.ret_a | self.ret_b).ids)]), 2)
+
+    # ------------------------------------------------------------------
+    # Found by the sixth attack round
+    # ------------------------------------------------------------------
+    def test_only_the_gradings_own_photos_are_served(self):
+        """A clerk links another document's file to a grading: refused when he may not read it, never served
+        to the brand when he may."""
+        invoice_file = self.env["ir.attachment"].create({
+            "name": "payroll.txt", "raw": b"TOP SECRET", "res_model": "res.company", "res_id": self.company.id})
+        grading = self.grading_a.with_user(self.clerk)
+        readable = self.env["ir.attachment"].create({
+            "name": "notes.txt", "raw": b"a partner's file", "res_model": "res.partner", "res_id": self.brand_b.id})
+        if not invoice_file.with_user(self.clerk).has_access("read"):
+            with self.assertRaises(AccessError):
+                grading.write({"attachment_ids": [(4, invoice_file.id)]})
+        with self.assertRaises(UserError):
+            grading.write({"attachment_ids": [(4, 99999999)]})
+        self.grading_a.sudo().attachment_ids = [(4, invoice_file.id), (4, readable.id)]
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        page = self.url_open(f"/my/returns/{self.ret_a.id}").text
+        self.assertNotIn("payroll.txt", page)
+        self.assertNotIn("notes.txt", page)
+        for attachment in (invoice_file, readable):
+            response = self.url_open(f"/my/returns/{self.ret_a.id}/grading-photo/{attachment.id}")
+            self.assertEqual(response.status_code, 404)
+            self.assertNotIn(b"TOP SECRET", response.content)
+        self.assertEqual(self.url_open(f"/my/returns/{self.ret_a.id}/grading-photo/{self.photo_a.id}").content, PNG)
+
+    def test_a_shopper_with_portal_access_is_not_the_brand(self):
+        """The brand's shoppers are partners of their own: one given portal access reads his own return only,
+        no brand figure, and decides nothing for the brand."""
+        announce = self.env["return.order"].with_user(self.clerk).action_announce_client_return
+        mine = self.env["return.order"].browse(announce({
+            "client_id": self.brand_a.id, "client_ref": "SHOP-1",
+            "customer": {"name": "Nils", "email": "nils@example.com"},
+            "lines": [{"product": "ESP-100", "qty": 1}],
+        })["id"])
+        theirs = self.env["return.order"].browse(announce({
+            "client_id": self.brand_a.id, "client_ref": "SHOP-2",
+            "customer": {"name": "Olga", "email": "olga@example.com"},
+            "lines": [{"product": "ESP-100", "qty": 1}],
+        })["id"])
+        self.assertFalse(mine.partner_id.parent_id)
+        self.assertEqual(mine.partner_id.shopper_of_client_id, self.brand_a)
+        nils = new_test_user(self.env, "tpl_nils", groups="base.group_portal", partner_id=mine.partner_id.id,
+                             company_id=self.company.id, company_ids=self.company.ids)
+        self.assertFalse(self.ret_a._is_brand_portal_viewer(nils))
+        self.assertNotIn(nils, self.ret_a._get_brand_portal_users())
+        self.authenticate("tpl_nils", "tpl_nils")
+        self.assertEqual([o["id"] for o in self._rpc("return.order", "search_read", [], ["name"])], mine.ids)
+        self.assertFalse(self._rpc("return.grading", "search_read", [], ["id"]))
+        listing = self.url_open("/my/returns").text
+        self.assertNotIn(theirs.name, listing)
+        self.assertNotIn(self.ret_a.name, listing)
+        self.assertNotIn("o_rl_brand_report", listing)
+        with self.assertRaises(JsonRpcException):
+            self._rpc("res.partner", "read", theirs.partner_id.ids, ["email"])
