@@ -2013,6 +2013,16 @@ class ReturnOrder(models.Model):
     # ==================================================================
     # Keep-the-item refunds
     # ==================================================================
+    def _get_earlier_kept_lines(self):
+        """Lines the customer kept on his other returns of the same sale (not cancelled nor rejected)."""
+        self.ensure_one()
+        if not self.sale_order_id:
+            return self.env["return.order.line"]
+        return self.env["return.order.line"].sudo().search([
+            ("kept_by_customer", "=", True), ("order_id", "!=", self.id),
+            ("order_id.sale_order_id", "=", self.sale_order_id.id),
+            ("order_id.state", "not in", ("cancel", "rejected"))])
+
     def _decide_kept_lines(self):
         """At approval, the policy decides line by line whether the customer keeps the goods (credited,
         nothing comes back); the decision is frozen on the line and its reason said in the chatter."""
@@ -2023,7 +2033,9 @@ class ReturnOrder(models.Model):
             if not policy.keep_item_allowed:
                 continue
             currency = order.company_id.currency_id
-            kept_value = 0.0
+            # The ceilings hold for the sale, not for one request: what the customer kept of it before counts.
+            kept_value = sum(earlier.order_id._get_amount_in_company_currency(earlier.price_subtotal)
+                             for earlier in order._get_earlier_kept_lines())
             kept, reasons = order.line_ids.sudo().browse(), []
             for line in order.line_ids.sudo():
                 refusal = policy._get_keep_item_refusal(line)

@@ -345,7 +345,11 @@ class ReturnPolicy(models.Model):
             return self.env._("bringing it back (%(cost)s) costs no more than it recovers (%(recovery)s)",
                               cost=format_amount(self.env, line.return_cost_amount, currency),
                               recovery=format_amount(self.env, line.expected_recovery_amount, currency))
-        value = order._get_amount_in_company_currency(line.price_subtotal)
+        # The units of the same sale line the customer kept on earlier returns count: one unit per request
+        # never goes under the ceiling.
+        value = order._get_amount_in_company_currency(line.price_subtotal) + sum(
+            earlier.order_id._get_amount_in_company_currency(earlier.price_subtotal)
+            for earlier in order._get_earlier_kept_lines() if earlier.sale_line_id == line.sale_line_id)
         if currency.compare_amounts(value, self.keep_item_max_line_amount) > 0:
             return self.env._("its value %(value)s is above the ceiling per line %(ceiling)s",
                               value=format_amount(self.env, value, currency),

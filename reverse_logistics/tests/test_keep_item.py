@@ -172,6 +172,32 @@ class TestKeepItem(CreditCommon, ReverseLogisticsHttpCase):
         self.assertEqual(ret.line_ids.filtered("kept_by_customer").product_id, self.product)
         self.assertEqual(ret.receipt_ids.move_ids.product_id, other)
 
+    def test_ceilings_hold_across_requests(self):
+        """Found by the sixth attack round: one unit per request went under both ceilings each time."""
+        self.policy.keep_item_max_amount = 250.0
+        order = self._sold(5)
+        kept = []
+        for _i in range(4):
+            ret = self._estimated(self._return_as(self.clerk, order, qty=1, reason=self.reason_defect), 20.0, 35.0)
+            ret.action_submit()
+            kept.append(ret.line_ids.kept_by_customer)
+        # 100.00 each: the 3rd unit of the sale line would make 300.00 kept, above 250.00 per return (and
+        # the line's 300.00 ceiling is reached by the 4th).
+        self.assertEqual(kept, [True, True, False, False])
+        self.assertIn("ceiling per return", " ".join(ret.sudo().message_ids.mapped("body")))
+
+    def test_ceiling_per_line_across_requests(self):
+        order = self._sold(5)
+        first = self._estimated(self._return_as(self.clerk, order, qty=2, reason=self.reason_defect), 20.0, 35.0)
+        first.action_submit()
+        self.assertTrue(first.line_ids.kept_by_customer)
+        second = self._estimated(self._return_as(self.clerk, order, qty=2, reason=self.reason_defect), 20.0, 35.0)
+        second.action_submit()  # 200.00 kept before + 200.00 > 300.00 per line
+        self._assert_comes_back(second)
+        self.assertIn("above the ceiling per line", " ".join(second.sudo().message_ids.mapped("body")))
+        # A cancelled earlier return keeps nothing: it counts for nothing.
+        self.assertFalse(first.line_ids.filtered(lambda rl: rl.order_id.state in ("cancel", "rejected")))
+
     def test_reason_not_listed_comes_back(self):
         order = self._sold(5)
         ret = self._estimated(self._return_as(self.clerk, order, qty=2, reason=self.reason_unwanted), 20.0, 35.0)

@@ -77,6 +77,13 @@ class ReturnGrading(models.Model):
             for grading in gradings.filtered(lambda g: not g.previous_grading_id)])
         return gradings
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never_asked_of_the_brand(self):
+        # A grading the brand was asked about is its record of the question: deleting it and grading the
+        # units again in smaller parts would go around the brand.
+        if any(g.brand_approval_state for g in self):
+            raise UserError(self.env._("The brand was asked about these units' disposition: their grading stays."))
+
     # ------------------------------------------------------------------
     # The brand's approval
     # ------------------------------------------------------------------

@@ -301,7 +301,7 @@ class ReturnOrder(models.Model):
         # The parcel may have arrived before its announcement: it takes the brand's reference and customer.
         parcel = self._find_blind_parcel(client, client_ref, line_vals)
         if parcel:
-            parcel._match_blind_parcel(client_ref, customer, note or False)
+            parcel._match_blind_parcel(client_ref, customer, note or False, line_vals=line_vals)
             return {"id": parcel.id, "name": parcel.name, "matched": True}
         # Created as the system with only the values built here: no default of the caller's context
         # (default_state, default_resolution) and no field the caller chose.
@@ -405,6 +405,8 @@ class ReturnOrder(models.Model):
         if not isinstance(customer_vals, dict) or not isinstance(customer_vals.get("name"), str) \
                 or not customer_vals["name"].strip():
             raise UserError(self.env._("An announced return names its customer: {'name': ..., 'email': ...}."))
+        if len(customer_vals["name"]) > 256 or "\x00" in customer_vals["name"]:
+            raise UserError(self.env._("The customer's name is 256 characters at most, with no NUL."))
         email = customer_vals.get("email")
         if email is not None and not (isinstance(email, str) and email_normalize(email)):
             raise UserError(self.env._("%(email)s is not an e-mail address.", email=email))
@@ -521,14 +523,22 @@ class ReturnOrder(models.Model):
             (line.product_id.id, line.lot_id.id or False, line.product_uom_qty) for line in p.line_ids) == announced)
         return by_content if len(by_content) == 1 else self.browse()
 
-    def _match_blind_parcel(self, client_ref, customer, note):
+    def _match_blind_parcel(self, client_ref, customer, note, line_vals=None):
         """The parcel's return takes the brand's reference, customer and note (as the system: the caller
-        was checked, and these fields are fixed for users once the return is submitted)."""
+        was checked, and these fields are fixed for users once the return is submitted), and the unit prices
+        the brand announced for lines that arrived without one: the value its approvals and fees read."""
         self.ensure_one()
         self.sudo().write({
             "client_ref": client_ref, "partner_id": customer.id, "date_blind_matched": fields.Datetime.now(),
             **({"customer_note": note} if note else {}),
         })
+        prices = {(vals["product_id"], vals.get("lot_id") or False): vals["price_unit"]
+                  for vals in line_vals or [] if vals.get("price_unit")}
+        for line in self.sudo().line_ids.filtered(lambda rl: not rl.price_unit):
+            price = prices.get((line.product_id.id, line.lot_id.id or False)) \
+                or prices.get((line.product_id.id, False))
+            if price:
+                line.price_unit = price
         self.message_post(body=self.env._("Matched by %(user)s to %(client)s's order %(ref)s (%(customer)s).",
                                           user=self.env.user.display_name, client=self.client_id.display_name,
                                           ref=client_ref, customer=customer.display_name))

@@ -96,3 +96,15 @@ class TestAnnouncementImport(ThirdPartyLogisticsCommon):
         ret = self._returns() - before
         self.assertEqual((ret.client_id, ret.resolution, ret.client_ref), (self.brand_a, "none", "SHOP-9001"))
         self.assertNotEqual(ret.state, "done")
+
+    def test_nul_long_names_and_too_many_orders_refused(self):
+        """Found by the sixth attack round: a NUL gave a ValueError, 5000 orders one five-minute request."""
+        before = self._returns()
+        with self.assertRaisesRegex(UserError, "NUL"):
+            self._import(self.clerk, HEADER + "SHOP-1,Eve\x00,,ESP-100,1,,\n")
+        with self.assertRaisesRegex(UserError, "256 characters"):
+            self._import(self.clerk, HEADER + "SHOP-1," + "E" * 300 + ",,ESP-100,1,,\n")
+        many = "".join(f"SHOP-{i},Eve,,ESP-100,1,,\n" for i in range(501))
+        with self.assertRaisesRegex(UserError, "at most 500 orders"):
+            self._import(self.clerk, HEADER + many)
+        self.assertEqual(self._returns(), before)

@@ -302,3 +302,26 @@ class TestBrandApproval(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertNotIn("<img", str(activity.note))
         self.assertIn("&lt;a href", str(activity.note))
         self.assertIn("&lt;img", str(activity.note))
+
+    def test_a_grading_the_brand_was_asked_about_stays(self):
+        self.grading.action_dispose()
+        with self.assertRaisesRegex(UserError, "their grading stays"):
+            self.grading.with_user(self.clerk).unlink()
+        self.assertTrue(self.grading.exists())
+
+    def test_blind_parcel_takes_the_announced_price(self):
+        """Found by the sixth attack round: a matched blind parcel kept price 0, its units were valued at the
+        3PL's cost and the brand was never asked."""
+        self.env["return.client.fee"].create({"client_id": self.brand_a.id, "kind": "received", "amount": 1.0})
+        received = self.env["return.order"].with_user(self.clerk).action_receive_blind_parcel({
+            "client_id": self.brand_a.id, "client_ref": "BLIND-9", "lines": [{"product": "ESP-100", "qty": 2}]})
+        parcel = self.env["return.order"].browse(received["id"])
+        self.assertEqual(parcel.line_ids.price_unit, 0.0)
+        result = self.env["return.order"].with_user(self.portal_a).action_announce_client_return({
+            "client_id": self.brand_a.id, "client_ref": "BLIND-9", "customer": {"name": "Pia"},
+            "lines": [{"product": "ESP-100", "qty": 2, "price": self.PRICE}]})
+        self.assertEqual((result["id"], result["matched"]), (parcel.id, True))
+        self.assertEqual(parcel.line_ids.price_unit, self.PRICE)
+        grading = self._grade_as_clerk(parcel, self.grade_a, 2, self.restock)
+        grading.action_dispose()
+        self.assertEqual(grading.brand_approval_state, "waiting", "2 x 30.00 = 60.00, above 50.00")

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 REQUIRED_COLUMNS = ("order_ref", "customer_name", "product", "qty")
 OPTIONAL_COLUMNS = ("customer_email", "lot", "price")
 MAX_ROWS = 5000
+MAX_ORDERS = 500
 
 
 class ReturnAnnouncementImport(models.TransientModel):
@@ -33,6 +34,8 @@ class ReturnAnnouncementImport(models.TransientModel):
             text = base64.b64decode(self.file or b"", validate=True).decode("utf-8-sig")
         except (binascii.Error, ValueError) as error:
             raise UserError(self.env._("The file is no UTF-8 CSV file.")) from error
+        if "\x00" in text:
+            raise UserError(self.env._("The file holds a NUL character: it is no CSV file."))
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
@@ -86,6 +89,10 @@ class ReturnAnnouncementImport(models.TransientModel):
         by_ref = {}
         for line_no, row in self._read_rows():
             by_ref.setdefault(row["order_ref"], []).append((line_no, row))
+        if len(by_ref) > MAX_ORDERS:
+            # Each order is a return made in this request: a bigger file is split, or announced over RPC.
+            raise UserError(self.env._("An import holds at most %(max)s orders; this file has %(count)s.",
+                                       max=MAX_ORDERS, count=len(by_ref)))
         errors, results = [], []
         orders = self.env["return.order"]
         for ref, rows in by_ref.items():
