@@ -1,7 +1,7 @@
 {
     "name": "Reverse Logistics: Third-Party Logistics",
     "summary": "Returns of client brands' goods: received, graded and dispositioned in the client's ownership",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Reverse Logistics for Odoo",
