@@ -9,6 +9,7 @@
     "maintainers": ["reverse-logistics-odoo"],
     "depends": ["reverse_logistics"],
     "data": [
+        "security/reverse_logistics_3pl_groups.xml",
         "security/ir.model.access.csv",
         "security/reverse_logistics_3pl_security.xml",
         "data/product_data.xml",

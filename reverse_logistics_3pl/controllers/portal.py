@@ -12,7 +12,8 @@ class BrandReturnPortal(ReturnPortal):
     def portal_my_returns(self, page=1, **kw):
         response = super().portal_my_returns(page=page, **kw)
         user = request.env.user
-        if user._is_portal() and request.env["return.order"].search_count(
+        if user._is_portal() and user.has_group("reverse_logistics_3pl.group_brand_portal") \
+                and request.env["return.order"].search_count(
                 [("client_id", "!=", False), ("client_id", "child_of", user.partner_id.commercial_partner_id.id)],
                 limit=1):
             response.qcontext["brand_report"] = request.env["return.order"]._get_brand_portal_report(user)

@@ -8,6 +8,7 @@ from odoo.osv import expression
 from odoo.tools import clean_context, email_normalize
 
 RETURNS_USER = "reverse_logistics.group_return_user"
+BRAND_PORTAL = "reverse_logistics_3pl.group_brand_portal"
 
 
 class ReturnOrder(models.Model):
@@ -325,7 +326,8 @@ class ReturnOrder(models.Model):
                 raise UserError(self.env._("Client %(id)s is no partner of %(company)s.", id=client_id,
                                            company=self.env.company.name))
             return client
-        if user._is_portal() and client and client == user.partner_id.commercial_partner_id \
+        if user._is_portal() and user.has_group(BRAND_PORTAL) and client \
+                and client == user.partner_id.commercial_partner_id \
                 and not (client.company_id and client.company_id != self.env.company) \
                 and self._is_served_client(client, self.env.company):
             return client
@@ -585,7 +587,7 @@ class ReturnOrder(models.Model):
         """Whether `user` (the visitor: the portal controller hands the return as the system) is a portal
         user of the brand that owns this return's goods."""
         self.ensure_one()
-        return bool(self.client_id) and user._is_portal() \
+        return bool(self.client_id) and user._is_portal() and user.has_group(BRAND_PORTAL) \
             and self.client_id.commercial_partner_id == user.partner_id.commercial_partner_id
 
     @api.model
@@ -594,7 +596,7 @@ class ReturnOrder(models.Model):
         his record rules and limited to the brand's goods: returns and units received, units graded, units
         dispositioned per operation. Nothing of the 3PL's costs, values or fees."""
         partner = user.partner_id.commercial_partner_id
-        if not user._is_portal() or not partner:
+        if not user._is_portal() or not user.has_group(BRAND_PORTAL) or not partner:
             return {"operations": [], "rows": []}
         since = fields.Datetime.start_of(fields.Datetime.subtract(fields.Datetime.now(), months=months - 1), "month")
         brand = [("client_id", "!=", False), ("client_id", "child_of", partner.id)]
@@ -634,7 +636,7 @@ class ReturnOrder(models.Model):
             return self.env["res.users"]
         return self.env["res.users"].sudo().search([
             ("partner_id", "child_of", self.client_id.commercial_partner_id.id), ("share", "=", True),
-            ("groups_id", "in", self.env.ref("base.group_portal").id)])
+            ("groups_id", "in", self.env.ref(BRAND_PORTAL).id)])
 
     def _get_brand_portal_gradings(self, user):
         """The gradings shown on the brand's portal page, read as the visitor through its record rules (the

@@ -31,9 +31,10 @@ class ThirdPartyLogisticsCommon(ReverseLogisticsCommon):
         cls.product.default_code = "ESP-100"
         cls.product_serial.barcode = "4006381333931"
         # Each brand's own portal user (a contact of the brand).
-        cls.portal_a = new_test_user(cls.env, "tpl_portal_a", groups="base.group_portal", **company)
+        brand_portal = "base.group_portal,reverse_logistics_3pl.group_brand_portal"
+        cls.portal_a = new_test_user(cls.env, "tpl_portal_a", groups=brand_portal, **company)
         cls.portal_a.partner_id.parent_id = cls.brand_a
-        cls.portal_b = new_test_user(cls.env, "tpl_portal_b", groups="base.group_portal", **company)
+        cls.portal_b = new_test_user(cls.env, "tpl_portal_b", groups=brand_portal, **company)
         cls.portal_b.partner_id.parent_id = cls.brand_b
         # The company's own units and each brand's, in the same stock location.
         cls._stock_in(cls.product, 10)

@@ -105,8 +105,10 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertEqual(photo.status_code, 404, "the customer sees no grading photo")
         with self.assertRaises(JsonRpcException):
             self._rpc("return.grading", "read", self.grading_a.ids, ["grade_id"])
-        self.assertFalse(self._rpc("return.grading", "search_read", [], ["id"]))
-        self.assertFalse(self._rpc("return.grading.answer", "search_read", [], ["passed"]))
+        # A customer has no access to gradings at all (only the Brand Portal User group has).
+        for model in ("return.grading", "return.grading.answer"):
+            with self.assertRaises(JsonRpcException, msg=model):
+                self._rpc(model, "search_read", [], ["id"])
 
     # ------------------------------------------------------------------
     # JSON-RPC
@@ -206,10 +208,26 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertNotIn(nils, self.ret_a._get_brand_portal_users())
         self.authenticate("tpl_nils", "tpl_nils")
         self.assertEqual([o["id"] for o in self._rpc("return.order", "search_read", [], ["name"])], mine.ids)
-        self.assertFalse(self._rpc("return.grading", "search_read", [], ["id"]))
+        with self.assertRaises(JsonRpcException):
+            self._rpc("return.grading", "search_read", [], ["id"])
         listing = self.url_open("/my/returns").text
         self.assertNotIn(theirs.name, listing)
         self.assertNotIn(self.ret_a.name, listing)
         self.assertNotIn("o_rl_brand_report", listing)
         with self.assertRaises(JsonRpcException):
             self._rpc("res.partner", "read", theirs.partner_id.ids, ["email"])
+
+    def test_a_brand_contact_without_brand_portal_is_a_customer(self):
+        """Portal access alone (the brand's accountant, given it for his invoices) is not the brand's portal:
+        the 3PL grants Brand Portal User to the brand's staff who follow its returns."""
+        accountant = new_test_user(self.env, "tpl_brand_accountant", groups="base.group_portal",
+                                   company_id=self.company.id, company_ids=self.company.ids)
+        accountant.partner_id.parent_id = self.brand_a
+        self.assertFalse(self.ret_a._is_brand_portal_viewer(accountant))
+        self.assertNotIn(accountant, self.ret_a._get_brand_portal_users())
+        self.assertIn(self.portal_a, self.ret_a._get_brand_portal_users())
+        self.authenticate("tpl_brand_accountant", "tpl_brand_accountant")
+        self.assertNotIn("o_rl_brand_report", self.url_open("/my/returns").text)
+        with self.assertRaises(JsonRpcException):
+            self._rpc("return.grading", "search_read", [], ["id"])
+        self.assertNotIn("o_rl_brand_gradings", self.url_open(f"/my/returns/{self.ret_a.id}").text)
