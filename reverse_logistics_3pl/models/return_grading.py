@@ -132,11 +132,14 @@ class ReturnGrading(models.Model):
         value counted is that of these units and of the line's units already sent there without the brand's
         approval: units split into gradings worth less than the brand's value each still wait for it."""
         groups = defaultdict(self.browse)
+        thresholds = {}  # one policy read per return, not per grading
         for grading in self:
             if grading.brand_approval_state == "approved" \
                     and grading.disposition_id == grading.brand_approval_disposition_id:
                 continue
-            threshold = grading._get_brand_approval_threshold()
+            if grading.order_id not in thresholds:
+                thresholds[grading.order_id] = grading._get_brand_approval_threshold()
+            threshold = thresholds[grading.order_id]
             if threshold:
                 groups[grading.line_id, grading.disposition_id, threshold] |= grading
         needed = self.browse()
