@@ -27,6 +27,17 @@ def check_number(env, value, label):
     return value
 
 
+def check_text(env, value, label, max_length):
+    """Text a client sent for a field the addons store or search: no NUL (PostgreSQL refuses it, which would
+    reach the user as a server error) and no more than `max_length` characters."""
+    if not isinstance(value, str):
+        raise UserError(env._("%(label)s must be text.", label=label))
+    if "\x00" in value or len(value) > max_length:
+        raise UserError(env._("%(label)s: at most %(max)s characters, and no NUL character.",
+                              label=label, max=max_length))
+    return value
+
+
 def check_id(env, value, label):
     """A record id a client sent: a positive integer that fits the database's ids."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:

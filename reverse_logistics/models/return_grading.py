@@ -197,14 +197,26 @@ class ReturnGrading(models.Model):
                 check_numbers(self, vals)
                 self._check_photos_readable(vals)
             self = without_protected_defaults(self, protected)  # noqa: PLW0642
-        return super().create(vals_list)
+        gradings = super().create(vals_list)
+        gradings._adopt_photos()
+        return gradings
 
     def write(self, vals):
         if not self.env.su and self:
             check_protected_fields(self, vals, self._get_protected_fields())
             check_numbers(self, vals)
             self._check_photos_readable(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if "attachment_ids" in vals:
+            self._adopt_photos()
+        return res
+
+    def _adopt_photos(self):
+        """Photos uploaded before the grading was saved (the form's upload names no record yet) become
+        this grading's: who reads the grading reads them."""
+        for grading in self:
+            grading.attachment_ids.filtered(
+                lambda a: a.res_model == self._name and not a.res_id).sudo().res_id = grading.id
 
     @api.model
     def _check_photos_readable(self, vals):
@@ -223,7 +235,8 @@ class ReturnGrading(models.Model):
                 [check_id(self.env, i, self.env._("Photo")) for i in ids]).exists()
             if len(attachments) != len(set(ids)):
                 raise UserError(self.env._("A photo to link does not exist."))
-            attachments.check_access("read")
+            # ir.attachment.check reads the document each attachment belongs to (check_access does not).
+            attachments.check("read")
 
     def _get_current(self):
         """The latest grading of each unit set: regraded ones give way to their regrade."""

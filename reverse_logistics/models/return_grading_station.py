@@ -26,10 +26,14 @@ class ReturnGradingStation(models.AbstractModel):
     @api.readonly
     @api.model
     def get_grades(self):
-        return [
-            {"id": g.id, "code": g.code, "name": g.name, "hotkey": (g.hotkey or g.code[:1]).lower()}
-            for g in self.env["return.grade"].search([])
-        ]
+        return [self._prepare_grade_payload(g) for g in self.env["return.grade"].search([])]
+
+    @api.model
+    def _prepare_grade_payload(self, grade):
+        """What the station shows of a grade. Hook: `own` (true) lets a grade take its key before a
+        general grade of the same key, for the units it may grade."""
+        return {"id": grade.id, "code": grade.code, "name": grade.name,
+                "hotkey": (grade.hotkey or grade.code[:1]).lower()}
 
     @api.readonly
     @api.model

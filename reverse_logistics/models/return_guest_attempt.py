@@ -101,7 +101,8 @@ class ReturnGuestAttempt(models.Model):
         if not isinstance(reference, str) or not isinstance(contact, str):
             return orders
         reference, contact = reference.strip(), contact.strip()
-        if not reference or not contact or len(reference) > 64 or len(contact) > 254:
+        if not reference or not contact or len(reference) > 64 or len(contact) > 254 \
+                or "\x00" in reference + contact:
             return orders
         # Exact (case-insensitive) reference only: wildcards and the escape character match themselves.
         candidates = orders.sudo().search([("name", "=ilike", escape_psql(reference)), ("state", "=", "sale")])

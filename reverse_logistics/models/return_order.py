@@ -2034,11 +2034,11 @@ class ReturnOrder(models.Model):
                 continue
             currency = order.company_id.currency_id
             # The ceilings hold for the sale, not for one request: what the customer kept of it before counts.
-            kept_value = sum(earlier.order_id._get_amount_in_company_currency(earlier.price_subtotal)
-                             for earlier in order._get_earlier_kept_lines())
+            earlier = order._get_earlier_kept_lines()
+            kept_value = sum(line.order_id._get_amount_in_company_currency(line.price_subtotal) for line in earlier)
             kept, reasons = order.line_ids.sudo().browse(), []
             for line in order.line_ids.sudo():
-                refusal = policy._get_keep_item_refusal(line)
+                refusal = policy._get_keep_item_refusal(line, earlier)
                 value = order._get_amount_in_company_currency(line.price_subtotal)
                 if not refusal and policy.keep_item_max_amount and currency.compare_amounts(
                         kept_value + value, policy.keep_item_max_amount) > 0:

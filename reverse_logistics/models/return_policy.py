@@ -326,7 +326,7 @@ class ReturnPolicy(models.Model):
             if policy.keep_item_max_line_amount < 0 or policy.keep_item_max_amount < 0:
                 raise ValidationError(self.env._("Keep-the-item ceilings cannot be negative."))
 
-    def _get_keep_item_refusal(self, line):
+    def _get_keep_item_refusal(self, line, earlier=None):
         """Why the policy does not let the customer keep `line` (a return line being approved), or False
         when it does. Values in company currency; the estimate's amounts are the ones frozen at submit."""
         self.ensure_one()
@@ -347,9 +347,11 @@ class ReturnPolicy(models.Model):
                               recovery=format_amount(self.env, line.expected_recovery_amount, currency))
         # The units of the same sale line the customer kept on earlier returns count: one unit per request
         # never goes under the ceiling.
+        if earlier is None:
+            earlier = order._get_earlier_kept_lines()
         value = order._get_amount_in_company_currency(line.price_subtotal) + sum(
-            earlier.order_id._get_amount_in_company_currency(earlier.price_subtotal)
-            for earlier in order._get_earlier_kept_lines() if earlier.sale_line_id == line.sale_line_id)
+            kept.order_id._get_amount_in_company_currency(kept.price_subtotal)
+            for kept in earlier if line.sale_line_id and kept.sale_line_id == line.sale_line_id)
         if currency.compare_amounts(value, self.keep_item_max_line_amount) > 0:
             return self.env._("its value %(value)s is above the ceiling per line %(ceiling)s",
                               value=format_amount(self.env, value, currency),

@@ -96,6 +96,9 @@ class TestReturnGuest(ReverseLogisticsHttpCase):
                 self._look_up("RLGUEST-TOUR", "", csrf),
                 self._look_up("RLGUEST-TOUR\\", "guest.tour@example.com", csrf),  # the LIKE escape character
                 self._look_up("RLGUEST-TOUR" * 1000, "x" * 100000, csrf),
+                # A NUL (round 6b: a server error, PostgreSQL refuses it in a query).
+                self._look_up("RLGUEST-TOUR\x00", "guest.tour@example.com", csrf),
+                self._look_up("RLGUEST-TOUR", "guest.tour@example.com\x00", csrf),
             )
         }
         self.assertEqual(len(answers), 1)

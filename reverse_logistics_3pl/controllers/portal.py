@@ -31,8 +31,10 @@ class BrandReturnPortal(ReturnPortal):
         # no other attachment is served as the system.
         gradings = order._get_brand_portal_gradings(user)
         # ...and a photo taken of that grading (its own attachment), never another document's file linked to it.
+        # A stored image only: a URL attachment would redirect the brand to wherever it points.
         photo = gradings.sudo().attachment_ids.filtered(
-            lambda a: a.id == attachment_id and a.res_model == "return.grading" and a.res_id in gradings.ids)
+            lambda a: a.id == attachment_id and a.res_model == "return.grading" and a.res_id in gradings.ids
+            and a.type == "binary" and (a.mimetype or "").startswith("image/"))
         if not photo:
             return request.not_found()
         return request.env["ir.binary"]._get_stream_from(photo).get_response()

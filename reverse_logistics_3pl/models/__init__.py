@@ -6,6 +6,7 @@ from . import return_disposition_rule
 from . import return_grade
 from . import return_grade_checklist
 from . import return_grading
+from . import return_grading_station
 from . import return_order
 from . import return_order_line
 from . import return_policy

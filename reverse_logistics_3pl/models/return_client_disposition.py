@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import ormcache
 
 
 class ReturnClientDisposition(models.Model):
@@ -16,7 +17,8 @@ class ReturnClientDisposition(models.Model):
     client_id = fields.Many2one(
         "res.partner", string="Client (Brand)", required=True, index=True, check_company=True, ondelete="cascade",
         domain="[('is_company', '=', True)]")
-    disposition_id = fields.Many2one("return.disposition", required=True, index=True, ondelete="cascade")
+    disposition_id = fields.Many2one(
+        "return.disposition", required=True, index=True, ondelete="cascade", check_company=True)
     recovery_share = fields.Float(
         string="Value Realized (%)", digits=(5, 2), default=100.0,
         help="Share of the graded value the brand's channel realizes for this disposition.")
@@ -37,7 +39,7 @@ class ReturnClientDisposition(models.Model):
             if terms.processing_cost < 0:
                 raise ValidationError(self.env._("A processing cost cannot be negative."))
 
-    @api.depends("client_id", "disposition_id")
+    @api.depends("client_id.display_name", "disposition_id.display_name")
     def _compute_display_name(self):
         for terms in self:
             terms.display_name = f"{terms.client_id.display_name}: {terms.disposition_id.display_name}"
@@ -45,6 +47,25 @@ class ReturnClientDisposition(models.Model):
     @api.model
     def _get_terms(self, company, client, disposition):
         """(value realized %, processing cost) of `disposition` for `client`'s goods, or None."""
-        terms = self.sudo().search([("company_id", "=", company.id), ("client_id", "=", client.id),
-                                    ("disposition_id", "=", disposition.id)], limit=1)
+        return self._get_terms_cached(company.id, client.id, disposition.id)
+
+    @api.model
+    @ormcache("company_id", "client_id", "disposition_id")
+    def _get_terms_cached(self, company_id, client_id, disposition_id):
+        # Read for every unit a batch decides and values: cached, cleared when any terms change.
+        terms = self.sudo().search([("company_id", "=", company_id), ("client_id", "=", client_id),
+                                    ("disposition_id", "=", disposition_id)], limit=1)
         return (terms.recovery_share, terms.processing_cost) if terms else None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()

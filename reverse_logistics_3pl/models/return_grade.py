@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class ReturnGrade(models.Model):
@@ -9,11 +10,18 @@ class ReturnGrade(models.Model):
         help="A brand's own grade: offered and accepted for the brand's goods only. Empty: a grade for all "
              "goods, the company's and every brand's.")
 
-    # A brand may name its grades with the codes of the general ones (its own A, B, C...); two general
-    # grades, or two grades of one brand, still never share a code.
+    # A brand may name its grades with the codes of the general ones (its own A, B, C...); two grades of one
+    # brand never share a code, and two general grades neither (the index below: NULLs are distinct in a
+    # unique constraint).
     _sql_constraints = [
-        ("code_uniq", "unique nulls not distinct (code, client_id)", "Grade codes must be unique per brand."),
+        ("code_uniq", "unique(code, client_id)", "Grade codes must be unique per brand."),
     ]
+
+    def init(self):
+        super().init()
+        self.env.cr.execute(SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS return_grade_general_code_uniq ON return_grade (code) "
+            "WHERE client_id IS NULL"))
 
     @api.model
     def _get_allowed_domain(self, line=None):

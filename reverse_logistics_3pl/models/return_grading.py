@@ -92,22 +92,28 @@ class ReturnGrading(models.Model):
         the others move. Units already waiting, or sent again with the disposition the brand refused, are
         refused with nothing done."""
         pending = self.filtered(lambda g: g.state == "graded")
-        waiting = pending.filtered(lambda g: g.brand_approval_state == "waiting")
-        if waiting:
-            raise UserError(self.env._(
-                "Nothing was moved: these units wait for the brand's approval:\n%(lines)s",
-                lines="\n".join(f"- {g.name}" for g in waiting)))
+        pending._check_brand_decisions()
         pending.filtered(lambda g: not g.disposition_id)._action_decide()
-        refused = pending.filtered(lambda g: g.brand_approval_state == "refused"
-                                   and g.disposition_id == g.brand_approval_disposition_id)
-        if refused:
-            raise UserError(self.env._(
-                "Nothing was moved: the brand refused these dispositions; choose another one:\n%(lines)s",
-                lines="\n".join(f"- {g.name}: {g.disposition_id.name}" for g in refused)))
+        pending._check_brand_decisions()
         to_ask = pending._filter_needing_brand_approval()
         if to_ask:
             to_ask._request_brand_approval()
         return super(ReturnGrading, self - to_ask)._action_dispose()
+
+    def _check_brand_decisions(self):
+        """Refuse, with nothing done, units waiting for the brand and units sent again with the disposition
+        the brand refused: in this request or before they are queued for the background."""
+        waiting = self.filtered(lambda g: g.brand_approval_state == "waiting")
+        if waiting:
+            raise UserError(self.env._(
+                "Nothing was moved: these units wait for the brand's approval:\n%(lines)s",
+                lines="\n".join(f"- {g.name}" for g in waiting)))
+        refused = self.filtered(lambda g: g.brand_approval_state == "refused"
+                                and g.disposition_id == g.brand_approval_disposition_id)
+        if refused:
+            raise UserError(self.env._(
+                "Nothing was moved: the brand refused these dispositions; choose another one:\n%(lines)s",
+                lines="\n".join(f"- {g.name}: {g.disposition_id.name}" for g in refused)))
 
     def _get_brand_approval_threshold(self):
         """The value above which the brand approves this disposition: its policy's (the return's, else the
@@ -128,9 +134,9 @@ class ReturnGrading(models.Model):
         return self.currency_id.round(self.unit_value * self.quantity)
 
     def _filter_needing_brand_approval(self):
-        """The units whose disposition the brand must approve first. Per return line and disposition, the
-        value counted is that of these units and of the line's units already sent there without the brand's
-        approval: units split into gradings worth less than the brand's value each still wait for it."""
+        """The units whose disposition the brand must approve first. Per return, the value counted is that
+        of these units and of the return's units already dispositioned without the brand's approval: units
+        split into gradings, lines or dispositions worth less than the brand's value each still wait."""
         groups = defaultdict(self.browse)
         thresholds = {}  # one policy read per return, not per grading
         for grading in self:
@@ -141,12 +147,11 @@ class ReturnGrading(models.Model):
                 thresholds[grading.order_id] = grading._get_brand_approval_threshold()
             threshold = thresholds[grading.order_id]
             if threshold:
-                groups[grading.line_id, grading.disposition_id, threshold] |= grading
+                groups[grading.order_id, threshold] |= grading
         needed = self.browse()
-        for (line, disposition, threshold), gradings in groups.items():
-            sent = line.sudo().grading_ids.filtered(
-                lambda g, d=disposition: g.state != "graded" and g.disposition_id == d
-                and g.brand_approval_state != "approved" and not g.previous_grading_id)
+        for (order, threshold), gradings in groups.items():
+            sent = order.sudo().grading_ids.filtered(
+                lambda g: g.state != "graded" and g.brand_approval_state != "approved" and not g.previous_grading_id)
             value = sum(g._get_brand_approval_value() for g in gradings | sent)
             if gradings.currency_id[:1].compare_amounts(value, threshold) > 0:
                 needed |= gradings
@@ -164,12 +169,16 @@ class ReturnGrading(models.Model):
         """Submit these dispositions to their brand: frozen as asked, told in the return's chatter (an
         internal note: the shopper never reads it) and to the brand's portal users."""
         now = fields.Datetime.now()
+        thresholds = {}
+        for grading in self:
+            if grading.order_id not in thresholds:
+                thresholds[grading.order_id] = grading._get_brand_approval_threshold()
         for grading in self:
             grading.sudo().write({
                 "brand_approval_state": "waiting",
                 "brand_approval_disposition_id": grading.disposition_id.id,
                 "brand_approval_value": grading._get_brand_approval_value(),
-                "brand_approval_threshold": grading._get_brand_approval_threshold(),
+                "brand_approval_threshold": thresholds[grading.order_id],
                 "date_brand_approval_requested": now, "brand_approval_requested_uid": self.env.uid,
                 "brand_approval_uid": False, "date_brand_approval": False, "brand_approval_note": False,
             })
@@ -245,6 +254,15 @@ class ReturnGrading(models.Model):
         # The approved disposition runs at once as the user who disposed of the units (his rights checked
         # again now); when it cannot run, the approval stays and he is told (he disposes again).
         requester = grading.brand_approval_requested_uid
+        if not requester:
+            # Never as the system: without the user who disposed of them, the clerk runs it by hand.
+            order.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=order._get_grading_sla_user().id,
+                summary=self.env._("Approved disposition to run"),
+                note=plaintext2html(self.env._("%(brand)s approved %(disposition)s for %(name)s: dispose of them.",
+                                               brand=order.client_id.display_name,
+                                               disposition=grading.disposition_id.name, name=grading.name)))
+            return True
         try:
             with self.env.cr.savepoint():
                 as_requester = grading.with_user(requester)
@@ -294,6 +312,8 @@ class ReturnGrading(models.Model):
     # ------------------------------------------------------------------
     def _prepare_disposal(self):
         res = super()._prepare_disposal()
+        # The background queue checks here too: a unit waiting for its brand is never queued.
+        self.filtered(lambda g: g.state == "graded")._check_brand_decisions()
         self._check_client_availability()
         return res
 

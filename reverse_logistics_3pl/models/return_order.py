@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.addons.reverse_logistics.tools import check_flow_access, check_id, check_number
+from odoo.addons.reverse_logistics.tools import check_flow_access, check_id, check_number, check_text
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import clean_context, email_normalize
@@ -284,7 +284,7 @@ class ReturnOrder(models.Model):
         client_ref = vals.get("client_ref")
         if not isinstance(client_ref, str) or not client_ref.strip():
             raise UserError(self.env._("An announced return needs the brand's order reference (client_ref)."))
-        client_ref = client_ref.strip()
+        client_ref = check_text(self.env, client_ref, self.env._("The brand's order reference"), 128).strip()
         # Looked up as the system: the portal user does not read the 3PL's returns of other brands' goods.
         # A blind parcel with the reference written on its slip is this announcement's, not a duplicate.
         existing = self.sudo().search([("client_id", "=", client.id), ("client_ref", "=", client_ref),
@@ -299,6 +299,8 @@ class ReturnOrder(models.Model):
         note = vals.get("note")
         if note is not None and not isinstance(note, str):
             raise UserError(self.env._("The note of an announced return is text."))
+        if note:
+            check_text(self.env, note, self.env._("Note"), self._CUSTOMER_NOTE_MAX_LENGTH)
         # The parcel may have arrived before its announcement: it takes the brand's reference and customer.
         parcel = self._find_blind_parcel(client, client_ref, line_vals)
         if parcel:
@@ -357,7 +359,7 @@ class ReturnOrder(models.Model):
         """The product a brand names by its default code or barcode, among this company's products."""
         if not isinstance(code, str) or not code.strip():
             raise UserError(self.env._("Each announced line names its product (default code or barcode)."))
-        code = code.strip()
+        code = check_text(self.env, code, self.env._("Product"), 128).strip()
         products = self.env["product.product"].sudo().search([
             "|", ("default_code", "=", code), ("barcode", "=", code), ("type", "=", "consu"),
             *self.env["product.product"]._check_company_domain(self.env.company),
@@ -384,6 +386,7 @@ class ReturnOrder(models.Model):
             if not isinstance(lot_name, str) or product.tracking == "none":
                 raise UserError(self.env._("%(product)s is tracked by no lot or serial number: %(lot)s.",
                                            product=product.display_name, lot=lot_name))
+            check_text(self.env, lot_name, self.env._("Lot/Serial Number"), 128)
             if product.tracking == "serial" and qty != 1:
                 raise UserError(self.env._("%(product)s: one unit per serial number (%(lot)s).",
                                            product=product.display_name, lot=lot_name))
@@ -410,6 +413,8 @@ class ReturnOrder(models.Model):
         if len(customer_vals["name"]) > 256 or "\x00" in customer_vals["name"]:
             raise UserError(self.env._("The customer's name is 256 characters at most, with no NUL."))
         email = customer_vals.get("email")
+        if email is not None:
+            check_text(self.env, email, self.env._("E-mail"), 254)
         if email is not None and not (isinstance(email, str) and email_normalize(email)):
             raise UserError(self.env._("%(email)s is not an e-mail address.", email=email))
         partners = self.env["res.partner"].sudo()
@@ -461,7 +466,8 @@ class ReturnOrder(models.Model):
         if client_ref is not False:
             if not isinstance(client_ref, str):
                 raise UserError(self.env._("The brand's order reference is text."))
-            client_ref = client_ref.strip() or False
+            client_ref = check_text(self.env, client_ref, self.env._("The brand's order reference"), 128).strip() \
+                or False
         if client_ref:
             existing = self.sudo().search([("client_id", "=", client.id), ("client_ref", "=", client_ref),
                                            ("company_id", "=", self.env.company.id)], limit=1)
@@ -474,6 +480,8 @@ class ReturnOrder(models.Model):
         note = vals.get("note")
         if note is not None and not isinstance(note, str):
             raise UserError(self.env._("The note of a blind parcel is text."))
+        if note:
+            check_text(self.env, note, self.env._("Note"), self._CUSTOMER_NOTE_MAX_LENGTH)
         # Until matched, the customer is unknown: the return is the brand's own.
         order_vals = self._prepare_announced_return_vals(client, client_ref, client, line_vals, note or False)
         order_vals["is_blind_parcel"] = True
@@ -600,17 +608,20 @@ class ReturnOrder(models.Model):
             return {"operations": [], "rows": []}
         since = fields.Datetime.start_of(fields.Datetime.subtract(fields.Datetime.now(), months=months - 1), "month")
         brand = [("client_id", "!=", False), ("client_id", "child_of", partner.id)]
-        orders = self.with_user(user)
-        lines = self.env["return.order.line"].with_user(user)
-        gradings = self.env["return.grading"].with_user(user)
+        # Every month in the brand user's time zone, read in groups: nothing loads the returns themselves.
+        as_user = self.with_user(user).with_context(tz=user.tz or "UTC")
+        lines = as_user.env["return.order.line"]
+        gradings = as_user.env["return.grading"]
         rows = defaultdict(lambda: defaultdict(float))
-        received = orders.search(brand + [("date_received", ">=", since)])
-        units_by_order = dict(lines._read_group(
-            [("order_id", "in", received.ids)], ["order_id"], ["qty_received:sum"]))
-        for order in received:
-            month = fields.Date.start_of(order.date_received.date(), "month")
-            rows[month]["returns"] += 1
-            rows[month]["received"] += units_by_order.get(order, 0.0)
+        received = as_user._read_group(brand + [("date_received", ">=", since)], ["date_received:month"],
+                                       ["__count", "id:array_agg"])
+        units_by_order = {order.id: qty for order, qty in lines._read_group(
+            [("order_id", "in", [i for _month, _count, ids in received for i in ids])],
+            ["order_id"], ["qty_received:sum"])}
+        for month, count, ids in received:
+            month = month.date() if hasattr(month, "date") else month
+            rows[month]["returns"] += count
+            rows[month]["received"] += sum(units_by_order.get(i, 0.0) for i in ids)
         graded_domain = [("order_id.client_id", "!=", False), ("order_id.client_id", "child_of", partner.id),
                          ("previous_grading_id", "=", False)]
         for month, qty in gradings._read_group(

@@ -138,3 +138,19 @@ class TestAnnounceClientReturn(ThirdPartyLogisticsCommon):
             with self.assertRaisesRegex(AccessError, "Only the returns team or the brand itself"):
                 self._announce(customer, self._vals(client))
         self.assertEqual(self._returns(), before)
+
+    def test_nul_and_huge_texts_refused(self):
+        """Found by round 6b: a NUL in a text gave a server error, a 1 MB reference a database error."""
+        before = self._returns()
+        for overrides in ({"client_ref": "SHOP\x00"}, {"client_ref": "R" * 1000000}, {"note": "a\x00b"},
+                          {"customer": {"name": "Carla", "email": "carla\x00@example.com"}},
+                          {"customer": {"name": "Carla", "email": "c" * 300 + "@example.com"}},
+                          {"lines": [{"product": "ESP-100\x00", "qty": 1}]},
+                          {"lines": [{"product": "4006381333931", "qty": 1, "lot": "SN\x00"}]},
+                          {"lines": [{"product": "4006381333931", "qty": 1, "lot": "S" * 500}]}):
+            with self.assertRaises(UserError, msg=str(overrides)[:80]):
+                self._announce(self.portal_a, self._vals(**overrides))
+        self.assertEqual(self._returns(), before)
+        with self.assertRaises(UserError):
+            self.env["return.order"].with_user(self.clerk).action_receive_blind_parcel({
+                "client_id": self.brand_a.id, "client_ref": "X\x00", "lines": [{"product": "ESP-100", "qty": 1}]})

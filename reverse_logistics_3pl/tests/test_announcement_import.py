@@ -98,13 +98,17 @@ class TestAnnouncementImport(ThirdPartyLogisticsCommon):
         self.assertNotEqual(ret.state, "done")
 
     def test_nul_long_names_and_too_many_orders_refused(self):
-        """Found by the sixth attack round: a NUL gave a ValueError, 5000 orders one five-minute request."""
+        """Found by the sixth attack round: a NUL gave a ValueError, 5000 orders one five-minute request
+        (round 6b: 500 orders of 10 lines, two minutes)."""
         before = self._returns()
         with self.assertRaisesRegex(UserError, "NUL"):
             self._import(self.clerk, HEADER + "SHOP-1,Eve\x00,,ESP-100,1,,\n")
         with self.assertRaisesRegex(UserError, "256 characters"):
             self._import(self.clerk, HEADER + "SHOP-1," + "E" * 300 + ",,ESP-100,1,,\n")
-        many = "".join(f"SHOP-{i},Eve,,ESP-100,1,,\n" for i in range(501))
-        with self.assertRaisesRegex(UserError, "at most 500 orders"):
+        many = "".join(f"SHOP-{i},Eve,,ESP-100,1,,\n" for i in range(201))
+        with self.assertRaisesRegex(UserError, "at most 200 orders"):
             self._import(self.clerk, HEADER + many)
+        rows = "".join(f"SHOP-{i // 10},Eve,,ESP-100,1,,\n" for i in range(2001))
+        with self.assertRaisesRegex(UserError, "at most 2000 lines"):
+            self._import(self.clerk, HEADER + rows)
         self.assertEqual(self._returns(), before)

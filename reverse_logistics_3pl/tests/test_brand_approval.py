@@ -325,3 +325,55 @@ class TestBrandApproval(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         grading = self._grade_as_clerk(parcel, self.grade_a, 2, self.restock)
         grading.action_dispose()
         self.assertEqual(grading.brand_approval_state, "waiting", "2 x 30.00 = 60.00, above 50.00")
+
+    def test_units_split_across_lines_and_dispositions_still_wait(self):
+        """Found by round 6b: the value was counted per line and disposition; it is the return's."""
+        line = {"product_id": self.product.id, "product_uom_qty": 1, "price_unit": self.PRICE,
+                "reason_id": self.reason_unwanted.id}
+        ret = self.env["return.order"].with_user(self.clerk).create({
+            "partner_id": self.shopper_a.id, "client_id": self.brand_a.id, "warehouse_id": self.warehouse.id,
+            "line_ids": [(0, 0, line), (0, 0, line)]})
+        ret.action_submit()
+        if ret.state == "draft":
+            ret.with_user(self.manager).action_approve()
+        self._receive(ret.receipt_ids.with_user(self.clerk))
+        first, second = ret.line_ids
+        station = self.station.with_user(self.clerk)
+        grading_1 = self.env["return.grading"].browse(station.grade(first.id, self.grade_a.id, 1)["grading_id"])
+        grading_1.with_user(self.clerk).disposition_id = self.restock
+        grading_1.with_user(self.clerk).action_dispose()
+        self.assertEqual(grading_1.state, "done", "30.00 alone")
+        grading_2 = self.env["return.grading"].browse(station.grade(second.id, self.grade_a.id, 1)["grading_id"])
+        grading_2.with_user(self.clerk).disposition_id = self.repackage
+        grading_2.with_user(self.clerk).action_dispose()
+        self.assertEqual(grading_2.brand_approval_state, "waiting",
+                         "another line and disposition: 60.00 for the return")
+
+    # ------------------------------------------------------------------
+    # Found by the review of the change
+    # ------------------------------------------------------------------
+    def test_waiting_units_are_never_queued(self):
+        self.grading.action_dispose()
+        other = self._grade_as_clerk(self.ret_a, self.grade_a, 1, self.restock)
+        self.env["ir.config_parameter"].sudo().set_param("reverse_logistics.batch_limit.disposition", "1")
+        with self.assertRaisesRegex(UserError, "wait for the brand's approval"):
+            (self.grading | other).with_user(self.clerk).action_dispose()
+        self.assertFalse((self.grading | other).filtered("disposition_queued"))
+
+    def test_approval_without_the_user_who_disposed_never_runs_as_the_system(self):
+        self.grading.action_dispose()
+        self.grading.sudo().write({"brand_approval_requested_uid": False})
+        self.authenticate("tpl_portal_a", "tpl_portal_a")
+        csrf, _page = self._csrf(self.ret_a.id)
+        self.url_open(self._decide_url(self.grading, "approve"), data={"csrf_token": csrf})
+        self.grading.invalidate_recordset()
+        self.assertEqual(self.grading.brand_approval_state, "approved")
+        self.assertEqual(self.grading.state, "graded", "nothing moved as the system")
+        self.assertFalse(self.grading.move_ids)
+        self.assertTrue(self.ret_a.activity_ids.filtered(lambda a: "dispose of them" in (a.note or "")))
+
+    def test_photos_uploaded_before_saving_become_the_gradings(self):
+        photo = self.env["ir.attachment"].with_user(self.clerk).create({
+            "name": "unit.png", "raw": b"\x89PNG\r\n\x1a\n", "res_model": "return.grading", "res_id": 0})
+        self.grading.with_user(self.clerk).write({"attachment_ids": [(4, photo.id)]})
+        self.assertEqual(photo.res_id, self.grading.id)

@@ -175,8 +175,22 @@ class TestBrandPortal(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
                 grading.write({"attachment_ids": [(4, invoice_file.id)]})
         with self.assertRaises(UserError):
             grading.write({"attachment_ids": [(4, 99999999)]})
-        self.grading_a.sudo().attachment_ids = [(4, invoice_file.id), (4, readable.id)]
+        # Round 6b: check_access('read') of an attachment did not read the document it belongs to.
+        cron = self.env["ir.cron"].search([], limit=1)
+        cron_file = self.env["ir.attachment"].create({
+            "name": "cron.txt", "raw": b"SYSTEM", "res_model": "ir.cron", "res_id": cron.id})
+        with self.assertRaises(AccessError):
+            grading.write({"attachment_ids": [(4, cron_file.id)]})
+        with self.assertRaises(AccessError):
+            grading.write({"attachment_ids": [(6, 0, [cron_file.id])]})
+        # A URL attachment of the grading itself would redirect the brand anywhere.
+        link = self.env["ir.attachment"].create({
+            "name": "phish.png", "type": "url", "url": "https://evil.example.com/phish",
+            "res_model": "return.grading", "res_id": self.grading_a.id})
+        self.grading_a.sudo().attachment_ids = [(4, invoice_file.id), (4, readable.id), (4, link.id)]
         self.authenticate("tpl_portal_a", "tpl_portal_a")
+        redirected = self.url_open(f"/my/returns/{self.ret_a.id}/grading-photo/{link.id}", allow_redirects=False)
+        self.assertEqual(redirected.status_code, 404)
         page = self.url_open(f"/my/returns/{self.ret_a.id}").text
         self.assertNotIn("payroll.txt", page)
         self.assertNotIn("notes.txt", page)

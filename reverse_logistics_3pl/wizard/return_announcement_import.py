@@ -8,8 +8,9 @@ from odoo.exceptions import UserError
 
 REQUIRED_COLUMNS = ("order_ref", "customer_name", "product", "qty")
 OPTIONAL_COLUMNS = ("customer_email", "lot", "price")
-MAX_ROWS = 5000
-MAX_ORDERS = 500
+# One request holds one import: about a minute at most on one worker; bigger files are split.
+MAX_ROWS = 2000
+MAX_ORDERS = 200
 
 
 class ReturnAnnouncementImport(models.TransientModel):

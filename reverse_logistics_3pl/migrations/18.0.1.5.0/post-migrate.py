@@ -17,12 +17,13 @@ def migrate(cr, version):
     for partner_id, client_id in cr.fetchall():
         env["res.partner"].browse(partner_id).write({"parent_id": False, "shopper_of_client_id": client_id})
     # The brand's portal is now the group Brand Portal User: the portal users of the brands' own contacts
-    # (the shoppers are no contacts any more) keep what they had.
+    # (the shoppers are no contacts any more: their commercial partner is written first) keep what they had.
+    env.flush_all()
     cr.execute(SQL("""
         SELECT u.id
           FROM res_users u
           JOIN res_partner p ON p.id = u.partner_id
-         WHERE u.share AND u.active AND p.commercial_partner_id IN (
+         WHERE u.share AND u.active AND p.shopper_of_client_id IS NULL AND p.commercial_partner_id IN (
                SELECT client_id FROM return_order WHERE client_id IS NOT NULL
                UNION SELECT client_id FROM return_policy WHERE client_id IS NOT NULL
                UNION SELECT client_id FROM return_client_fee WHERE client_id IS NOT NULL)

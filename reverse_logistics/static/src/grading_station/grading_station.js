@@ -53,17 +53,24 @@ export class GradingStation extends Component {
         for (const digit of "0123456789") {
             useHotkey(digit, () => typeDigit(digit), withUnit);
         }
-        // The grades (and their keys) are configuration: registered once they are loaded.
+        // The keys of the grades this unit may get, one grade per key: a grade of the unit's own (a
+        // brand's, reusing a general grade's code) takes its key first.
         useEffect(
-            (grades) => {
-                const removers = grades
-                    .filter((grade) => grade.hotkey)
-                    .map((grade) =>
-                        this.hotkey.add(grade.hotkey, () => this.selectGrade(grade), withUnit)
-                    );
+            () => {
+                const taken = new Set();
+                const grades = [...this.unitGrades].sort((a, b) => Number(!!b.own) - Number(!!a.own));
+                const removers = [];
+                for (const grade of grades) {
+                    if (grade.hotkey && !taken.has(grade.hotkey)) {
+                        taken.add(grade.hotkey);
+                        removers.push(
+                            this.hotkey.add(grade.hotkey, () => this.selectGrade(grade), withUnit)
+                        );
+                    }
+                }
                 return () => removers.forEach((remove) => remove());
             },
-            () => [this.state.grades]
+            () => [this.state.grades, this.state.unit]
         );
         onWillStart(async () => {
             [this.state.grades] = await Promise.all([
