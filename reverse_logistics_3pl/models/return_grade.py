@@ -18,10 +18,11 @@ class ReturnGrade(models.Model):
     ]
 
     def init(self):
-        super().init()
+        res = super().init()
         self.env.cr.execute(SQL(
             "CREATE UNIQUE INDEX IF NOT EXISTS return_grade_general_code_uniq ON return_grade (code) "
             "WHERE client_id IS NULL"))
+        return res
 
     @api.model
     def _get_allowed_domain(self, line=None):
