@@ -214,9 +214,9 @@ class ReturnGrading(models.Model):
     def _adopt_photos(self):
         """Photos uploaded before the grading was saved (the form's upload names no record yet) become
         this grading's: who reads the grading reads them."""
-        for grading in self:
-            grading.attachment_ids.filtered(
-                lambda a: a.res_model == self._name and not a.res_id).sudo().res_id = grading.id
+        # Read as the system: an attachment the user may not read (linked by someone else) stops nothing.
+        for grading in self.sudo():
+            grading.attachment_ids.filtered(lambda a: a.res_model == self._name and not a.res_id).res_id = grading.id
 
     @api.model
     def _check_photos_readable(self, vals):

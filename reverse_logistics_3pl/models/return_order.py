@@ -26,6 +26,11 @@ class ReturnOrder(models.Model):
         string="Brand's Order Reference", index="btree_not_null", tracking=True, copy=False,
         help="The brand's own order reference for these goods (the sale was made in the brand's shop).",
     )
+    is_client_announced = fields.Boolean(
+        string="Announced by the Client", readonly=True, copy=False,
+        help="The brand announced these lines (or matched a blind parcel to its announcement): their products, "
+             "quantities and unit prices are the brand's, which its approvals and fees read; nobody here edits "
+             "them.")
     is_blind_parcel = fields.Boolean(
         string="Blind Parcel", readonly=True, copy=False,
         help="Received unannounced: the clerk knew the brand from the label, the return was made on arrival.")
@@ -84,7 +89,7 @@ class ReturnOrder(models.Model):
         # Blind or announced is what happened at the dock and at the matching; deadlines, warnings and
         # misses of the client's service levels are the flow's facts: the flow alone writes them.
         return super()._get_system_fields() + [
-            "is_blind_parcel", "date_blind_matched", "blind_unmatched",
+            "is_client_announced", "is_blind_parcel", "date_blind_matched", "blind_unmatched",
             "client_graded_deadline", "client_dispositioned_deadline", "client_graded_warned",
             "client_dispositioned_warned", "client_graded_late", "client_dispositioned_late", "client_sla_late"]
 
@@ -434,6 +439,7 @@ class ReturnOrder(models.Model):
             "partner_id": customer.id,
             "client_id": client.id,
             "client_ref": client_ref,
+            "is_client_announced": True,
             "company_id": self.env.company.id,
             "return_type_id": self._get_default_return_type(self.env.company).id,
             "resolution": "none",
@@ -540,6 +546,7 @@ class ReturnOrder(models.Model):
         self.ensure_one()
         self.sudo().write({
             "client_ref": client_ref, "partner_id": customer.id, "date_blind_matched": fields.Datetime.now(),
+            "is_client_announced": True,
             **({"customer_note": note} if note else {}),
         })
         prices = {(vals["product_id"], vals.get("lot_id") or False): vals["price_unit"]

@@ -1,4 +1,8 @@
-from odoo import models
+from odoo import api, models
+from odoo.exceptions import UserError
+
+# What a brand announced of a line: its own facts, which its approvals and fees read.
+ANNOUNCED_FIELDS = ["product_id", "product_uom_qty", "lot_id", "price_unit", "discount"]
 
 
 class ReturnOrderLine(models.Model):
@@ -22,3 +26,15 @@ class ReturnOrderLine(models.Model):
             # is the brand's to settle; the policy never keeps them out of the brand's stock.
             problems = [problem for problem in problems if problem[0] not in ("non_returnable", "window")]
         return problems
+
+    def _get_protected_fields(self, names=(), orders=None):
+        protected = super()._get_protected_fields(names, orders=orders)
+        orders = self.order_id if orders is None else orders
+        if any(order.is_client_announced for order in orders):
+            protected += ANNOUNCED_FIELDS
+        return protected
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_not_announced(self):
+        if not self.env.su and any(line.order_id.is_client_announced for line in self):
+            raise UserError(self.env._("The brand announced these lines: they stay as it announced them."))

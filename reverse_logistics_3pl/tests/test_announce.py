@@ -154,3 +154,21 @@ class TestAnnounceClientReturn(ThirdPartyLogisticsCommon):
         with self.assertRaises(UserError):
             self.env["return.order"].with_user(self.clerk).action_receive_blind_parcel({
                 "client_id": self.brand_a.id, "client_ref": "X\x00", "lines": [{"product": "ESP-100", "qty": 1}]})
+
+    def test_the_brands_announced_lines_stay_as_announced(self):
+        """Found by round 6c: the clerk lowered an announced unit price under the brand's approval value."""
+        ret = self.env["return.order"].browse(self._announce(self.portal_a, self._vals())["id"])
+        self.assertTrue(ret.is_client_announced)
+        line = ret.line_ids.with_user(self.clerk)
+        for vals in ({"price_unit": 0.01}, {"product_uom_qty": 1}, {"discount": 99.0}):
+            with self.assertRaises(UserError, msg=vals):
+                line.write(vals)
+        with self.assertRaises(UserError):
+            self.env["return.order.line"].with_user(self.clerk).create({
+                "order_id": ret.id, "product_id": self.product.id, "product_uom_qty": 1, "price_unit": 0.01})
+        if ret.state == "draft":
+            with self.assertRaises(UserError):
+                line.unlink()
+        with self.assertRaises(UserError):
+            ret.with_user(self.clerk).write({"is_client_announced": False})
+        self.assertEqual((ret.line_ids.price_unit, ret.line_ids.product_uom_qty), (80.0, 2.0))

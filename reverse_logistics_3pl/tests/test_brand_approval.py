@@ -373,6 +373,10 @@ class TestBrandApproval(ReverseLogisticsHttpCase, ThirdPartyLogisticsCommon):
         self.assertTrue(self.ret_a.activity_ids.filtered(lambda a: "dispose of them" in (a.note or "")))
 
     def test_photos_uploaded_before_saving_become_the_gradings(self):
+        # Round 6c: a file on the grading the clerk may not read (linked by someone else) blocked his photos.
+        cron = self.env["ir.cron"].search([], limit=1)
+        self.grading.sudo().attachment_ids = [(4, self.env["ir.attachment"].create({
+            "name": "cron.txt", "raw": b"x", "res_model": "ir.cron", "res_id": cron.id}).id)]
         photo = self.env["ir.attachment"].with_user(self.clerk).create({
             "name": "unit.png", "raw": b"\x89PNG\r\n\x1a\n", "res_model": "return.grading", "res_id": 0})
         self.grading.with_user(self.clerk).write({"attachment_ids": [(4, photo.id)]})
