@@ -92,6 +92,13 @@ RIGHTS = {
     "return.blind.parcel.match": {"action_match": row("blind_parcel_match", RETURNS_STAFF)},
     # reverse_logistics_3pl: the handling fees invoiced to clients, by Returns Managers (the fixture holds
     # no fee event: the allowed roles are told so).
+    # reverse_logistics_3pl: a brand's disposition terms, the Returns Managers' configuration (create, write and
+    # unlink clear the terms' cache).
+    "return.client.disposition": {
+        "create": row(None, MANAGERS, lambda t: t._new_client_terms_vals()),
+        "write": row("client_terms", MANAGERS, {"recovery_share": 50.0}),
+        "unlink": row("client_terms", MANAGERS),
+    },
     "return.client.fee.event": {
         "action_invoice_client_fees": row(None, MANAGERS, allowed_error="Nothing to invoice"),
     },

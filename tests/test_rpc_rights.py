@@ -385,6 +385,17 @@ class TestRpcRights(ReverseLogisticsCommon):
     def _on_repackaged_unit(self, user):
         return self.repackaged_unit
 
+    def _new_client_terms_vals(self):
+        return {"client_id": self.rpc_brand.id, "company_id": self.company.id, "recovery_share": 40.0,
+                "disposition_id": self.env.ref("reverse_logistics.disposition_liquidate").id}
+
+    def _on_client_terms(self, user):
+        terms = self.env["return.client.disposition"]
+        restock = self.env.ref("reverse_logistics.disposition_restock")
+        return terms.search([("client_id", "=", self.rpc_brand.id), ("disposition_id", "=", restock.id)]) \
+            or terms.create({"client_id": self.rpc_brand.id, "company_id": self.company.id,
+                             "disposition_id": restock.id, "recovery_share": 80.0})
+
     def _on_blind_parcel(self, user):
         return self.blind_parcel
 

@@ -28,9 +28,9 @@ class ReturnOrder(models.Model):
     )
     is_client_announced = fields.Boolean(
         string="Announced by the Client", readonly=True, copy=False,
-        help="The brand announced these lines (or matched a blind parcel to its announcement): their products, "
-             "quantities and unit prices are the brand's, which its approvals and fees read; nobody here edits "
-             "them.")
+        help="The brand announced these lines itself (or matched a blind parcel to its announcement): their "
+             "products, quantities and unit prices are the brand's, which its approvals and fees read; nobody "
+             "here edits them. Returns the 3PL announces or types for the brand carry the values it types.")
     is_blind_parcel = fields.Boolean(
         string="Blind Parcel", readonly=True, copy=False,
         help="Received unannounced: the clerk knew the brand from the label, the return was made on arrival.")
@@ -111,6 +111,12 @@ class ReturnOrder(models.Model):
         for order in first.filtered("date_first_receipt"):
             self.env["return.client.fee.event"]._record("received", order, 1.0)
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never_announced(self):
+        # The brand's announcement is its record: deleting it would free its reference for another one.
+        if not self.env.su and any(order.is_client_announced for order in self):
+            raise UserError(self.env._("The brand announced these returns: cancel them instead."))
 
     # ------------------------------------------------------------------
     # Hooks
@@ -309,12 +315,16 @@ class ReturnOrder(models.Model):
         # The parcel may have arrived before its announcement: it takes the brand's reference and customer.
         parcel = self._find_blind_parcel(client, client_ref, line_vals)
         if parcel:
-            parcel._match_blind_parcel(client_ref, customer, note or False, line_vals=line_vals)
+            parcel._match_blind_parcel(client_ref, customer, note or False, line_vals=line_vals,
+                                       by_client=not self.env.user.has_group(RETURNS_USER))
             return {"id": parcel.id, "name": parcel.name, "matched": True}
         # Created as the system with only the values built here: no default of the caller's context
         # (default_state, default_resolution) and no field the caller chose.
+        order_vals = self._prepare_announced_return_vals(client, client_ref, customer, line_vals, note or False)
+        # The brand's own announcement: its lines are its facts. The 3PL announcing for it types its own.
+        order_vals["is_client_announced"] = not self.env.user.has_group(RETURNS_USER)
         order = self.sudo().with_context(clean_context(self.env.context)).with_company(self.env.company).create(
-            self._prepare_announced_return_vals(client, client_ref, customer, line_vals, note or False))
+            order_vals)
         order.message_post(body=self.env._(
             "Announced by %(user)s for %(client)s, order %(ref)s.", user=self.env.user.display_name,
             client=client.display_name, ref=client_ref))
@@ -439,7 +449,6 @@ class ReturnOrder(models.Model):
             "partner_id": customer.id,
             "client_id": client.id,
             "client_ref": client_ref,
-            "is_client_announced": True,
             "company_id": self.env.company.id,
             "return_type_id": self._get_default_return_type(self.env.company).id,
             "resolution": "none",
@@ -539,14 +548,14 @@ class ReturnOrder(models.Model):
             (line.product_id.id, line.lot_id.id or False, line.product_uom_qty) for line in p.line_ids) == announced)
         return by_content if len(by_content) == 1 else self.browse()
 
-    def _match_blind_parcel(self, client_ref, customer, note, line_vals=None):
+    def _match_blind_parcel(self, client_ref, customer, note, line_vals=None, by_client=False):
         """The parcel's return takes the brand's reference, customer and note (as the system: the caller
         was checked, and these fields are fixed for users once the return is submitted), and the unit prices
         the brand announced for lines that arrived without one: the value its approvals and fees read."""
         self.ensure_one()
         self.sudo().write({
             "client_ref": client_ref, "partner_id": customer.id, "date_blind_matched": fields.Datetime.now(),
-            "is_client_announced": True,
+            "is_client_announced": by_client,
             **({"customer_note": note} if note else {}),
         })
         prices = {(vals["product_id"], vals.get("lot_id") or False): vals["price_unit"]
@@ -588,11 +597,14 @@ class ReturnOrder(models.Model):
                 "%(name)s is no announced return waiting for its goods: it cannot take over the parcel.",
                 name=announced.name))
         client_ref, customer, note = announced.client_ref, announced.partner_id, announced.customer_note
+        by_client = announced.is_client_announced
+        line_vals = [{"product_id": line.product_id.id, "lot_id": line.lot_id.id, "price_unit": line.price_unit}
+                     for line in announced.line_ids]
         announced.action_cancel()
         announced.message_post(body=self.env._("Its goods arrived as the blind parcel %(name)s.", name=parcel.name))
         # The reference is the parcel's now: the cancelled announcement keeps it in its chatter only.
         announced.client_ref = False
-        self._match_blind_parcel(client_ref, customer, note)
+        self._match_blind_parcel(client_ref, customer, note, line_vals=line_vals, by_client=by_client)
         return True
 
     # ==================================================================

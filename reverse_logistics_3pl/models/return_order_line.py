@@ -2,7 +2,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 # What a brand announced of a line: its own facts, which its approvals and fees read.
-ANNOUNCED_FIELDS = ["product_id", "product_uom_qty", "lot_id", "price_unit", "discount"]
+ANNOUNCED_FIELDS = ["order_id", "product_id", "product_uom_qty", "lot_id", "price_unit", "discount", "tax_ids"]
 
 
 class ReturnOrderLine(models.Model):
@@ -30,6 +30,10 @@ class ReturnOrderLine(models.Model):
     def _get_protected_fields(self, names=(), orders=None):
         protected = super()._get_protected_fields(names, orders=orders)
         orders = self.order_id if orders is None else orders
+        target = names.get("order_id") if isinstance(names, dict) else None
+        if isinstance(target, int) and not isinstance(target, bool) and 0 < target < 2**31:
+            # Lines moved into the brand's announcement are refused as lines added to it.
+            orders |= self.env["return.order"].browse(target).exists()
         if any(order.is_client_announced for order in orders):
             protected += ANNOUNCED_FIELDS
         return protected

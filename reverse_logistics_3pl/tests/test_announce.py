@@ -172,3 +172,23 @@ class TestAnnounceClientReturn(ThirdPartyLogisticsCommon):
         with self.assertRaises(UserError):
             ret.with_user(self.clerk).write({"is_client_announced": False})
         self.assertEqual((ret.line_ids.price_unit, ret.line_ids.product_uom_qty), (80.0, 2.0))
+
+    def test_announced_lines_neither_moved_nor_deleted_and_staff_announce_their_own(self):
+        """Found by round 6d: lines moved out to a draft of the staff's, the announcement deleted, and the
+        staff's own announcements marked as the brand's."""
+        ret = self.env["return.order"].browse(self._announce(self.portal_a, self._vals())["id"])
+        own = self.env["return.order"].with_user(self.clerk).create({
+            "partner_id": self.shopper_a.id, "client_id": self.brand_a.id, "warehouse_id": self.warehouse.id})
+        own_line = self.env["return.order.line"].with_user(self.clerk).create({
+            "order_id": own.id, "product_id": self.product.id, "product_uom_qty": 1, "price_unit": 0.01})
+        with self.assertRaises(UserError):
+            ret.line_ids.with_user(self.clerk).write({"order_id": own.id})
+        with self.assertRaises(UserError):
+            own_line.write({"order_id": ret.id})
+        for user in (self.clerk, self.manager):
+            with self.assertRaisesRegex(UserError, "cancel them instead"):
+                ret.with_user(user).unlink()
+        self.assertTrue(ret.exists())
+        # The 3PL announcing for the brand types its own values: not the brand's facts.
+        staff = self.env["return.order"].browse(self._announce(self.clerk, self._vals(ref="SHOP-STAFF"))["id"])
+        self.assertFalse(staff.is_client_announced)
