@@ -54,10 +54,16 @@ class ReturnDisposition(models.Model):
     @api.constrains("recovery_share", "processing_cost")
     def _check_values(self):
         for disposition in self:
-            if not 0 <= disposition.recovery_share <= 100:
-                raise ValidationError(self.env._("The value realized is a percentage between 0 and 100."))
-            if disposition.processing_cost < 0:
-                raise ValidationError(self.env._("A processing cost cannot be negative."))
+            self._check_terms(disposition.recovery_share, disposition.processing_cost)
+
+    @api.model
+    def _check_terms(self, recovery_share, processing_cost):
+        """A value realized (%) and a processing cost per unit: of a disposition, or of terms that replace
+        them for some units (a 3PL's brand)."""
+        if not 0 <= recovery_share <= 100:
+            raise ValidationError(self.env._("The value realized is a percentage between 0 and 100."))
+        if processing_cost < 0:
+            raise ValidationError(self.env._("A processing cost cannot be negative."))
 
     def _get_expected_net_recovery(self, grade, unit_value, terms=None):
         """Expected value back per unit: graded value realized by this channel, less its cost. `terms`:

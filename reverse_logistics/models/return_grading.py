@@ -198,7 +198,9 @@ class ReturnGrading(models.Model):
                 self._check_photos_readable(vals)
             self = without_protected_defaults(self, protected)  # noqa: PLW0642
         gradings = super().create(vals_list)
-        gradings._adopt_photos()
+        # Only when photos came with them: a batch of gradings without any reads none.
+        if any(vals.get("attachment_ids") for vals in vals_list):
+            gradings.filtered("attachment_ids")._adopt_photos()
         return gradings
 
     def write(self, vals):

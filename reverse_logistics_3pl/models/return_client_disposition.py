@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 from odoo.tools import ormcache
 
 
@@ -34,10 +33,7 @@ class ReturnClientDisposition(models.Model):
     @api.constrains("recovery_share", "processing_cost")
     def _check_values(self):
         for terms in self:
-            if not 0 <= terms.recovery_share <= 100:
-                raise ValidationError(self.env._("The value realized is a percentage between 0 and 100."))
-            if terms.processing_cost < 0:
-                raise ValidationError(self.env._("A processing cost cannot be negative."))
+            self.env["return.disposition"]._check_terms(terms.recovery_share, terms.processing_cost)
 
     @api.depends("client_id.display_name", "disposition_id.display_name")
     def _compute_display_name(self):

@@ -92,7 +92,8 @@ class ReturnGrading(models.Model):
         the others move. Units already waiting, or sent again with the disposition the brand refused, are
         refused with nothing done."""
         pending = self.filtered(lambda g: g.state == "graded")
-        pending._check_brand_decisions()
+        # Decided first (the rules never touch a grading the brand was asked about): a refused disposition
+        # the rules would pick again is refused too.
         pending.filtered(lambda g: not g.disposition_id)._action_decide()
         pending._check_brand_decisions()
         to_ask = pending._filter_needing_brand_approval()
@@ -256,12 +257,9 @@ class ReturnGrading(models.Model):
         requester = grading.brand_approval_requested_uid
         if not requester:
             # Never as the system: without the user who disposed of them, the clerk runs it by hand.
-            order.activity_schedule(
-                "mail.mail_activity_data_todo", user_id=order._get_grading_sla_user().id,
-                summary=self.env._("Approved disposition to run"),
-                note=plaintext2html(self.env._("%(brand)s approved %(disposition)s for %(name)s: dispose of them.",
-                                               brand=order.client_id.display_name,
-                                               disposition=grading.disposition_id.name, name=grading.name)))
+            grading._schedule_approved_disposition(order._get_grading_sla_user(), self.env._(
+                "%(brand)s approved %(disposition)s for %(name)s: dispose of them.",
+                brand=order.client_id.display_name, disposition=grading.disposition_id.name, name=grading.name))
             return True
         try:
             with self.env.cr.savepoint():
@@ -269,14 +267,17 @@ class ReturnGrading(models.Model):
                 check_flow_access(as_requester, "reverse_logistics.group_return_user")
                 as_requester._action_dispose()
         except (UserError, AccessError) as error:
-            order.activity_schedule(
-                "mail.mail_activity_data_todo", user_id=(requester or order._get_grading_sla_user()).id,
-                summary=self.env._("Approved disposition to run"),
-                note=plaintext2html(self.env._(
-                    "%(brand)s approved %(disposition)s for %(name)s, but it could not run: %(error)s",
-                    brand=order.client_id.display_name, disposition=grading.disposition_id.name,
-                    name=grading.name, error=error.args[0] if error.args else str(error))))
+            grading._schedule_approved_disposition(requester, self.env._(
+                "%(brand)s approved %(disposition)s for %(name)s, but it could not run: %(error)s",
+                brand=order.client_id.display_name, disposition=grading.disposition_id.name,
+                name=grading.name, error=error.args[0] if error.args else str(error)))
         return True
+
+    def _schedule_approved_disposition(self, user, text):
+        """The approved disposition that did not run at once, for `user` to run: a to-do on the return."""
+        self.order_id.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=user.id, summary=self.env._("Approved disposition to run"),
+            note=plaintext2html(text))
 
     def _mark_dispositioned(self, done):
         res = super()._mark_dispositioned(done)

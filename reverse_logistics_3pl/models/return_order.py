@@ -425,8 +425,7 @@ class ReturnOrder(models.Model):
         if not isinstance(customer_vals, dict) or not isinstance(customer_vals.get("name"), str) \
                 or not customer_vals["name"].strip():
             raise UserError(self.env._("An announced return names its customer: {'name': ..., 'email': ...}."))
-        if len(customer_vals["name"]) > 256 or "\x00" in customer_vals["name"]:
-            raise UserError(self.env._("The customer's name is 256 characters at most, with no NUL."))
+        check_text(self.env, customer_vals["name"], self.env._("Customer"), 256)
         email = customer_vals.get("email")
         if email is not None:
             check_text(self.env, email, self.env._("E-mail"), 254)
